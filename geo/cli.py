@@ -1,0 +1,141 @@
+"""The ``idlib-corridor`` command line: argument parsing and output formatting only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+#: A point further than this from the M4 is legal but suspicious (swapped lat/lon, wrong CRS).
+FAR_WARNING_KM = 200.0
+
+
+def _corridor(args: argparse.Namespace):  # -> Corridor, imported lazily to keep --help fast
+    from .corridor import load_corridor
+
+    return load_corridor(m4=args.m4, width_km=args.width_km)
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    s = _corridor(args).summary()
+    print(json.dumps(s.as_dict(), indent=2, ensure_ascii=False) if args.json else s)
+    return 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    c = _corridor(args)
+    row = c.query(args.lon, args.lat).iloc[0]
+    record = {
+        "lon": args.lon,
+        "lat": args.lat,
+        "distance_m": float(row["distance_m"]),
+        "in_corridor": bool(row["in_corridor"]),
+        "side": row["side"],
+        "chainage_km": float(row["chainage_km"]),
+        "nearest_post": row["nearest_post"],
+        "nearest_post_m": float(row["nearest_post_m"]),
+    }
+    if record["distance_m"] > FAR_WARNING_KM * 1000:
+        print(
+            f"warning: ({args.lon}, {args.lat}) is {record['distance_m'] / 1000:.0f} km from the M4 "
+            f"(more than {FAR_WARNING_KM:.0f} km): are longitude and latitude swapped? "
+            "The command takes LON LAT.",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(f"point           lon {args.lon}, lat {args.lat}")
+        print(f"distance to M4  {record['distance_m']:,.1f} m")
+        inside = "yes" if record["in_corridor"] else "no"
+        print(f"in corridor     {inside} ({c.width_km:g} km each side of the patrol segment)")
+        print(f"side            {record['side']} of the M4")
+        print(f"chainage        {record['chainage_km']:.3f} km from Trumba along the patrol segment")
+        print(f"nearest post    {record['nearest_post']} ({record['nearest_post_m'] / 1000:,.2f} km)")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from .maps import build_map, save_map
+
+    c = _corridor(args)
+    m = build_map(c, offline=args.offline)
+    path = save_map(m, args.output)
+    size = path.stat().st_size
+    print(f"wrote {path} ({size / 1024:,.0f} KiB, {'offline' if args.offline else 'online'} map)")
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_layers
+
+    paths = export_layers(_corridor(args), args.output, fmt=args.format)
+    for p in paths:
+        print(p)
+    return 0
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--m4", metavar="FILE", help="use this M4 line (GeoJSON, GeoPackage...) instead of the shipped one"
+    )
+    common.add_argument(
+        "--width-km", type=_finite, default=6.0, help="corridor depth each side of the road (default 6)"
+    )
+
+    p = argparse.ArgumentParser(
+        prog="idlib-corridor",
+        description="The Idlib security corridor of 5 March 2020: M4, patrol segment, corridor and observation posts.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("summary", parents=[common], help="print the model's lengths and area")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=_cmd_summary)
+
+    q = sub.add_parser("query", parents=[common], help="distance, corridor, side, chainage and nearest post of a point")
+    q.add_argument("lon", type=_finite, help="longitude, degrees (WGS84)")
+    q.add_argument("lat", type=_finite, help="latitude, degrees (WGS84)")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(func=_cmd_query)
+
+    m = sub.add_parser("map", parents=[common], help="write the interactive HTML map")
+    m.add_argument("-o", "--output", type=Path, default=Path("idlib_corridor_map.html"), help="HTML file to write")
+    m.add_argument("--offline", action="store_true", help="one self-contained file that makes no network request")
+    m.set_defaults(func=_cmd_map)
+
+    e = sub.add_parser("export", parents=[common], help="write every layer for QGIS / Google Earth")
+    e.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    e.add_argument("--format", choices=["geojson", "gpkg", "kml"], default="geojson")
+    e.set_defaults(func=_cmd_export)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ValueError as exc:  # DataError and input errors: a clear message, no traceback
+        print(f"idlib-corridor: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""The corridor model: the M4, the joint-patrol segment and the security corridor.
+
+The Additional Protocol of 5 March 2020 sets a security corridor "6 km deep to
+the north and 6 km deep to the south" of the M4 and joint patrols "from the
+settlement of Trumba (2 km to the west of Saraqib) to the settlement of Ain
+al-Havr". The model derives everything from one M4 line:
+
+* the patrol segment is cut from the M4 by linear referencing between the
+  points of the M4 nearest Trumba and Ain al-Havr, so it lies exactly on it;
+* the corridor is the patrol segment buffered in the local transverse Mercator
+  frame (:mod:`geo.geodesy`) with round joins of fine resolution and flat caps,
+  so its edge is the corridor width from the road to within a metre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import LineString, MultiLineString, Polygon
+from shapely.ops import linemerge, substring
+
+from . import data as _data
+from .geodesy import GEOD, WGS84, MetricFrame, default_frame, geodesic_length_m
+
+if TYPE_CHECKING:
+    from .summary import CorridorSummary
+
+__all__ = ["DEFAULT_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
+
+#: Corridor depth on each side of the M4 in the 5 March 2020 protocol, kilometres.
+DEFAULT_WIDTH_KM = 6.0
+#: The places that end the joint-patrol route, as named in ``data/places.geojson``.
+PATROL_START = "Trumba"
+PATROL_END = "Ain al-Havr"
+
+#: Segments per quarter circle in the buffer's round joins: the chord cuts a 6 km arc by < 0.5 m.
+_QUAD_SEGS = 64
+#: Longest edge, metres, of a polygon before it is unprojected (keeps it straight in the frame).
+_SEGMENTIZE_M = 250.0
+
+M4Input = LineString | MultiLineString | gpd.GeoDataFrame | gpd.GeoSeries | str | PathLike[str] | Traversable
+
+
+@dataclass(frozen=True, eq=False)
+class Corridor:
+    """The M4, the patrol segment, the security corridor and the observation posts.
+
+    Build it with :func:`load_corridor`. Geometries are shapely objects in lon/lat
+    (WGS84, degrees); the ``*_metric`` twins are in :attr:`frame` (metres).
+
+    Attributes
+    ----------
+    m4
+        The M4 highway, west to east.
+    patrol_segment
+        The M4 from Trumba (start) to Ain al-Havr (end), east to west.
+    security_corridor
+        All ground within ``width_km`` of the patrol segment, closed square at its ends.
+    corridor_north, corridor_south
+        The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road.
+    posts, places, context
+        GeoDataFrames in EPSG:4326.
+    width_km
+        Corridor depth on each side of the road, kilometres.
+    patrol_start_m, patrol_end_m
+        Where the patrol segment begins and ends along the M4, metres from its western end
+        (in the metric frame).
+    """
+
+    m4: LineString
+    patrol_segment: LineString
+    security_corridor: Polygon
+    corridor_north: Polygon
+    corridor_south: Polygon
+    posts: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    context: gpd.GeoDataFrame
+    waypoints: gpd.GeoDataFrame
+    width_km: float
+    m4_source: str
+    frame: MetricFrame
+    m4_metric: LineString = field(repr=False)
+    patrol_metric: LineString = field(repr=False)
+    patrol_start_m: float
+    patrol_end_m: float
+
+    @property
+    def width_m(self) -> float:
+        """Corridor depth on each side of the road, metres."""
+        return self.width_km * 1000.0
+
+    def summary(self) -> CorridorSummary:
+        """Headline figures: geodesic lengths (km), corridor area (km²), counts.
+
+        Examples
+        --------
+        >>> s = load_corridor().summary()
+        >>> 90 < s.m4_length_km < 130
+        True
+        """
+        from .summary import summarize
+
+        return summarize(self)
+
+    def query(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """Distance of points from the M4, corridor membership, side, chainage and nearest post.
+
+        See :func:`geo.query.query` for the call forms and the columns.
+        """
+        from .query import query
+
+        return query(self, *args, **kwargs)
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every layer of the model as a GeoDataFrame in EPSG:4326, keyed by layer name."""
+        width = self.width_km
+        lines = gpd.GeoDataFrame(
+            {
+                "name": ["M4 highway", "Joint-patrol segment (Trumba - Ain al-Havr)"],
+                "length_km": [geodesic_length_m(self.m4) / 1000, geodesic_length_m(self.patrol_segment) / 1000],
+                "source": [self.m4_source, "Derived from the M4 by linear referencing between Trumba and Ain al-Havr"],
+            },
+            geometry=[self.m4, self.patrol_segment],
+            crs=WGS84,
+        )
+        corridor = gpd.GeoDataFrame(
+            {
+                "name": ["Security corridor, north half", "Security corridor, south half"],
+                "side": ["north", "south"],
+                "patrolled_by": ["Turkey", "Russia"],
+                "width_km": [width, width],
+                "area_km2": [_geodesic_area_km2(self.corridor_north), _geodesic_area_km2(self.corridor_south)],
+                "source": ["Additional Protocol of 5 March 2020, art. 2 (6 km each side of the M4)"] * 2,
+            },
+            geometry=[self.corridor_north, self.corridor_south],
+            crs=WGS84,
+        )
+        return {
+            "m4": lines.iloc[[0]].reset_index(drop=True),
+            "patrol_segment": lines.iloc[[1]].reset_index(drop=True),
+            "security_corridor": corridor,
+            "posts": self.posts,
+            "places": self.places,
+            "m4_waypoints": self.waypoints,
+            "context": self.context,
+        }
+
+
+def _geodesic_area_km2(poly: Polygon) -> float:
+    area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(poly))
+    return abs(float(area)) / 1e6
+
+
+def _lonlat_line(geom: Any, what: str) -> LineString:
+    """Turn a (Multi)LineString in lon/lat into one west-to-east LineString, or raise ValueError."""
+    if isinstance(geom, MultiLineString):
+        merged = linemerge(geom)
+        if not isinstance(merged, LineString):
+            raise ValueError(
+                f"{what}: the M4 has {len(getattr(merged, 'geoms', []))} disconnected parts; "
+                "expected one continuous line (join the gaps first)"
+            )
+        geom = merged
+    if not isinstance(geom, LineString):
+        raise ValueError(f"{what}: expected a LineString or MultiLineString for the M4, got {geom.geom_type}")
+    if geom.is_empty or len(geom.coords) < 2:
+        raise ValueError(f"{what}: the M4 line is empty or has fewer than 2 vertices")
+    coords = np.asarray(geom.coords)[:, :2]
+    if not np.isfinite(coords).all():
+        raise ValueError(f"{what}: the M4 line has a NaN or infinite coordinate")
+    lon, lat = coords[:, 0], coords[:, 1]
+    bad = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    if bad.size:
+        raise ValueError(
+            f"{what}: M4 vertex {bad[0]} ({lon[bad[0]]}, {lat[bad[0]]}) is out of range, "
+            "expected lon in [-180, 180] and lat in [-90, 90] (is the line in a projected CRS?)"
+        )
+    lon0, lat0, lon1, lat1 = _data.REGION_BOUNDS
+    far = np.flatnonzero((lon < lon0) | (lon > lon1) | (lat < lat0) | (lat > lat1))
+    if far.size:
+        raise ValueError(
+            f"{what}: M4 vertex {far[0]} (lon {lon[far[0]]}, lat {lat[far[0]]}) is far outside the Idlib region "
+            f"(lon {lon0}..{lon1}, lat {lat0}..{lat1}); swapped lat/lon?"
+        )
+    line = LineString(coords)
+    if lon[0] > lon[-1]:
+        line = line.reverse()
+    return line
+
+
+def read_m4(m4: M4Input | None = None) -> tuple[LineString, str, gpd.GeoDataFrame]:
+    """Return the M4 as a west-to-east lon/lat LineString, its source, and its waypoints.
+
+    Parameters
+    ----------
+    m4
+        None for the shipped line through ``data/m4_waypoints.geojson``; a shapely
+        (Multi)LineString in lon/lat; a GeoDataFrame or GeoSeries of line features
+        (any CRS, which must be set); or the path of a vector file (GeoJSON,
+        GeoPackage, ...) holding the road's line features.
+    """
+    if m4 is None:
+        wp = _data.read_m4_waypoints()
+        line = LineString([(p.x, p.y) for p in wp.geometry])
+        src = "Line through the sourced waypoints in data/m4_waypoints.geojson (about 0.5-2 km from the carriageway)"
+        return _lonlat_line(line, "data/m4_waypoints.geojson"), src, wp
+    empty = gpd.GeoDataFrame({"order": [], "name": []}, geometry=[], crs=WGS84)
+    if isinstance(m4, (LineString, MultiLineString)):
+        return _lonlat_line(m4, "m4"), "User-supplied line", empty
+    if isinstance(m4, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        what = "m4 GeoDataFrame"
+        gs = m4.geometry if isinstance(m4, gpd.GeoDataFrame) else m4
+        src = "User-supplied GeoDataFrame"
+    else:
+        what = str(m4)
+        try:
+            gs = gpd.read_file(Path(str(m4))).geometry
+        except Exception as exc:  # pyogrio raises its own error types
+            raise ValueError(f"{what}: cannot read the M4 line file ({exc})") from None
+        src = f"User-supplied file {Path(str(m4)).name}"
+    if gs.crs is None:
+        raise ValueError(f"{what}: the M4 geometry has no CRS; set one (e.g. .set_crs('EPSG:4326'))")
+    gs = gs.to_crs(WGS84)
+    gs = gs[gs.notna() & ~gs.is_empty]
+    lines = [g for g in gs if g.geom_type in ("LineString", "MultiLineString")]
+    if not lines:
+        raise ValueError(f"{what}: no LineString features found for the M4")
+    merged = shapely.union_all(lines) if len(lines) > 1 else lines[0]
+    return _lonlat_line(merged, what), src, empty
+
+
+def _place_point(places: gpd.GeoDataFrame, name: str) -> shapely.Point:
+    hit = places[places["name"] == name]
+    if hit.empty:
+        raise ValueError(f"place {name!r} not found in the places layer; expected one of {sorted(places['name'])}")
+    return hit.geometry.iloc[0]
+
+
+def load_corridor(
+    m4: M4Input | None = None,
+    *,
+    width_km: float = DEFAULT_WIDTH_KM,
+    frame: MetricFrame | None = None,
+) -> Corridor:
+    """Load the shipped data and build the corridor model.
+
+    Parameters
+    ----------
+    m4
+        Another M4 line to use instead of the shipped one (see :func:`read_m4`),
+        e.g. an OpenStreetMap extract of ``ref=M4``.
+    width_km
+        Corridor depth on each side of the road, kilometres (6 in the protocol).
+    frame
+        Metric frame for the computation; the local transverse Mercator by default.
+
+    Returns
+    -------
+    Corridor
+
+    Examples
+    --------
+    >>> c = load_corridor()
+    >>> c.posts.shape[0]
+    12
+    >>> round(c.width_km, 1)
+    6.0
+    """
+    try:
+        width_km = float(width_km)
+    except (TypeError, ValueError):
+        raise ValueError(f"width_km={width_km!r}: expected a number of kilometres") from None
+    if not np.isfinite(width_km) or not 0 < width_km <= 100:
+        raise ValueError(f"width_km={width_km!r}: expected a finite width in (0, 100] km")
+    frame = frame or default_frame()
+    line, m4_source, waypoints = read_m4(m4)
+    places = _data.read_places()
+    posts = _data.read_posts()
+    context = _data.read_context()
+
+    m4_metric = frame.to_metric(line)
+    start_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_START))))
+    end_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_END))))
+    if abs(start_m - end_m) < 1.0:
+        raise ValueError("the M4 line gives a patrol segment of zero length: does it pass Trumba and Ain al-Havr?")
+    patrol_metric = substring(m4_metric, start_m, end_m)
+    west_to_east = patrol_metric.reverse() if start_m > end_m else patrol_metric
+
+    width_m = width_km * 1000.0
+    opts = {"quad_segs": _QUAD_SEGS, "join_style": "round"}
+    full = west_to_east.buffer(width_m, cap_style="flat", **opts)
+    # Left of the west->east road is north: a positive single-sided buffer.
+    north = west_to_east.buffer(width_m, single_sided=True, **opts).intersection(full)
+    south = west_to_east.buffer(-width_m, single_sided=True, **opts).intersection(full)
+
+    def unproject(poly: shapely.Geometry) -> Polygon:
+        poly = frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M))
+        if poly.geom_type == "MultiPolygon":  # slivers from the intersection
+            poly = max(poly.geoms, key=lambda p: p.area)
+        return poly
+
+    return Corridor(
+        m4=line,
+        patrol_segment=frame.to_lonlat(patrol_metric),
+        security_corridor=unproject(full),
+        corridor_north=unproject(north),
+        corridor_south=unproject(south),
+        posts=posts,
+        places=places,
+        context=context,
+        waypoints=waypoints,
+        width_km=width_km,
+        m4_source=m4_source,
+        frame=frame,
+        m4_metric=m4_metric,
+        patrol_metric=patrol_metric,
+        patrol_start_m=start_m,
+        patrol_end_m=end_m,
+    )

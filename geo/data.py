@@ -1,0 +1,262 @@
+"""Find, read and validate the shipped data layers.
+
+Every layer is a GeoJSON FeatureCollection (RFC 7946: lon/lat, WGS84) whose
+features carry at least ``source`` and ``confidence`` properties. Reading a
+layer checks it thoroughly and raises :class:`DataError` (a ``ValueError``)
+that names the file and the feature, rather than letting a bad coordinate
+through to a wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from .geodesy import WGS84
+
+__all__ = [
+    "CONFIDENCE_CODES",
+    "REGION_BOUNDS",
+    "DataError",
+    "data_dir",
+    "data_path",
+    "read_context",
+    "read_layer",
+    "read_m4_waypoints",
+    "read_places",
+    "read_posts",
+    "validate_partial_date",
+]
+
+#: Confidence codes of a coordinate: S sourced, P proxy (a nearby named place), E estimate.
+CONFIDENCE_CODES = {"S": "sourced", "P": "proxy", "E": "estimate"}
+
+#: Plausible extent of every shipped feature (lon_min, lat_min, lon_max, lat_max), degrees.
+#: A coordinate outside it is almost always a swapped lat/lon or a typo.
+REGION_BOUNDS = (35.0, 34.8, 38.0, 36.7)
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+class DataError(ValueError):
+    """A data file is missing or malformed; the message names the file and the feature."""
+
+
+def data_dir() -> Traversable:
+    """Return the folder of the shipped data layers.
+
+    In an installed package the layers live in ``geo/_data`` (the build copies
+    ``data/`` there); in a source checkout they are read from ``data/`` beside
+    the package.
+    """
+    packaged = resources.files("geo") / "_data"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def data_path(name: str) -> Traversable:
+    """Return the shipped data file ``name`` (e.g. ``"posts.geojson"``)."""
+    return data_dir() / name
+
+
+def validate_partial_date(value: Any, *, where: str) -> str | None:
+    """Check an ISO 8601 calendar date of year, month or day precision.
+
+    Returns the string unchanged (a month-only date stays month-only) or None
+    for a missing value; raises :class:`DataError` naming ``where`` otherwise.
+
+    Examples
+    --------
+    >>> validate_partial_date("2018-05", where="x")
+    '2018-05'
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (m := _DATE_RE.match(value)):
+        raise DataError(f"{where}: date {value!r} is not ISO 8601 YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in m.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise DataError(f"{where}: date {value!r} has month {month}, expected 01-12")
+    if day is not None:
+        import datetime as _dt
+
+        try:
+            _dt.date(year, month, day)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise DataError(f"{where}: date {value!r} is not a calendar date ({exc})") from None
+    return value
+
+
+def _load_json(path: Traversable | Path) -> Mapping[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: data file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: cannot read data file ({exc})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
+        raise DataError(f"{path}: expected a GeoJSON FeatureCollection with a 'features' list")
+    return doc
+
+
+def _iter_positions(coords: Any) -> Iterable[Any]:
+    if isinstance(coords, (list, tuple)) and coords and not isinstance(coords[0], (list, tuple)):
+        yield coords
+    elif isinstance(coords, (list, tuple)):
+        for c in coords:
+            yield from _iter_positions(c)
+    else:
+        yield coords
+
+
+def _check_geometry(geom: Any, allowed: set[str], where: str) -> shapely.Geometry:
+    if not isinstance(geom, dict) or "type" not in geom:
+        raise DataError(f"{where}: missing geometry")
+    if geom["type"] not in allowed:
+        raise DataError(f"{where}: geometry type {geom['type']!r}, expected one of {sorted(allowed)}")
+    lon0, lat0, lon1, lat1 = REGION_BOUNDS
+    for pos in _iter_positions(geom.get("coordinates")):
+        if not isinstance(pos, (list, tuple)) or len(pos) < 2:
+            raise DataError(f"{where}: malformed coordinate {pos!r}, expected [lon, lat]")
+        lon, lat = pos[0], pos[1]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
+            raise DataError(f"{where}: coordinate {pos!r} is not numeric")
+        if not (math.isfinite(lon) and math.isfinite(lat)):
+            raise DataError(f"{where}: coordinate {pos!r} is not finite")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise DataError(f"{where}: coordinate {pos!r} out of range, expected lon in [-180, 180], lat in [-90, 90]")
+        if not (lon0 <= lon <= lon1 and lat0 <= lat <= lat1):
+            raise DataError(
+                f"{where}: coordinate [lon {lon}, lat {lat}] is far outside the Idlib region "
+                f"(lon {lon0}..{lon1}, lat {lat0}..{lat1}); swapped lat/lon?"
+            )
+    try:
+        shape = shapely.geometry.shape(geom)
+    except Exception as exc:  # shapely raises several types for bad input
+        raise DataError(f"{where}: invalid geometry ({exc})") from None
+    if shape.is_empty:
+        raise DataError(f"{where}: empty geometry")
+    return shape
+
+
+def read_layer(
+    path: Traversable | Path | str,
+    *,
+    geometry_types: set[str],
+    required: Mapping[str, type | tuple[type, ...]] | None = None,
+    unique: Iterable[str] = (),
+) -> gpd.GeoDataFrame:
+    """Read and validate one GeoJSON layer.
+
+    Parameters
+    ----------
+    path
+        The GeoJSON file.
+    geometry_types
+        GeoJSON geometry types a feature may have.
+    required
+        Property names that every feature must have, with their allowed Python types
+        (in addition to ``source`` and ``confidence``, which are always required).
+    unique
+        Properties whose values must not repeat across features.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature, CRS EPSG:4326.
+
+    Raises
+    ------
+    DataError
+        The file is missing, is not a FeatureCollection, or a feature fails a check;
+        the message names the file and the feature.
+    """
+    path = Path(path) if isinstance(path, str) else path
+    doc = _load_json(path)
+    req: dict[str, type | tuple[type, ...]] = {"source": str, "confidence": str}
+    req.update(required or {})
+    rows, geoms = [], []
+    seen: dict[str, dict[Any, int]] = {k: {} for k in unique}
+    if not doc["features"]:
+        raise DataError(f"{path}: the layer has no features")
+    for i, feat in enumerate(doc["features"]):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if not isinstance(props, dict):
+            raise DataError(f"{path}: feature {i}: missing 'properties' object")
+        label = props.get("name", props.get("number", ""))
+        where = f"{path}: feature {i}" + (f" ({label!r})" if label != "" else "")
+        for key, typ in req.items():
+            value = props.get(key)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                raise DataError(f"{where}: missing required property {key!r}")
+            if not isinstance(value, typ) or (isinstance(value, bool) and typ is not bool):
+                raise DataError(f"{where}: property {key!r} is {value!r}, expected {typ}")
+        if props["confidence"] not in CONFIDENCE_CODES:
+            raise DataError(f"{where}: confidence {props['confidence']!r}, expected one of {sorted(CONFIDENCE_CODES)}")
+        for key in seen:
+            value = props.get(key)
+            value_key = value.casefold() if isinstance(value, str) else value
+            if value_key in seen[key]:
+                raise DataError(f"{where}: duplicate {key} {value!r} (also feature {seen[key][value_key]})")
+            seen[key][value_key] = i
+        geoms.append(_check_geometry(feat.get("geometry"), geometry_types, where))
+        rows.append(props)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
+
+
+def read_m4_waypoints(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read the ordered, sourced vertices of the modelled M4 (west to east)."""
+    path = path if path is not None else data_path("m4_waypoints.geojson")
+    gdf = read_layer(path, geometry_types={"Point"}, required={"order": int, "name": str}, unique=("order", "name"))
+    return gdf.sort_values("order").reset_index(drop=True)
+
+
+def read_places(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read the named places (settlement centres)."""
+    path = path if path is not None else data_path("places.geojson")
+    return read_layer(path, geometry_types={"Point"}, required={"name": str, "name_ar": str}, unique=("name",))
+
+
+def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read the 12 Turkish observation posts, checking their dates and fate."""
+    path = path if path is not None else data_path("posts.geojson")
+    gdf = read_layer(
+        path,
+        geometry_types={"Point"},
+        required={"number": int, "name": str, "alt_names": list, "established": str, "fate": str},
+        unique=("number", "name"),
+    )
+    for i, row in gdf.iterrows():
+        where = f"{path}: feature {i} ({row['name']!r})"
+        validate_partial_date(row["established"], where=where)
+        evacuated = row.get("evacuated")
+        evacuated = None if evacuated is None or evacuated != evacuated else evacuated
+        if row["fate"] not in ("remained", "evacuated"):
+            raise DataError(f"{where}: fate {row['fate']!r}, expected 'remained' or 'evacuated'")
+        if row["fate"] == "evacuated" and evacuated is None:
+            raise DataError(f"{where}: fate is 'evacuated' but no 'evacuated' date is given")
+        if row["fate"] == "remained" and evacuated is not None:
+            raise DataError(f"{where}: fate is 'remained' but an 'evacuated' date {evacuated!r} is given")
+        if validate_partial_date(evacuated, where=where) and evacuated < row["established"]:
+            raise DataError(f"{where}: evacuated {evacuated!r} before established {row['established']!r}")
+    return gdf.sort_values("number").reset_index(drop=True)
+
+
+def read_context(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read the context lines (border, governorate lines, coastline)."""
+    path = path if path is not None else data_path("context.geojson")
+    return read_layer(path, geometry_types={"LineString", "MultiLineString"}, required={"kind": str, "name": str})

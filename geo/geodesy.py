@@ -1,0 +1,124 @@
+"""The metric frame used for all computation, and geodesic helpers.
+
+Geometry is stored in lon/lat (WGS84, EPSG:4326) and computed in one local
+transverse Mercator frame centred on the corridor. The frame is conformal and
+its scale factor is ``k = 1 + x**2 / (2 R**2)`` at ``x`` metres from the
+central meridian: within 40 km of it (the whole patrol segment) lengths are
+off by less than 2e-5 (0.12 m at 6 km); at 100 km by about 1.2e-4. Where that
+matters (distances to far points) the answer is refined with a geodesic on the
+WGS84 ellipsoid (:data:`GEOD`), which is exact to well under a millimetre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pyproj
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "GEOD",
+    "LOCAL_TM",
+    "WGS84",
+    "MetricFrame",
+    "default_frame",
+    "geodesic_distance_m",
+    "geodesic_length_m",
+]
+
+#: Geographic CRS of everything stored and returned: WGS84 lon/lat, degrees.
+WGS84 = "EPSG:4326"
+
+#: Local transverse Mercator centred on the Ain al-Havr - Trumba patrol segment.
+LOCAL_TM = "+proj=tmerc +lat_0=35.8 +lon_0=36.45 +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs +type=crs"
+
+#: The WGS84 ellipsoid, for geodesic distances, lengths and areas.
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class MetricFrame:
+    """A projected frame in metres, with transforms to and from lon/lat.
+
+    Parameters
+    ----------
+    proj
+        A PROJ string or anything :class:`pyproj.CRS` accepts; its unit must be metres.
+
+    Examples
+    --------
+    >>> frame = default_frame()
+    >>> x, y = frame.forward(36.45, 35.8)
+    >>> round(float(x), 6), round(float(y), 6)
+    (0.0, 0.0)
+    """
+
+    proj: str = LOCAL_TM
+    crs: pyproj.CRS = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "crs", pyproj.CRS.from_user_input(self.proj))
+
+    @cached_property
+    def _fwd(self) -> pyproj.Transformer:
+        return pyproj.Transformer.from_crs(WGS84, self.crs, always_xy=True)
+
+    @cached_property
+    def _inv(self) -> pyproj.Transformer:
+        return pyproj.Transformer.from_crs(self.crs, WGS84, always_xy=True)
+
+    def forward(self, lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Project lon/lat (degrees) to x/y (metres)."""
+        x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+    def inverse(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Unproject x/y (metres) to lon/lat (degrees)."""
+        lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+    def to_metric(self, geom: shapely.Geometry) -> shapely.Geometry:
+        """Return a lon/lat shapely geometry in this frame (metres)."""
+        return shapely.transform(geom, lambda c: np.column_stack(self.forward(c[:, 0], c[:, 1])))
+
+    def to_lonlat(self, geom: shapely.Geometry) -> shapely.Geometry:
+        """Return a shapely geometry of this frame in lon/lat (degrees)."""
+        return shapely.transform(geom, lambda c: np.column_stack(self.inverse(c[:, 0], c[:, 1])))
+
+    def scale_factor(self, x: ArrayLike) -> NDArray[np.float64]:
+        """Approximate point scale factor at easting ``x`` (metres): ``1 + x**2 / (2 R**2)``."""
+        r = 6_371_000.0
+        x = np.asarray(x, dtype=float)
+        return 1.0 + x * x / (2.0 * r * r)
+
+
+_DEFAULT: MetricFrame | None = None
+
+
+def default_frame() -> MetricFrame:
+    """Return the shared local transverse Mercator frame (:data:`LOCAL_TM`)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = MetricFrame()
+    return _DEFAULT
+
+
+def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:
+    """Geodesic distance on the WGS84 ellipsoid, in metres, element-wise.
+
+    Examples
+    --------
+    >>> round(float(geodesic_distance_m(36.0, 35.0, 36.0, 36.0)) / 1000, 1)
+    110.9
+    """
+    b = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (lon1, lat1, lon2, lat2)))
+    _, _, dist = GEOD.inv(*(np.ravel(a) for a in b))
+    return np.asarray(dist, dtype=float).reshape(b[0].shape)
+
+
+def geodesic_length_m(line: shapely.Geometry) -> float:
+    """Geodesic length of a lon/lat line on the WGS84 ellipsoid, in metres."""
+    return float(GEOD.geometry_length(line))

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The project's set-up in two commands, on a fresh Debian machine with Python 3.11:
+#   bash run.sh map    install the package into .venv and build the default map
+#   bash run.sh test   install the test tools (and headless Chromium) and run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${VENV:-.venv}
+PY=${PYTHON:-python3}
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        echo "run.sh: need root (or sudo) to run: $*" >&2; exit 1; fi
+}
+
+apt_install() {
+    echo "run.sh: installing Debian packages: $*" >&2
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ]; then
+        if ! "$PY" -m venv "$VENV" >/dev/null 2>&1; then
+            rm -rf "$VENV"
+            apt_install python3-venv
+            "$PY" -m venv "$VENV"
+        fi
+        "$VENV/bin/python" -m pip install -q --upgrade pip
+    fi
+}
+
+ensure_chromium() {
+    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        apt_install chromium chromium-driver
+    fi
+}
+
+case "${1:-}" in
+map)
+    shift
+    ensure_venv
+    "$VENV/bin/python" -m pip install -q .
+    "$VENV/bin/idlib-corridor" map -o "${MAP_FILE:-idlib_corridor_map.html}" "$@"
+    ;;
+test)
+    shift
+    ensure_venv
+    ensure_chromium
+    "$VENV/bin/python" -m pip install -q -e ".[test]"
+    "$VENV/bin/ruff" check geo tests benchmarks
+    "$VENV/bin/python" -m pytest "$@"
+    ;;
+*)
+    echo "usage: bash run.sh map [--offline]   |   bash run.sh test [pytest args]" >&2
+    exit 2
+    ;;
+esac
