@@ -196,7 +196,9 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
     return line
 
 
-def read_m4(m4: M4Input | None = None) -> tuple[LineString, str, gpd.GeoDataFrame]:
+def read_m4(
+    m4: M4Input | None = None, *, data_dir: Traversable | Path | None = None
+) -> tuple[LineString, str, gpd.GeoDataFrame]:
     """Return the M4 as a west-to-east lon/lat LineString, its source, and its waypoints.
 
     Parameters
@@ -208,7 +210,7 @@ def read_m4(m4: M4Input | None = None) -> tuple[LineString, str, gpd.GeoDataFram
         GeoPackage, ...) holding the road's line features.
     """
     if m4 is None:
-        wp = _data.read_m4_waypoints()
+        wp = _data.read_m4_waypoints(_in(data_dir, "m4_waypoints.geojson"))
         line = LineString([(p.x, p.y) for p in wp.geometry])
         src = "Line through the sourced waypoints in data/m4_waypoints.geojson (about 0.5-2 km from the carriageway)"
         return _lonlat_line(line, "data/m4_waypoints.geojson"), src, wp
@@ -237,6 +239,10 @@ def read_m4(m4: M4Input | None = None) -> tuple[LineString, str, gpd.GeoDataFram
     return _lonlat_line(merged, what), src, empty
 
 
+def _in(data_dir: Traversable | Path | str | None, name: str) -> Traversable | Path | None:
+    return None if data_dir is None else Path(data_dir) / name if isinstance(data_dir, str) else data_dir / name
+
+
 def _place_point(places: gpd.GeoDataFrame, name: str) -> shapely.Point:
     hit = places[places["name"] == name]
     if hit.empty:
@@ -249,6 +255,7 @@ def load_corridor(
     *,
     width_km: float = DEFAULT_WIDTH_KM,
     frame: MetricFrame | None = None,
+    data_dir: Traversable | Path | str | None = None,
 ) -> Corridor:
     """Load the shipped data and build the corridor model.
 
@@ -261,6 +268,9 @@ def load_corridor(
         Corridor depth on each side of the road, kilometres (6 in the protocol).
     frame
         Metric frame for the computation; the local transverse Mercator by default.
+    data_dir
+        A folder holding the data layers (``m4_waypoints.geojson``, ``places.geojson``,
+        ``posts.geojson``, ``context.geojson``) to use instead of the shipped ones.
 
     Returns
     -------
@@ -281,10 +291,10 @@ def load_corridor(
     if not np.isfinite(width_km) or not 0 < width_km <= 100:
         raise ValueError(f"width_km={width_km!r}: expected a finite width in (0, 100] km")
     frame = frame or default_frame()
-    line, m4_source, waypoints = read_m4(m4)
-    places = _data.read_places()
-    posts = _data.read_posts()
-    context = _data.read_context()
+    line, m4_source, waypoints = read_m4(m4, data_dir=data_dir)
+    places = _data.read_places(_in(data_dir, "places.geojson"))
+    posts = _data.read_posts(_in(data_dir, "posts.geojson"))
+    context = _data.read_context(_in(data_dir, "context.geojson"))
 
     m4_metric = frame.to_metric(line)
     start_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_START))))

@@ -253,7 +253,10 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
             raise DataError(f"{where}: fate is 'remained' but an 'evacuated' date {evacuated!r} is given")
         if validate_partial_date(evacuated, where=where) and evacuated < row["established"]:
             raise DataError(f"{where}: evacuated {evacuated!r} before established {row['established']!r}")
-    return gdf.sort_values("number").reset_index(drop=True)
+    gdf = gdf.sort_values("number").reset_index(drop=True)
+    if "tr_number" in gdf:
+        gdf["tr_number"] = gdf["tr_number"].astype("Int64")
+    return gdf
 
 
 def read_context(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
