@@ -32,5 +32,3 @@ def data_copy(tmp_path: Path) -> Path:
 def repo_root() -> Path:
     """The checkout's root folder."""
     return Path(__file__).resolve().parent.parent
-
-

@@ -1,0 +1,51 @@
+"""The command line: summary and clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from geo.cli import main
+
+
+def test_summary_prints_lengths_and_area(capsys):
+    assert main(["summary"]) == 0
+    out = capsys.readouterr().out
+    assert "M4 highway" in out
+    assert "km²" in out
+    assert "Observation posts" in out
+
+
+def test_summary_json_matches_the_python_summary(capsys, corridor):
+    assert main(["summary", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == corridor.summary().as_dict()
+
+
+def test_summary_with_another_width_reports_it(capsys):
+    assert main(["summary", "--json", "--width-km", "3"]) == 0
+    assert json.loads(capsys.readouterr().out)["width_km"] == 3
+
+
+def test_a_bad_m4_file_is_a_clear_error_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "m4.geojson"
+    bad.write_text("{", encoding="utf-8")
+    assert main(["summary", "--m4", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("idlib-corridor: error: ")
+    assert "m4.geojson" in err
+    assert "Traceback" not in err
+
+
+def test_a_non_numeric_width_is_refused_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["summary", "--width-km", "wide"])
+    assert exc.value.code == 2
+    assert "'wide' is not a number" in capsys.readouterr().err
+
+
+def test_console_script_runs_as_a_module():
+    run = subprocess.run([sys.executable, "-m", "geo.cli", "summary"], capture_output=True, text=True, check=True)
+    assert "Patrol segment" in run.stdout

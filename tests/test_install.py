@@ -1,0 +1,53 @@
+"""A plain (non-editable) install carries the data and works from outside the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def wheel(repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(repo_root)],
+        check=True,
+        capture_output=True,
+    )
+    (whl,) = out.glob("idlib_corridor-*.whl")
+    return whl
+
+
+def test_wheel_ships_every_data_layer_inside_the_package(wheel: Path, repo_root: Path):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for layer in (repo_root / "data").glob("*.geojson"):
+        assert f"geo/_data/{layer.name}" in names
+
+
+def test_installed_package_loads_its_data_from_outside_the_checkout(wheel: Path, tmp_path: Path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import geo, geo.data; "
+        "print(geo.__file__); print(geo.data.data_dir()); print(geo.load_corridor().summary().posts)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    )
+    module_file, data_folder, posts = run.stdout.split("\n")[:3]
+    assert module_file.startswith(str(target))
+    assert data_folder.startswith(str(target))
+    assert data_folder.endswith("_data")
+    assert posts == "12"
