@@ -1,0 +1,90 @@
+"""Write every layer of the corridor model to files for QGIS, Google Earth and other GIS."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+
+if TYPE_CHECKING:
+    from .corridor import Corridor
+
+__all__ = ["EXPORT_FORMATS", "export_layers"]
+
+#: Output formats: name -> (GDAL driver, file suffix).
+EXPORT_FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"), "kml": ("KML", ".kml")}
+
+
+def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Turn list-valued properties (e.g. alternative names) into '; '-joined text: GDAL has no list type."""
+    out = gdf.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        if out[col].map(lambda v: isinstance(v, (list, tuple))).any():
+            out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        elif isinstance(out[col].dtype, pd.Int64Dtype):
+            out[col] = out[col].astype("float64")
+    return out
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, then move it into place."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    os.unlink(tmp)  # GDAL drivers want to create the file themselves
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = "geojson") -> list[Path]:
+    """Write every layer of ``corridor`` into ``out_dir``.
+
+    Parameters
+    ----------
+    corridor
+        The model, from :func:`geo.load_corridor`.
+    out_dir
+        Output folder, created if missing.
+    fmt
+        ``"geojson"`` (one file per layer), ``"gpkg"`` (one GeoPackage, one table per
+        layer) or ``"kml"`` (one file per layer, for Google Earth).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written. Each is written atomically: a failure leaves no partial file.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"format {fmt!r}: expected one of {sorted(EXPORT_FORMATS)}")
+    driver, suffix = EXPORT_FORMATS[fmt]
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"{out}: expected a folder to write the layers into, found a file")
+    out.mkdir(parents=True, exist_ok=True)
+    layers = {name: _flatten(gdf) for name, gdf in corridor.layers().items()}
+    if fmt == "gpkg":
+        path = out / f"idlib_corridor{suffix}"
+
+        def write_all(tmp: Path) -> None:
+            for name, gdf in layers.items():
+                gdf.to_file(tmp, layer=name, driver=driver)
+
+        _atomic(path, write_all)
+        return [path]
+    written = []
+    for name, gdf in layers.items():
+        path = out / f"{name}{suffix}"
+        opts = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
+        _atomic(path, lambda tmp, gdf=gdf, name=name, opts=opts: gdf.to_file(tmp, layer=name, driver=driver, **opts))
+        written.append(path)
+    return written

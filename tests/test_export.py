@@ -1,0 +1,61 @@
+"""Exporting every layer for QGIS (GeoJSON, GeoPackage) and Google Earth (KML)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pyogrio
+import pytest
+
+from geo.cli import main
+from geo.export import export_layers
+
+LAYERS = {"m4", "patrol_segment", "security_corridor", "posts", "places", "m4_waypoints", "context"}
+
+
+def test_geojson_export_writes_one_file_per_layer_that_reads_back(tmp_path, corridor):
+    paths = export_layers(corridor, tmp_path, fmt="geojson")
+    assert {p.stem for p in paths} == LAYERS
+    posts = gpd.read_file(tmp_path / "posts.geojson")
+    assert len(posts) == 12
+    assert "Salve" in posts.set_index("name").loc["Salwa", "alt_names"]
+    patrol = gpd.read_file(tmp_path / "patrol_segment.geojson").geometry.iloc[0]
+    assert patrol.equals_exact(corridor.patrol_segment, tolerance=1e-9)
+
+
+def test_gpkg_export_holds_every_layer_as_a_table(tmp_path, corridor):
+    (path,) = export_layers(corridor, tmp_path, fmt="gpkg")
+    names = {name for name, _ in pyogrio.list_layers(path)}
+    assert names == LAYERS
+    halves = gpd.read_file(path, layer="security_corridor")
+    assert list(halves["side"]) == ["north", "south"]
+    assert halves.crs.to_epsg() == 4326
+
+
+def test_kml_export_names_each_placemark(tmp_path, corridor):
+    export_layers(corridor, tmp_path, fmt="kml")
+    text = (tmp_path / "posts.kml").read_text(encoding="utf-8")
+    assert text.count("<Placemark") == 12
+    assert "<name>Ishtabraq</name>" in text
+
+
+def test_export_leaves_no_temporary_files(tmp_path, corridor):
+    for fmt in ("geojson", "gpkg", "kml"):
+        export_layers(corridor, tmp_path, fmt=fmt)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_unknown_format_is_refused(tmp_path, corridor):
+    with pytest.raises(ValueError, match="format 'shp': expected one of"):
+        export_layers(corridor, tmp_path, fmt="shp")
+
+
+def test_a_file_in_place_of_the_folder_is_refused(tmp_path, corridor):
+    target = tmp_path / "out"
+    target.write_text("x")
+    with pytest.raises(ValueError, match="expected a folder"):
+        export_layers(corridor, target)
+
+
+def test_cli_export_prints_the_files_written(tmp_path, capsys):
+    assert main(["export", "-o", str(tmp_path), "--format", "gpkg"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "idlib_corridor.gpkg")
