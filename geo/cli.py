@@ -80,6 +80,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fetch_osm(args: argparse.Namespace) -> int:
+    from .osm import OVERPASS_URL, fetch_m4, m4_from_overpass, write_m4_geojson
+
+    line, way_ids = m4_from_overpass(fetch_m4(args.url or OVERPASS_URL))
+    path = write_m4_geojson(line, way_ids, args.output)
+    print(f"wrote {path}: M4 from {len(way_ids)} OpenStreetMap ways; use it with --m4 {path}")
+    return 0
+
+
 def _finite(text: str) -> float:
     try:
         value = float(text)
@@ -124,6 +133,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=["geojson", "gpkg", "kml"], default="geojson")
     e.set_defaults(func=_cmd_export)
+
+    o = sub.add_parser("fetch-osm", help="fetch the real M4 line from OpenStreetMap (needs the internet)")
+    o.add_argument("-o", "--output", type=Path, required=True, help="folder (or .geojson file) to write")
+    o.add_argument("--url", help="Overpass API endpoint (default: the public overpass-api.de)")
+    o.set_defaults(func=_cmd_fetch_osm)
     return p
 
 

@@ -1,0 +1,211 @@
+"""Fetch the real M4 road from OpenStreetMap (Overpass API) and merge it into one line.
+
+The shipped M4 joins settlement centres and is good to 0.5-2 km; OpenStreetMap maps
+the carriageway itself. :func:`fetch_m4` asks the Overpass API for the ways tagged
+``ref=M4`` between Latakia and Saraqib, :func:`m4_from_overpass` turns the answer
+into one continuous west-to-east line (the shortest path along the ways from the way
+node nearest Latakia to the one nearest Saraqib, so a dual carriageway or a slip road
+gives one clean line), and :func:`write_m4_geojson` writes it for
+``geo.load_corridor(m4=...)`` and ``--m4``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import json
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from shapely.geometry import LineString
+
+from .geodesy import GEOD
+
+__all__ = [
+    "OVERPASS_URL",
+    "OverpassError",
+    "fetch_m4",
+    "m4_from_overpass",
+    "overpass_query",
+    "write_m4_geojson",
+]
+
+#: The public Overpass API endpoint.
+OVERPASS_URL = "https://overpass-api.de/api/interpreter"
+
+#: Where the M4 ends in this project: Latakia (west) and Saraqib (east), lon/lat degrees.
+WEST_END = (35.79011, 35.53168)
+EAST_END = (36.803131, 35.863611)
+
+#: Search box (south, west, north, east), degrees: Latakia to just east of Saraqib.
+BBOX = (35.40, 35.70, 36.05, 36.90)
+
+#: An end of the merged road further than this from Latakia or Saraqib means the M4 is incomplete there.
+MAX_END_GAP_M = 5_000.0
+
+
+class OverpassError(ValueError):
+    """The Overpass answer cannot be used (unreachable service, malformed answer, no M4 in it)."""
+
+
+def overpass_query(bbox: tuple[float, float, float, float] = BBOX) -> str:
+    """The Overpass QL query for the M4's ways in ``bbox`` (south, west, north, east; degrees)."""
+    s, w, n, e = bbox
+    return f'[out:json][timeout:90];\nway["highway"]["ref"~"(^|;) *M *4 *(;|$)"]({s},{w},{n},{e});\nout body geom;\n'
+
+
+def fetch_m4(url: str = OVERPASS_URL, *, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Ask the Overpass API for the M4's ways; returns the decoded JSON answer.
+
+    Raises
+    ------
+    OverpassError
+        The service cannot be reached (offline?) or does not answer with JSON.
+    """
+    body = urllib.parse.urlencode({"data": overpass_query()}).encode()
+    req = urllib.request.Request(url, data=body, headers={"User-Agent": "idlib-corridor (fetch-osm)"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout_s) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise OverpassError(f"the Overpass API at {url} answered HTTP {exc.code} ({exc.reason})") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OverpassError(
+            f"cannot reach the Overpass API at {url} ({reason}); this command needs the internet"
+        ) from None
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise OverpassError(f"the Overpass API at {url} did not answer with JSON ({exc.msg})") from None
+
+
+def _ways(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if not isinstance(answer, Mapping) or not isinstance(answer.get("elements"), list):
+        raise OverpassError("malformed Overpass answer: expected a JSON object with an 'elements' list")
+    ways = []
+    for i, el in enumerate(answer["elements"]):
+        if not isinstance(el, Mapping) or el.get("type") != "way":
+            continue
+        nodes, geom = el.get("nodes"), el.get("geometry")
+        if not isinstance(nodes, list) or not isinstance(geom, list) or len(nodes) != len(geom) or len(nodes) < 2:
+            raise OverpassError(
+                f"malformed Overpass answer: way {el.get('id', f'#{i}')} needs matching 'nodes' and 'geometry' "
+                "lists (query with 'out body geom')"
+            )
+        try:
+            coords = [(float(p["lon"]), float(p["lat"])) for p in geom]
+        except (TypeError, KeyError, ValueError):
+            raise OverpassError(f"malformed Overpass answer: way {el.get('id')} has a point without lon/lat") from None
+        ways.append({"id": el.get("id"), "nodes": nodes, "coords": coords})
+    if not ways:
+        raise OverpassError("the Overpass answer holds no M4 way (nothing tagged ref=M4 in the search box)")
+    return ways
+
+
+def m4_from_overpass(
+    answer: Mapping[str, Any],
+    *,
+    west_end: tuple[float, float] = WEST_END,
+    east_end: tuple[float, float] = EAST_END,
+) -> tuple[LineString, list[int]]:
+    """Merge the M4's ways into one west-to-east line.
+
+    Parameters
+    ----------
+    answer
+        A decoded Overpass JSON answer with ways queried by ``out body geom``.
+    west_end, east_end
+        (lon, lat) of the road's ends in this project (Latakia, Saraqib), degrees.
+
+    Returns
+    -------
+    line : shapely.LineString
+        lon/lat, west to east: the shortest path along the ways between the way
+        nodes nearest the two ends.
+    way_ids : list of int
+        The OSM way ids the line runs along.
+    """
+    ways = _ways(answer)
+    index: dict[Any, int] = {}
+    coords: list[tuple[float, float]] = []
+    rows, cols, lengths, edge_way = [], [], [], {}
+    for way in ways:
+        ids = []
+        for node, xy in zip(way["nodes"], way["coords"], strict=True):
+            if node not in index:
+                index[node] = len(coords)
+                coords.append(xy)
+            ids.append(index[node])
+        a, b = np.array(ids[:-1]), np.array(ids[1:])
+        xy = np.asarray(way["coords"])
+        _, _, d = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+        rows += [*a, *b]
+        cols += [*b, *a]
+        lengths += [*d, *d]
+        for u, v in zip(a, b, strict=True):
+            edge_way[(int(u), int(v))] = edge_way[(int(v), int(u))] = way["id"]
+    pts = np.asarray(coords)
+    n = len(pts)
+    graph = coo_matrix((np.maximum(lengths, 1e-3), (rows, cols)), shape=(n, n)).tocsr()
+
+    def nearest(end: tuple[float, float]) -> tuple[int, float]:
+        _, _, d = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), pts[:, 0], pts[:, 1])
+        i = int(np.argmin(d))
+        return i, float(d[i])
+
+    (src, d_src), (dst, d_dst) = nearest(west_end), nearest(east_end)
+    for name, d in (("Latakia (west end)", d_src), ("Saraqib (east end)", d_dst)):
+        if d > MAX_END_GAP_M:
+            raise OverpassError(f"the M4 ways end {d / 1000:.1f} km from {name}: the OpenStreetMap road is incomplete")
+    dist, pred = dijkstra(graph, indices=src, return_predecessors=True)
+    if not np.isfinite(dist[dst]):
+        raise OverpassError(
+            "the M4 ways do not connect Latakia to Saraqib (a gap in the OpenStreetMap road); "
+            "merge them by hand or pass the pieces to geo.load_corridor(m4=...)"
+        )
+    path = [dst]
+    while path[-1] != src:
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    used: list[int] = []
+    for u, v in itertools.pairwise(path):
+        wid = edge_way[(u, v)]
+        if not used or used[-1] != wid:
+            used.append(wid)
+    return LineString(pts[path]), list(dict.fromkeys(used))
+
+
+def write_m4_geojson(line: LineString, way_ids: list[int], path: str | os.PathLike[str]) -> Path:
+    """Write the merged M4 as a one-feature GeoJSON with its source, atomically; returns the path."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "m4_osm.geojson"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    feature = {
+        "type": "Feature",
+        "properties": {
+            "name": "M4 highway",
+            "ref": "M4",
+            "source": f"OpenStreetMap ways {', '.join(map(str, way_ids))} via the Overpass API, "
+            f"fetched {_dt.date.today().isoformat()}; © OpenStreetMap contributors, ODbL 1.0",
+            "confidence": "S",
+            "length_km": round(float(GEOD.geometry_length(line)) / 1000, 3),
+        },
+        "geometry": {"type": "LineString", "coordinates": [list(c) for c in line.coords]},
+    }
+    doc = {"type": "FeatureCollection", "features": [feature]}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".geojson", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    os.replace(tmp, path)
+    return path
