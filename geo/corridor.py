@@ -113,8 +113,15 @@ class Corridor:
     def query(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """Distance of points from the M4, corridor membership, side, chainage and nearest post.
 
-        See :func:`geo.query.query` for the call forms and the columns.
+        See :func:`geo.query.query` for the call forms and the columns. A
+        ``dask_geopandas.GeoDataFrame`` gives a lazy result (:func:`geo.parallel.query_dask`).
         """
+        from .parallel import is_dask_collection
+
+        if args and is_dask_collection(args[0]):
+            from .parallel import query_dask
+
+            return query_dask(self, *args, **kwargs)
         from .query import query
 
         return query(self, *args, **kwargs)
