@@ -34,6 +34,7 @@ __all__ = [
     "read_m4_waypoints",
     "read_places",
     "read_posts",
+    "read_settlements",
     "validate_partial_date",
 ]
 
@@ -159,6 +160,7 @@ def read_layer(
     geometry_types: set[str],
     required: Mapping[str, type | tuple[type, ...]] | None = None,
     unique: Iterable[str] = (),
+    allow_null_geometry: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read and validate one GeoJSON layer.
 
@@ -173,6 +175,9 @@ def read_layer(
         (in addition to ``source`` and ``confidence``, which are always required).
     unique
         Properties whose values must not repeat across features.
+    allow_null_geometry
+        Accept a feature whose ``geometry`` member is ``null`` (valid GeoJSON for a
+        feature with no known location); its row gets a missing geometry (None).
 
     Returns
     -------
@@ -213,7 +218,10 @@ def read_layer(
             if value_key in seen[key]:
                 raise DataError(f"{where}: duplicate {key} {value!r} (also feature {seen[key][value_key]})")
             seen[key][value_key] = i
-        geoms.append(_check_geometry(feat.get("geometry"), geometry_types, where))
+        if allow_null_geometry and "geometry" in feat and feat["geometry"] is None:
+            geoms.append(None)
+        else:
+            geoms.append(_check_geometry(feat.get("geometry"), geometry_types, where))
         rows.append(props)
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
 
@@ -263,3 +271,18 @@ def read_context(path: Traversable | Path | str | None = None) -> gpd.GeoDataFra
     """Read the context lines (border, governorate lines, coastline)."""
     path = path if path is not None else data_path("context.geojson")
     return read_layer(path, geometry_types={"LineString", "MultiLineString"}, required={"kind": str, "name": str})
+
+
+def read_settlements(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read the OpenStreetMap settlement points of the Idlib and Latakia governorates.
+
+    © OpenStreetMap contributors, ODbL 1.0. A subset (the places matched to IOM DTM
+    locations), not every settlement.
+    """
+    path = path if path is not None else data_path("settlements.geojson")
+    return read_layer(
+        path,
+        geometry_types={"Point"},
+        required={"name": str, "place": str, "governorate": str, "pcode": str, "osm_id": str},
+        unique=("osm_id",),
+    )

@@ -257,3 +257,13 @@ def test_a_layer_with_no_features_is_refused(data_copy):
 
 def test_data_errors_are_value_errors():
     assert issubclass(DataError, ValueError)
+
+
+def test_settlements_cover_idlib_and_latakia_with_osm_attribution():
+    from geo.data import read_settlements
+
+    s = read_settlements()
+    assert set(s["governorate"]) == {"Idlib", "Latakia"}
+    assert (s["governorate"] == "Idlib").sum() > 200
+    assert s["source"].str.contains("© OpenStreetMap contributors").all()
+    assert s["osm_id"].is_unique
