@@ -89,6 +89,69 @@ def _cmd_fetch_osm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_events(args: argparse.Namespace) -> int:
+    from .history import corridor_as_of, filter_events, read_events
+
+    events = read_events()
+    if args.as_of is not None:
+        from .corridor import load_corridor
+        from .history import parse_day
+
+        day = parse_day(args.as_of, what="--as-of")
+        state = corridor_as_of(load_corridor(), day, events=events)
+        print(json.dumps(state.as_dict(), indent=2, ensure_ascii=False) if args.json else state)
+        return 0
+    ev = filter_events(events, start=args.start, end=args.end, types=args.type)
+    if args.json:
+        import shapely.geometry
+
+        cols = ["id", "date", "date_precision", "date_end", "type", "name", "description"]
+        cols += ["post", "place", "route", "source", "confidence", "location_confidence", "date_note"]
+        records = []
+        for i in range(len(ev)):
+            rec = {c: (None if _missing(ev[c].iloc[i]) else ev[c].iloc[i]) for c in cols if c in ev.columns}
+            rec["post"] = None if rec.get("post") is None else int(rec["post"])
+            geom = ev.geometry.iloc[i]
+            rec["geometry"] = None if geom is None else shapely.geometry.mapping(geom)
+            records.append(rec)
+        print(json.dumps(records, indent=2, ensure_ascii=False, default=list))
+        return 0
+    rows = [("date", "type", "event", "where")]
+    for i in range(len(ev)):
+        r = ev.iloc[i]
+        when = r["date"] if _missing(r["date_end"]) else f"{r['date']}/{r['date_end']}"
+        if not _missing(r["post"]):
+            where = f"post {int(r['post'])}"
+        elif not _missing(r["place"]):
+            where = str(r["place"])
+        elif not _missing(r["route"]):
+            where = " - ".join(r["route"])
+        else:
+            where = "-"
+        rows.append((when, r["type"], r["name"], where))
+    widths = [max(len(row[k]) for row in rows) for k in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
+    print(f"{len(ev)} event(s); month-only dates (YYYY-MM) are kept as the source gives them")
+    return 0
+
+
+def _missing(value: object) -> bool:
+    """True for None, NaN and pandas.NA (an absent property of a GeoDataFrame row)."""
+    import pandas as pd
+
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _partial_date(text: str) -> str:
+    from .data import validate_partial_date
+
+    try:
+        return validate_partial_date(text.strip(), where="date") or ""
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {str(exc).removeprefix('date: ')}") from None
+
+
 def _finite(text: str) -> float:
     try:
         value = float(text)
@@ -138,6 +201,20 @@ def _parser() -> argparse.ArgumentParser:
     o.add_argument("-o", "--output", type=Path, required=True, help="folder (or .geojson file) to write")
     o.add_argument("--url", help="Overpass API endpoint (default: the public overpass-api.de)")
     o.set_defaults(func=_cmd_fetch_osm)
+
+    v = sub.add_parser("events", help="print the dated events of the corridor's history (or its state on a day)")
+    v.add_argument("--from", dest="start", type=_partial_date, metavar="DATE", help="from this date (YYYY[-MM[-DD]])")
+    v.add_argument("--to", dest="end", type=_partial_date, metavar="DATE", help="up to this date, inclusive")
+    v.add_argument(
+        "--type",
+        action="append",
+        metavar="TYPE",
+        help="keep events of this type (repeatable): agreement, ceasefire, corridor, patrol, attack, "
+        "suspension, post_established, post_besieged, post_evacuated",
+    )
+    v.add_argument("--as-of", metavar="DAY", help="print the state of the corridor and posts at the end of this day")
+    v.add_argument("--json", action="store_true", help="print JSON")
+    v.set_defaults(func=_cmd_events)
     return p
 
 
