@@ -31,6 +31,9 @@ from . import data as _data
 from .geodesy import GEOD, WGS84, MetricFrame, default_frame, geodesic_length_m
 
 if TYPE_CHECKING:
+    import datetime
+
+    from .history import CorridorState
     from .summary import CorridorSummary
 
 __all__ = ["DEFAULT_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
@@ -109,6 +112,19 @@ class Corridor:
         from .summary import summarize
 
         return summarize(self)
+
+    def as_of(self, date: str | datetime.date) -> CorridorState:
+        """The corridor and its posts at the end of ``date`` (a day): see :func:`geo.history.corridor_as_of`.
+
+        Examples
+        --------
+        >>> s = load_corridor().as_of("2020-06-01")
+        >>> s.ceasefire, s.joint_patrols, len(s.posts_existing)
+        (True, True, 12)
+        """
+        from .history import corridor_as_of
+
+        return corridor_as_of(self, date)
 
     def query(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
         """Distance of points from the M4, corridor membership, side, chainage and nearest post.

@@ -402,3 +402,9 @@ def test_events_as_of_prints_the_state_on_that_day(capsys):
 def test_events_as_of_a_month_is_refused_with_exit_2(capsys):
     assert main(["events", "--as-of", "2020-06"]) == 2
     assert "--as-of='2020-06' is a month" in capsys.readouterr().err
+
+
+def test_the_corridor_answers_as_of_a_day_itself(corridor):
+    s = corridor.as_of("2020-12-31")
+    assert s.as_dict() == corridor_as_of(corridor, "2020-12-31").as_dict()
+    assert "Tell Touqan" in s.posts_besieged
