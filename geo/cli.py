@@ -152,6 +152,44 @@ def _partial_date(text: str) -> str:
         raise argparse.ArgumentTypeError(f"{text!r}: {str(exc).removeprefix('date: ')}") from None
 
 
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from .classify import classify_file
+
+    c = _corridor(args)
+    show = not args.quiet and sys.stderr.isatty()
+    bar = None
+    if show:
+        from tqdm import tqdm
+
+        bar = tqdm(unit=" rows", unit_scale=True, desc="classifying", file=sys.stderr, dynamic_ncols=True)
+    try:
+        report = classify_file(
+            c,
+            args.input,
+            args.output,
+            lon_col=args.lon_col,
+            lat_col=args.lat_col,
+            chunk_rows=args.chunk_rows,
+            strict=args.strict,
+            progress=bar.update if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if report.bad_rows:
+        print(
+            f"warning: {report.bad_rows:,} of {report.rows:,} rows had missing or invalid coordinates; "
+            f"kept with empty results (first: {report.first_bad}). Use --strict to stop at the first one.",
+            file=sys.stderr,
+        )
+    if not args.quiet:
+        print(
+            f"wrote {report.output}: {report.rows:,} rows in {report.seconds:.1f} s "
+            f"({report.rows_per_second:,.0f} rows/s)"
+        )
+    return 0
+
+
 def _finite(text: str) -> float:
     try:
         value = float(text)
@@ -196,6 +234,18 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=["geojson", "gpkg", "kml"], default="geojson")
     e.set_defaults(func=_cmd_export)
+
+    k = sub.add_parser(
+        "classify", parents=[common], help="append the query columns to every row of a CSV/Parquet/GeoJSON/GPKG file"
+    )
+    k.add_argument("input", type=Path, help="input file (.csv, .parquet, .geojson, .gpkg)")
+    k.add_argument("-o", "--output", type=Path, required=True, help="output file; format from its extension")
+    k.add_argument("--lon-col", help="longitude column (default: longitude, lon, lng, long or x)")
+    k.add_argument("--lat-col", help="latitude column (default: latitude, lat or y)")
+    k.add_argument("--chunk-rows", type=int, default=250_000, help="rows per chunk (Parquet, GeoJSON, GPKG)")
+    k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
+    k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    k.set_defaults(func=_cmd_classify)
 
     o = sub.add_parser("fetch-osm", help="fetch the real M4 line from OpenStreetMap (needs the internet)")
     o.add_argument("-o", "--output", type=Path, required=True, help="folder (or .geojson file) to write")
