@@ -14,6 +14,7 @@ Examples
 from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor, read_m4
 from .data import DataError, data_path
 from .geodesy import GEOD, LOCAL_TM, MetricFrame, default_frame, geodesic_distance_m, geodesic_length_m
+from .maps import build_map, save_map
 from .summary import CorridorSummary
 
 __all__ = [
@@ -24,12 +25,14 @@ __all__ = [
     "CorridorSummary",
     "DataError",
     "MetricFrame",
+    "build_map",
     "data_path",
     "default_frame",
     "geodesic_distance_m",
     "geodesic_length_m",
     "load_corridor",
     "read_m4",
+    "save_map",
 ]
 
 __version__ = "0.1.0"

@@ -32,3 +32,56 @@ def data_copy(tmp_path: Path) -> Path:
 def repo_root() -> Path:
     """The checkout's root folder."""
     return Path(__file__).resolve().parent.parent
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--window-size=1280,900",
+)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Headless Debian Chromium driven by Selenium, one session per test module.
+
+    Both the browser and the driver are given by path, and Selenium Manager is told
+    to stay offline, so nothing is ever downloaded. The browser and performance
+    (DevTools network) logs are recorded. Skipped when Chromium is not installed
+    (``bash run.sh test`` installs it).
+    """
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        pytest.skip(f"headless Chromium is not installed ({', '.join(missing)}): apt install chromium chromium-driver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SE_OFFLINE", "true")  # Selenium Manager must not look for drivers online
+        driver = webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir(repo_root: Path) -> Path:
+    """Folder for test artifacts such as screenshots (``test-artifacts/``, ignored by git)."""
+    path = repo_root / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

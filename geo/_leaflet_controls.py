@@ -1,0 +1,442 @@
+"""Our own small Leaflet elements for the maps: popups bound safely, post markers, panels, controls.
+
+Folium's ``Popup`` and ``Tooltip`` put their text into a JavaScript template
+literal (where ``${...}`` runs code) and ``Popup`` needs jQuery; its ``Marker``
+re-adds its icon on every render. These elements avoid all three: every text
+reaches the page as a JSON string literal with ``<``, ``>``, ``&`` and ``'``
+escaped, after the caller has HTML-escaped the data in it.
+
+The controls for offline maps (mouse position, a geodesic measure tool,
+fullscreen) are written here on Leaflet's public API, so an offline page needs
+no plugin from a CDN.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from branca.element import MacroElement
+from folium.template import Template
+
+__all__ = ["MAP_CSS", "Bind", "DivMarker", "MapSetup", "OwnControls", "PanelControl", "js_string"]
+
+
+def js_string(text: str) -> str:
+    r"""Return ``text`` as a JavaScript string literal that is safe inside a ``<script>`` element.
+
+    Examples
+    --------
+    >>> print(js_string("</script> 'x' & y"))
+    "\u003c/script\u003e \u0027x\u0027 \u0026 y"
+    """
+    out = json.dumps(str(text), ensure_ascii=False)
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+        out = out.replace(char, code)
+    return out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _js_value(value: Any) -> str:
+    """A JSON value (dict, list, number, string, bool, None) as safe JavaScript source."""
+    if isinstance(value, str):
+        return js_string(value)
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{js_string(k)}: {_js_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(_js_value(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+class Bind(MacroElement):
+    """Bind a popup or a tooltip holding ready-made (already escaped) HTML to the parent layer.
+
+    Parameters
+    ----------
+    html
+        HTML content; every piece of data text in it must already be escaped.
+    kind
+        ``"popup"`` or ``"tooltip"``.
+    **options
+        Leaflet popup or tooltip options (``maxWidth``, ``permanent``, ``direction``...).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content }}, {{ this.js_options }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, kind: str = "popup", **options: Any) -> None:
+        super().__init__()
+        if kind not in ("popup", "tooltip"):
+            raise ValueError(f"kind={kind!r}: expected 'popup' or 'tooltip'")
+        self._name = "Bind"
+        self.method = "bindPopup" if kind == "popup" else "bindTooltip"
+        self.content = js_string(html)
+        self.js_options = _js_value(options)
+
+
+class DivMarker(MacroElement):
+    """A marker drawn as a styled ``<div>`` (no image, so it works in a single offline file).
+
+    Parameters
+    ----------
+    location
+        ``(lat, lon)`` in degrees.
+    html
+        Inner HTML of the marker (escaped by the caller).
+    class_name
+        CSS classes of the marker's ``<div>``.
+    title
+        Hover text (set as a DOM property, so it is never parsed as HTML).
+    size_px
+        Width and height of the marker, pixels.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker({{ this.location }}, {
+                icon: L.divIcon({{ this.icon }}),
+                title: {{ this.title }},
+                keyboard: true,
+                riseOnHover: true
+            }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, location: tuple[float, float], html: str, class_name: str, title: str, size_px: int = 24):
+        super().__init__()
+        self._name = "DivMarker"
+        half = size_px // 2
+        self.location = json.dumps([round(float(location[0]), 6), round(float(location[1]), 6)])
+        self.icon = _js_value(
+            {
+                "html": html,
+                "className": class_name,
+                "iconSize": [size_px, size_px],
+                "iconAnchor": [half, half],
+                "popupAnchor": [0, -half],
+            }
+        )
+        self.title = js_string(title)
+
+
+class PanelControl(MacroElement):
+    """A fixed panel of HTML (e.g. the legend) in a corner of the map.
+
+    Parameters
+    ----------
+    html
+        Panel content (escaped by the caller).
+    position
+        Leaflet control position: ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
+    class_name
+        CSS classes of the panel.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: {{ this.position }}});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.class_name }});
+                div.innerHTML = {{ this.content }};
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str, position: str = "bottomleft", class_name: str = "idlib-panel") -> None:
+        super().__init__()
+        if position not in ("topleft", "topright", "bottomleft", "bottomright"):
+            raise ValueError(f"position={position!r}: expected topleft, topright, bottomleft or bottomright")
+        self._name = "PanelControl"
+        self.position = js_string(position)
+        self.class_name = js_string(class_name)
+        self.content = js_string(html)
+
+
+class MapSetup(MacroElement):
+    """The page's own CSS, the data attribution and (offline) a plain attribution prefix.
+
+    Parameters
+    ----------
+    css
+        Stylesheet for the page.
+    attribution
+        HTML added to the map's attribution control (escaped by the caller).
+    prefix
+        Replaces Leaflet's own attribution prefix (which links to leafletjs.com) when not None.
+    """
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>{{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            {%- if this.prefix is not none %}
+            {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix }});
+            {%- endif %}
+            {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, css: str, attribution: str, prefix: str | None = None) -> None:
+        super().__init__()
+        self._name = "MapSetup"
+        self.css = css.replace("</style", "<\\/style")
+        self.attribution = js_string(attribution)
+        self.prefix = None if prefix is None else js_string(prefix)
+
+
+#: The controls of an offline map, on Leaflet's API only. Geodesic distances use Vincenty's
+#: inverse formula on the WGS84 ellipsoid (accurate to well under a millimetre on this scale).
+_CONTROLS_JS = r"""
+(function (L) {
+    "use strict";
+    if (L.Control.IdlibMeasure) { return; }
+
+    var WGS84_A = 6378137.0, WGS84_F = 1 / 298.257223563, WGS84_B = WGS84_A * (1 - WGS84_F);
+    var RAD = Math.PI / 180;
+
+    // Distance in metres between two latLngs on the WGS84 ellipsoid (Vincenty's inverse formula).
+    function geodesicDistance(p, q) {
+        var lambdaOffset = (q.lng - p.lng) * RAD;
+        var u1 = Math.atan((1 - WGS84_F) * Math.tan(p.lat * RAD));
+        var u2 = Math.atan((1 - WGS84_F) * Math.tan(q.lat * RAD));
+        var sinU1 = Math.sin(u1), cosU1 = Math.cos(u1), sinU2 = Math.sin(u2), cosU2 = Math.cos(u2);
+        var lambda = lambdaOffset, lambdaPrev, steps = 0;
+        var sinSigma, cosSigma, sigma, cosSqAlpha, cos2SigmaM;
+        do {
+            var sinLambda = Math.sin(lambda), cosLambda = Math.cos(lambda);
+            var a = cosU2 * sinLambda, b = cosU1 * sinU2 - sinU1 * cosU2 * cosLambda;
+            sinSigma = Math.sqrt(a * a + b * b);
+            if (sinSigma === 0) { return 0; }
+            cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosLambda;
+            sigma = Math.atan2(sinSigma, cosSigma);
+            var sinAlpha = cosU1 * cosU2 * sinLambda / sinSigma;
+            cosSqAlpha = 1 - sinAlpha * sinAlpha;
+            cos2SigmaM = cosSqAlpha === 0 ? 0 : cosSigma - 2 * sinU1 * sinU2 / cosSqAlpha;
+            var c = WGS84_F / 16 * cosSqAlpha * (4 + WGS84_F * (4 - 3 * cosSqAlpha));
+            lambdaPrev = lambda;
+            lambda = lambdaOffset + (1 - c) * WGS84_F * sinAlpha *
+                (sigma + c * sinSigma * (cos2SigmaM + c * cosSigma * (2 * cos2SigmaM * cos2SigmaM - 1)));
+        } while (Math.abs(lambda - lambdaPrev) > 1e-12 && ++steps < 200);
+        if (steps >= 200) { return L.CRS.Earth.distance(p, q); }  // nearly antipodal: sphere
+        var uSq = cosSqAlpha * (WGS84_A * WGS84_A - WGS84_B * WGS84_B) / (WGS84_B * WGS84_B);
+        var bigA = 1 + uSq / 16384 * (4096 + uSq * (uSq * (320 - 175 * uSq) - 768));
+        var bigB = uSq / 1024 * (256 + uSq * (uSq * (74 - 47 * uSq) - 128));
+        var c2 = cos2SigmaM * cos2SigmaM;
+        var deltaSigma = bigB * sinSigma * (cos2SigmaM + bigB / 4 * (cosSigma * (2 * c2 - 1) -
+            bigB / 6 * cos2SigmaM * (4 * sinSigma * sinSigma - 3) * (4 * c2 - 3)));
+        return WGS84_B * bigA * (sigma - deltaSigma);
+    }
+
+    function button(bar, cls, title, svg) {
+        var a = L.DomUtil.create("a", cls, bar);
+        a.href = "#";
+        a.title = title;
+        a.setAttribute("role", "button");
+        a.setAttribute("aria-label", title);
+        a.innerHTML = svg;
+        return a;
+    }
+
+    // Longitude and latitude under the mouse pointer, degrees.
+    L.Control.IdlibMousePosition = L.Control.extend({
+        options: {position: "bottomright", digits: 5, empty: "lon \u2013, lat \u2013"},
+        onAdd: function (map) {
+            var div = L.DomUtil.create("div", "idlib-mouse-position");
+            var opts = this.options;
+            div.textContent = opts.empty;
+            this._move = function (e) {
+                var p = e.latlng.wrap();
+                div.textContent = "lon " + p.lng.toFixed(opts.digits) + ", lat " + p.lat.toFixed(opts.digits);
+            };
+            this._out = function () { div.textContent = opts.empty; };
+            map.on("mousemove", this._move).on("mouseout", this._out);
+            return div;
+        },
+        onRemove: function (map) { map.off("mousemove", this._move).off("mouseout", this._out); }
+    });
+
+    // Click points on the map; the panel shows the geodesic length of the line through them.
+    L.Control.IdlibMeasure = L.Control.extend({
+        options: {position: "topleft", color: "#111"},
+        onAdd: function (map) {
+            var bar = L.DomUtil.create("div", "leaflet-bar idlib-measure");
+            this._button = button(bar, "idlib-measure-toggle", "Measure a distance",
+                '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 17 17 3l4 4L7 21z" fill="none" ' +
+                'stroke="currentColor" stroke-width="1.8"/><path d="m7 13 2 2m1-5 2 2m1-5 2 2" ' +
+                'stroke="currentColor" stroke-width="1.8"/></svg>');
+            this._readout = L.DomUtil.create("div", "idlib-measure-readout", bar);
+            this._layer = L.layerGroup();
+            this._points = [];
+            L.DomEvent.disableClickPropagation(bar);
+            L.DomEvent.on(this._button, "click", function (e) {
+                L.DomEvent.preventDefault(e);
+                if (this._active) { this.stop(); } else { this.start(); }
+            }, this);
+            this._bar = bar;
+            return bar;
+        },
+        onRemove: function () { this.stop(); },
+        start: function () {
+            this._active = true;
+            this._points = [];
+            this._layer.clearLayers().addTo(this._map);
+            this._line = L.polyline([], {color: this.options.color, weight: 2, dashArray: "6 4",
+                                         interactive: false}).addTo(this._layer);
+            this._map.on("click", this._add, this);
+            this._map.doubleClickZoom.disable();
+            L.DomUtil.addClass(this._bar, "idlib-measure-active");
+            L.DomUtil.addClass(this._map.getContainer(), "idlib-measuring");
+            this._button.title = "Stop measuring";
+            this._show();
+        },
+        stop: function () {
+            if (!this._active) { return; }
+            this._active = false;
+            this._map.off("click", this._add, this);
+            this._map.doubleClickZoom.enable();
+            this._map.removeLayer(this._layer);
+            L.DomUtil.removeClass(this._bar, "idlib-measure-active");
+            L.DomUtil.removeClass(this._map.getContainer(), "idlib-measuring");
+            this._button.title = "Measure a distance";
+        },
+        lengthMetres: function () {
+            var total = 0;
+            for (var i = 1; i < this._points.length; i++) {
+                total += geodesicDistance(this._points[i - 1], this._points[i]);
+            }
+            return total;
+        },
+        _add: function (e) {
+            this._points.push(e.latlng);
+            this._line.setLatLngs(this._points);
+            L.circleMarker(e.latlng, {radius: 3, color: this.options.color, weight: 1, fillOpacity: 1,
+                                      interactive: false}).addTo(this._layer);
+            this._show();
+        },
+        _show: function () {
+            var n = this._points.length;
+            this._readout.textContent = n < 2 ? "Click the map to add points" :
+                (this.lengthMetres() / 1000).toFixed(3) + " km (" + n + " points, geodesic)";
+        }
+    });
+    L.Control.IdlibMeasure.geodesicDistance = geodesicDistance;
+
+    // Show the map on the whole screen, and back.
+    L.Control.IdlibFullscreen = L.Control.extend({
+        options: {position: "topleft"},
+        onAdd: function (map) {
+            var bar = L.DomUtil.create("div", "leaflet-bar idlib-fullscreen");
+            var el = map.getContainer();
+            var a = button(bar, "idlib-fullscreen-toggle", "View full screen",
+                '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" ' +
+                'fill="none" stroke="currentColor" stroke-width="2"/></svg>');
+            if (!document.fullscreenEnabled) { bar.style.display = "none"; }
+            L.DomEvent.disableClickPropagation(bar);
+            L.DomEvent.on(a, "click", function (e) {
+                L.DomEvent.preventDefault(e);
+                if (document.fullscreenElement) { document.exitFullscreen(); } else { el.requestFullscreen(); }
+            });
+            this._change = function () {
+                var full = document.fullscreenElement === el;
+                if (full) { L.DomUtil.addClass(el, "idlib-is-fullscreen"); }
+                else { L.DomUtil.removeClass(el, "idlib-is-fullscreen"); }
+                a.title = full ? "Exit full screen" : "View full screen";
+                map.invalidateSize();
+            };
+            L.DomEvent.on(document, "fullscreenchange", this._change);
+            return bar;
+        },
+        onRemove: function () { L.DomEvent.off(document, "fullscreenchange", this._change); }
+    });
+})(window.L);
+"""
+
+
+class OwnControls(MacroElement):
+    """Mouse position (lon/lat), a geodesic measure tool and a fullscreen button, with no plugin.
+
+    The controls are kept on the map object as ``map.idlibControls.{fullscreen,measure,mousePosition}``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            {{ this.js }}
+            {{ this._parent.get_name() }}.idlibControls = {
+                fullscreen: new L.Control.IdlibFullscreen().addTo({{ this._parent.get_name() }}),
+                measure: new L.Control.IdlibMeasure().addTo({{ this._parent.get_name() }}),
+                mousePosition: new L.Control.IdlibMousePosition().addTo({{ this._parent.get_name() }})
+            };
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "OwnControls"
+        self.js = _CONTROLS_JS
+
+
+#: The page's stylesheet: labels, post symbols, panels and our controls.
+MAP_CSS = """
+.leaflet-tooltip.idlib-label {
+    background: transparent; border: 0; box-shadow: none; padding: 0;
+    font: 600 12px/1.2 "Helvetica Neue", Arial, sans-serif; color: #222;
+    text-shadow: 0 0 2px #fff, 0 0 3px #fff, 0 0 4px #fff;
+}
+.leaflet-tooltip.idlib-label::before { display: none; }
+.leaflet-tooltip.idlib-label.idlib-end { color: #a34700; font-size: 13px; }
+.leaflet-tooltip.idlib-label.idlib-km { font-weight: 400; font-size: 11px; color: #000; }
+.idlib-post {
+    box-sizing: border-box; border-radius: 50%; border: 2px solid #08306b; background: #08306b;
+    color: #fff; font: 700 11px/20px "Helvetica Neue", Arial, sans-serif; text-align: center;
+    box-shadow: 0 1px 3px rgba(0, 0, 0, 0.45);
+}
+.idlib-post.idlib-post-evacuated { background: #fff; color: #555; border: 2px dashed #555; }
+.idlib-post:focus { outline: 3px solid #ff8c00; }
+.idlib-panel {
+    background: rgba(255, 255, 255, 0.93); padding: 6px 10px; border-radius: 5px;
+    box-shadow: 0 1px 5px rgba(0, 0, 0, 0.4); font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
+    max-width: 290px; color: #222;
+}
+.idlib-panel summary { font-weight: 700; cursor: pointer; }
+.idlib-legend ul { list-style: none; margin: 4px 0 0; padding: 0; }
+.idlib-legend li { margin: 3px 0; white-space: nowrap; }
+.idlib-legend .sw {
+    display: inline-block; width: 26px; height: 12px; margin-right: 6px; vertical-align: middle;
+    box-sizing: border-box;
+}
+.idlib-legend .sw.idlib-post { width: 16px; height: 16px; margin: 0 11px 0 5px; }
+.idlib-legend .note { color: #555; white-space: normal; margin-top: 4px; }
+.idlib-popup h4 { margin: 0 0 4px; font-size: 14px; }
+.idlib-popup table { border-collapse: collapse; }
+.idlib-popup th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; color: #555; font-weight: 600; }
+.idlib-popup td { vertical-align: top; padding: 1px 0; }
+.idlib-mouse-position {
+    background: rgba(255, 255, 255, 0.85); padding: 1px 6px; border-radius: 3px;
+    font: 12px/1.5 ui-monospace, Menlo, Consolas, monospace; box-shadow: 0 1px 3px rgba(0, 0, 0, 0.3);
+}
+.idlib-measure a, .idlib-fullscreen a { display: flex; align-items: center; justify-content: center; }
+.idlib-measure svg, .idlib-fullscreen svg { width: 18px; height: 18px; }
+.idlib-measure-readout { display: none; background: #fff; padding: 3px 8px; font-size: 12px; white-space: nowrap; }
+.idlib-measure-active .idlib-measure-readout { display: block; }
+.idlib-measure-active .idlib-measure-toggle { background: #ffe3b3; }
+.leaflet-container.idlib-measuring { cursor: crosshair; }
+.idlib-is-fullscreen { width: 100% !important; height: 100% !important; }
+"""

@@ -1,0 +1,643 @@
+"""Interactive Folium maps of the corridor: online with tiled basemaps, or one offline file.
+
+:func:`build_map` draws the M4, the joint-patrol segment with its labelled ends
+and kilometre ticks, the two halves of the security corridor, the 12
+observation posts styled by fate, the named places and the context lines
+(border, governorate lines, coastline), with a legend, a scale bar, a layer
+control, a measure tool, fullscreen and the mouse position in lon/lat.
+
+* **Online** (default): basemaps from :mod:`xyzservices` (light canvas, street
+  map, satellite imagery), a minimap, and Folium's plugins for the controls.
+* **Offline** (``offline=True``): no tiles (the context lines are the basemap),
+  Leaflet inlined from an installed package (:mod:`geo.offline`), our own
+  controls (:mod:`geo._leaflet_controls`); the page makes no network request.
+
+Every text that comes from the data is HTML-escaped, and reaches the page as a
+JSON string literal. Element ids are numbered in tree order, so the same data
+and options give a byte-identical file (:func:`save_map`).
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import math
+import os
+import secrets
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import xyzservices.providers as xyz
+from branca.element import Element, Figure
+from folium import plugins
+from shapely.geometry import LineString, Point
+
+from ._leaflet_controls import MAP_CSS, Bind, DivMarker, MapSetup, OwnControls, PanelControl
+from .corridor import PATROL_END, PATROL_START, Corridor
+from .data import CONFIDENCE_CODES
+from .geodesy import GEOD, WGS84
+from .offline import OfflineAssets, external_references
+
+__all__ = ["BASEMAPS", "build_map", "chainage_ticks", "map_html", "save_map"]
+
+#: Online basemaps, in layer-control order (the first is shown on opening).
+BASEMAPS = (
+    ("Light canvas (Esri World Light Gray)", xyz.Esri.WorldGrayCanvas),
+    ("Street map (OpenStreetMap)", xyz.OpenStreetMap.Mapnik),
+    ("Satellite imagery (Esri World Imagery)", xyz.Esri.WorldImagery),
+)
+
+#: Decimal places kept in coordinates: 1e-6 degree is about 0.1 m here.
+_NDIGITS = 6
+#: Half length of a kilometre tick across the road, metres.
+_TICK_HALF_M = 800.0
+
+_COLORS = {
+    "north": "#d7301f",
+    "south": "#2166ac",
+    "m4": "#404040",
+    "patrol": "#ff8c00",
+    "tick": "#000000",
+    "place": "#333333",
+    "border": "#7b3294",
+    "admin1": "#8c8c8c",
+    "coastline": "#3a7bbf",
+}
+_CONTEXT_STYLE = {
+    "border": {"color": _COLORS["border"], "weight": 2.5, "dash_array": "10 4 2 4"},
+    "admin1": {"color": _COLORS["admin1"], "weight": 1.3, "dash_array": "5 4"},
+    "coastline": {"color": _COLORS["coastline"], "weight": 1.6},
+}
+_CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
+_ATTRIBUTION_TEXT = (
+    "Data: © OpenStreetMap contributors (ODbL), Natural Earth (public domain), "
+    "GeoNames (CC BY 4.0), Wikipedia (CC BY-SA)"
+)
+_ATTRIBUTION_LINKS = (
+    'Data: © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL), '
+    '<a href="https://www.naturalearthdata.com/">Natural Earth</a> (public domain), '
+    "GeoNames (CC BY 4.0), Wikipedia (CC BY-SA)"
+)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def _plain(value: Any) -> str:
+    """Data value as plain text: '' for a missing value, lists joined with commas, 12.0 as 12."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return ", ".join(t for t in (_plain(v) for v in value) if t)
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _text(value: Any) -> str:
+    """Data value as escaped HTML text (see :func:`_plain`)."""
+    return html.escape(_plain(value), quote=True)
+
+
+def _popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
+    """A popup: an escaped title and a table of the non-empty (label, value) rows."""
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_text(v)}</td></tr>" for k, v in rows if _text(v))
+    return f'<div class="idlib-popup"><h4>{_text(title)}</h4><table>{body}</table></div>'
+
+
+def _latlngs(geom: shapely.Geometry) -> list[Any]:
+    """Leaflet [lat, lon] nesting for a (Multi)LineString or Polygon, rounded to ~0.1 m."""
+
+    def ring(coords: Iterable[Any]) -> list[list[float]]:
+        return [[round(float(c[1]), _NDIGITS), round(float(c[0]), _NDIGITS)] for c in coords]
+
+    if geom.geom_type == "LineString":
+        return ring(geom.coords)
+    if geom.geom_type == "MultiLineString":
+        return [ring(g.coords) for g in geom.geoms]
+    if geom.geom_type == "Polygon":
+        return [ring(geom.exterior.coords), *(ring(r.coords) for r in geom.interiors)]
+    if geom.geom_type == "MultiPolygon":
+        return [[ring(p.exterior.coords), *(ring(r.coords) for r in p.interiors)] for p in geom.geoms]
+    raise ValueError(f"cannot draw a {geom.geom_type} as a line or polygon")
+
+
+def _latlng(point: Point) -> tuple[float, float]:
+    return round(float(point.y), _NDIGITS), round(float(point.x), _NDIGITS)
+
+
+def _css_token(text: str) -> str:
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text).lower())
+
+
+def _confidence(code: Any, note: Any = None) -> str:
+    """'S (sourced): note' from a confidence code, as plain text."""
+    code = _plain(code)
+    word = CONFIDENCE_CODES.get(code, "")
+    text = f"{code} ({word})" if word else code
+    return text + (f": {_plain(note)}" if _plain(note) else "")
+
+
+def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_types: set[str]) -> None:
+    """Refuse a layer that lacks a column or holds an unexpected geometry, naming the first bad row."""
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"{layer} layer: missing column(s) {missing}; expected {sorted(columns)}")
+    types = gdf.geometry.geom_type.to_numpy()
+    bad = np.flatnonzero(gdf.geometry.isna().to_numpy() | ~np.isin(types, sorted(geom_types)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{layer} layer: row {i} has geometry {types[i]!r}, expected one of {sorted(geom_types)} "
+            f"({bad.size} bad row(s))"
+        )
+
+
+# ------------------------------------------------------------------------------------------ km ticks
+
+
+def chainage_ticks(corridor: Corridor, step_km: float = 10.0) -> gpd.GeoDataFrame:
+    """Kilometre ticks along the patrol segment, every ``step_km`` from Trumba.
+
+    Chainage is the geodesic distance along the road (WGS84 ellipsoid) from the
+    patrol segment's start at Trumba; a tick falls between two vertices of the
+    road by linear interpolation in the metric frame, and is drawn across the
+    road, perpendicular to it in that frame.
+
+    Parameters
+    ----------
+    corridor
+        The corridor model.
+    step_km
+        Distance between ticks, kilometres (> 0).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per tick, EPSG:4326: ``chainage_km``; ``geometry``, the point on
+        the road; ``tick``, a line of 2 x 800 m across the road.
+
+    Examples
+    --------
+    >>> from geo import load_corridor
+    >>> ticks = chainage_ticks(load_corridor())
+    >>> ticks["chainage_km"].tolist()
+    [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+    """
+    try:
+        step = float(step_km)
+    except (TypeError, ValueError):
+        raise ValueError(f"step_km={step_km!r}: expected a number of kilometres") from None
+    if not math.isfinite(step) or step <= 0:
+        raise ValueError(f"step_km={step_km!r}: expected a finite distance > 0 km")
+    lonlat = np.asarray(corridor.patrol_segment.coords)[:, :2]
+    _, _, seg_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
+    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
+    targets_m = np.arange(0.0, cum_m[-1] + 1e-6, step * 1000.0)
+    i = np.clip(np.searchsorted(cum_m, targets_m, side="right") - 1, 0, len(seg_m) - 1)
+    t = (targets_m - cum_m[i]) / np.where(seg_m[i] > 0, seg_m[i], 1.0)
+    x, y = corridor.frame.forward(lonlat[:, 0], lonlat[:, 1])
+    px, py = x[i] + t * (x[i + 1] - x[i]), y[i] + t * (y[i + 1] - y[i])
+    dx, dy = x[i + 1] - x[i], y[i + 1] - y[i]
+    norm = np.hypot(dx, dy)
+    nx, ny = -dy / norm * _TICK_HALF_M, dx / norm * _TICK_HALF_M  # unit normal, scaled
+    plon, plat = corridor.frame.inverse(px, py)
+    alon, alat = corridor.frame.inverse(px + nx, py + ny)
+    blon, blat = corridor.frame.inverse(px - nx, py - ny)
+    ticks = [LineString([(a, b), (c, d)]) for a, b, c, d in zip(alon, alat, blon, blat, strict=True)]
+    return gpd.GeoDataFrame(
+        {"chainage_km": np.round(targets_m / 1000.0, 9), "tick": gpd.GeoSeries(ticks, crs=WGS84)},
+        geometry=gpd.points_from_xy(plon, plat),
+        crs=WGS84,
+    )
+
+
+# ------------------------------------------------------------------------------------------- layers
+
+
+def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> None:
+    _require(context, "context", ("kind", "name"), {"LineString", "MultiLineString"})
+    for kind in dict.fromkeys(context["kind"].astype(str)):
+        group = folium.FeatureGroup(name=_CONTEXT_NAMES.get(kind, f"Context: {kind}")).add_to(m)
+        style = _CONTEXT_STYLE.get(kind, {"color": "#666666", "weight": 1.2})
+        for _, row in context[context["kind"].astype(str) == kind].iterrows():
+            line = folium.PolyLine(
+                _latlngs(row.geometry), class_name=f"idlib-context idlib-context-{_css_token(kind)}", **style
+            ).add_to(group)
+            tip = f"<b>{_text(row['name'])}</b><br>{_text(row.get('source'))}<br><i>{_text(row.get('note'))}</i>"
+            line.add_child(Bind(tip, "tooltip", sticky=True))
+
+
+def _add_corridor(m: folium.Map, corridor: Corridor) -> None:
+    halves = corridor.layers()["security_corridor"]
+    total_km2 = float(halves["area_km2"].sum())
+    for _, row in halves.iterrows():
+        side = str(row["side"])
+        by = str(row["patrolled_by"])
+        group = folium.FeatureGroup(name=f"Security corridor, {side} half ({by} patrols)").add_to(m)
+        poly = folium.Polygon(
+            _latlngs(row.geometry),
+            color=_COLORS.get(side, "#555555"),
+            weight=1.2,
+            fill=True,
+            fill_color=_COLORS.get(side, "#555555"),
+            fill_opacity=0.16,
+            class_name=f"idlib-corridor idlib-corridor-{_css_token(side)}",
+        ).add_to(group)
+        popup = _popup_html(
+            str(row["name"]),
+            [
+                ("Patrolled by", f"{by} (as reported)"),
+                ("Width", f"{float(row['width_km']):g} km {side} of the M4, along the patrol segment"),
+                ("Area", f"{float(row['area_km2']):,.1f} km² (whole corridor {total_km2:,.1f} km², geodesic)"),
+                ("Source", row.get("source")),
+            ],
+        )
+        poly.add_child(Bind(popup, "popup", maxWidth=360))
+
+
+def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
+    layers = corridor.layers()
+    m4 = layers["m4"].iloc[0]
+    group = folium.FeatureGroup(name="M4 highway").add_to(m)
+    line = folium.PolyLine(_latlngs(corridor.m4), color=_COLORS["m4"], weight=3.5, class_name="idlib-m4")
+    line.add_to(group).add_child(
+        Bind(
+            _popup_html(
+                "M4 highway (Latakia - Saraqib)",
+                [("Length", f"{float(m4['length_km']):.1f} km (geodesic)"), ("Geometry", m4.get("source"))],
+            ),
+            "popup",
+            maxWidth=360,
+        )
+    )
+
+    patrol = layers["patrol_segment"].iloc[0]
+    length_km = float(patrol["length_km"])
+    group = folium.FeatureGroup(name=f"Joint-patrol segment ({PATROL_START} - {PATROL_END})").add_to(m)
+    line = folium.PolyLine(
+        _latlngs(corridor.patrol_segment), color=_COLORS["patrol"], weight=6, opacity=0.95, class_name="idlib-patrol"
+    )
+    line.add_to(group).add_child(
+        Bind(
+            _popup_html(
+                f"Joint-patrol segment, {PATROL_START} - {PATROL_END}",
+                [
+                    ("Length", f"{length_km:.1f} km along the M4 (geodesic)"),
+                    ("Patrols", "Joint Russian-Turkish patrols from 15 March 2020 (Additional Protocol, art. 3)"),
+                    ("Geometry", patrol.get("source")),
+                ],
+            ),
+            "popup",
+            maxWidth=360,
+        )
+    )
+    coords = corridor.patrol_segment.coords
+    ends = (
+        # Saraqib is labelled 3 km east of Trumba: put the start's label below-right of it.
+        (coords[0], PATROL_START, "start", 0.0, "right", [4, 16]),
+        (coords[-1], PATROL_END, "end", length_km, "left", [-4, 0]),
+    )
+    for (lon, lat), name, which, km, direction, offset in ends:
+        dot = folium.CircleMarker(
+            (round(lat, _NDIGITS), round(lon, _NDIGITS)),
+            radius=6,
+            color=_COLORS["patrol"],
+            weight=3,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1.0,
+            class_name=f"idlib-patrol-end idlib-patrol-{which}",
+        ).add_to(group)
+        label = f"{_text(name)} - patrol {which} (km {round(km, 1):g})"
+        dot.add_child(
+            Bind(
+                label, "tooltip", permanent=True, direction=direction, offset=offset, className="idlib-label idlib-end"
+            )
+        )
+
+    ticks = chainage_ticks(corridor, step_km)
+    group = folium.FeatureGroup(name=f"Kilometre ticks (every {step_km:g} km from {PATROL_START})").add_to(m)
+    for _, row in ticks.iterrows():
+        tick = folium.PolyLine(_latlngs(row["tick"]), color=_COLORS["tick"], weight=2, class_name="idlib-tick")
+        tick.add_to(group)
+        km = float(row["chainage_km"])
+        if km > 0:  # km 0 is labelled by the patrol start
+            tick.add_child(
+                Bind(f"{km:g} km", "tooltip", permanent=True, direction="top", className="idlib-label idlib-km")
+            )
+
+
+def _post_popup(row: pd.Series) -> str:
+    def joined(value: Any, note: Any) -> str:
+        value, note = _plain(value), _plain(note)
+        return f"{value} ({note})" if value and note else value or note
+
+    fate = _plain(row["fate"])
+    fate_text = "remained after 2020" if fate == "remained" else f"evacuated {_plain(row.get('evacuated'))}"
+    fate_note = _plain(row.get("fate_note"))
+    tr_number = _plain(row.get("tr_number"))
+    return _popup_html(
+        _plain(row["name"]),
+        [
+            ("Post no.", joined(row.get("number"), f"Turkish numbering: {tr_number}" if tr_number else "")),
+            ("Arabic", row.get("name_ar")),
+            ("Also written", row.get("alt_names")),
+            ("Where", row.get("where")),
+            ("Established", joined(row.get("established"), row.get("established_note"))),
+            ("Fate", f"{fate_text} - {fate_note}" if fate_note else fate_text),
+            ("Coordinate", _confidence(row.get("confidence"), row.get("confidence_note"))),
+            ("Source", row.get("source")),
+            ("History", row.get("history_source")),
+        ],
+    )
+
+
+def _add_posts(m: folium.Map, posts: gpd.GeoDataFrame) -> None:
+    _require(posts, "posts", ("number", "name", "fate"), {"Point"})
+    fates = posts["fate"].astype(str)
+    bad = np.flatnonzero(~fates.isin(["remained", "evacuated"]).to_numpy())
+    if bad.size:
+        raise ValueError(
+            f"posts layer: row {bad[0]} has fate {fates.iloc[bad[0]]!r}, expected 'remained' or 'evacuated'"
+        )
+    groups = {
+        "remained": folium.FeatureGroup(name=f"Observation posts, remained ({int((fates == 'remained').sum())})"),
+        "evacuated": folium.FeatureGroup(
+            name=f"Observation posts, evacuated 2020-21 ({int((fates == 'evacuated').sum())})"
+        ),
+    }
+    for group in groups.values():
+        group.add_to(m)
+    for _, row in posts.iterrows():
+        fate = str(row["fate"])
+        when = "remained" if fate == "remained" else f"evacuated {row.get('evacuated')}"
+        marker = DivMarker(
+            _latlng(row.geometry),
+            html=f"<span>{_text(row['number'])}</span>",
+            class_name=f"idlib-post idlib-post-{fate}",
+            title=f"Post {row['number']}: {row['name']} ({when})",
+        ).add_to(groups[fate])
+        marker.add_child(Bind(_post_popup(row), "popup", maxWidth=420))
+
+
+def _add_places(m: folium.Map, places: gpd.GeoDataFrame) -> None:
+    _require(places, "places", ("name",), {"Point"})
+    group = folium.FeatureGroup(name="Places").add_to(m)
+    for _, row in places.iterrows():
+        dot = folium.CircleMarker(
+            _latlng(row.geometry),
+            radius=3.5,
+            color=_COLORS["place"],
+            weight=1.5,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1.0,
+            class_name="idlib-place",
+        ).add_to(group)
+        if str(row["name"]) not in (PATROL_START, PATROL_END):  # labelled by the patrol segment's ends
+            dot.add_child(
+                Bind(_text(row["name"]), "tooltip", permanent=True, direction="right", className="idlib-label")
+            )
+        popup = _popup_html(
+            str(row["name"]),
+            [
+                ("Arabic", row.get("name_ar")),
+                ("Kind", row.get("kind")),
+                ("Note", row.get("note")),
+                ("Coordinate", _confidence(row.get("confidence"))),
+                ("Source", row.get("source")),
+            ],
+        )
+        dot.add_child(Bind(popup, "popup", maxWidth=380))
+
+
+def _legend(corridor: Corridor, step_km: float) -> str:
+    posts = corridor.posts
+    n_remained = int((posts["fate"].astype(str) == "remained").sum())
+    n_evacuated = int((posts["fate"].astype(str) == "evacuated").sum())
+    w = f"{corridor.width_km:g}"
+
+    def line(color: str, weight: float, dash: str = "") -> str:
+        style = f"border-top:{weight}px {'dashed' if dash else 'solid'} {color};height:0"
+        return f'<span class="sw" style="{style}"></span>'
+
+    def box(color: str) -> str:
+        return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
+
+    items = [
+        (line(_COLORS["m4"], 3.5), "M4 highway"),
+        (line(_COLORS["patrol"], 6), f"Joint-patrol segment, {PATROL_START} - {PATROL_END}"),
+        (line(_COLORS["tick"], 2), f"Tick every {step_km:g} km from {PATROL_START}"),
+        (box(_COLORS["north"]), f"Corridor north of the M4, {w} km (Turkish patrols)"),
+        (box(_COLORS["south"]), f"Corridor south of the M4, {w} km (Russian patrols)"),
+        ('<span class="sw idlib-post idlib-post-remained"></span>', f"Observation post, remained ({n_remained})"),
+        ('<span class="sw idlib-post idlib-post-evacuated"></span>', f"Observation post, evacuated ({n_evacuated})"),
+        (line(_COLORS["border"], 2.5, "dash"), "Turkey-Syria border"),
+        (line(_COLORS["admin1"], 1.5, "dash"), "Governorate boundary"),
+        (line(_COLORS["coastline"], 1.6), "Coastline"),
+    ]
+    rows = "".join(f"<li>{sw}{html.escape(label)}</li>" for sw, label in items)
+    return (
+        "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
+        f"<ul>{rows}</ul>"
+        '<div class="note">Post symbols sit on the nearest sourced settlement, not on the post itself; '
+        "click a feature for its sources.</div></details>"
+    )
+
+
+# ---------------------------------------------------------------------------------------------- map
+
+
+def _renumber(root: Element) -> None:
+    """Give every element under ``root`` an id from its position in the tree, not from uuid4."""
+    order: list[Element] = []
+    seen: set[int] = set()
+
+    def walk(el: Element) -> None:
+        if id(el) in seen:
+            return
+        seen.add(id(el))
+        order.append(el)
+        for child in list(el._children.values()):
+            walk(child)
+        for key in sorted(vars(el)):
+            value = vars(el)[key]
+            if key != "_parent" and isinstance(value, Element):
+                walk(value)
+
+    walk(root)
+    old = {id(el): el.get_name() for el in order}
+    for i, el in enumerate(order):
+        el._id = f"{i:04d}"
+    for el in order:
+        el._children = OrderedDict(
+            (child.get_name() if key == old[id(child)] else key, child) for key, child in el._children.items()
+        )
+
+
+def _is_offline(m: folium.Map) -> bool:
+    return any(isinstance(child, OfflineAssets) for child in m._children.values())
+
+
+def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.0) -> folium.Map:
+    """Build the interactive map of the corridor.
+
+    Parameters
+    ----------
+    corridor
+        The corridor model (:func:`geo.load_corridor`).
+    offline
+        False for basemap tiles, a minimap and plugins from CDNs (needs the internet);
+        True for a page that makes no network request at all (Leaflet inlined, no tiles).
+    tick_km
+        Distance between the kilometre ticks along the patrol segment, kilometres.
+
+    Returns
+    -------
+    folium.Map
+        Display it in a notebook, or write it with :func:`save_map`.
+
+    Raises
+    ------
+    ValueError
+        ``corridor`` is not a :class:`~geo.corridor.Corridor`, ``offline`` is not a bool,
+        ``tick_km`` is not a positive number, or a layer lacks a column it needs.
+
+    Examples
+    --------
+    >>> from geo import load_corridor
+    >>> m = build_map(load_corridor(), offline=True)
+    >>> "leaflet-src" in map_html(m) or "<script src=" in map_html(m)
+    False
+    """
+    if not isinstance(corridor, Corridor):
+        raise ValueError(f"corridor={type(corridor).__name__}: expected a Corridor (from geo.load_corridor())")
+    if not isinstance(offline, (bool, np.bool_)):
+        raise ValueError(f"offline={offline!r}: expected True or False")
+    offline = bool(offline)
+    chainage_ticks(corridor, tick_km)  # validates tick_km before anything is drawn
+
+    extent = shapely.union_all(
+        [corridor.m4, corridor.security_corridor, *corridor.posts.geometry, *corridor.places.geometry]
+    )
+    west, south, east, north = extent.bounds
+    m = folium.Map(
+        location=[round((south + north) / 2, _NDIGITS), round((west + east) / 2, _NDIGITS)],
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    figure = m.get_root()
+    if isinstance(figure, Figure):
+        figure.title = "Idlib security corridor: M4, patrol segment, corridor and observation posts"
+
+    if offline:
+        m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers)
+        m.default_css = []
+        m.add_child(OfflineAssets())
+        css = MAP_CSS + "\n.folium-map.leaflet-container { background: #f4f1ea; }\n"
+        m.add_child(MapSetup(css, html.escape(_ATTRIBUTION_TEXT), prefix="Leaflet"))
+    else:
+        for i, (label, provider) in enumerate(BASEMAPS):
+            folium.TileLayer(provider, name=label, overlay=False, control=True, show=i == 0).add_to(m)
+        m.add_child(MapSetup(MAP_CSS, _ATTRIBUTION_LINKS))
+
+    _add_context(m, corridor.context)
+    _add_corridor(m, corridor)
+    _add_roads(m, corridor, float(tick_km))
+    _add_places(m, corridor.places)
+    _add_posts(m, corridor.posts)
+
+    if offline:
+        m.add_child(OwnControls())
+    else:
+        plugins.Fullscreen(position="topleft").add_to(m)
+        plugins.MeasureControl(
+            position="topleft",
+            primary_length_unit="kilometers",
+            secondary_length_unit="meters",
+            primary_area_unit="hectares",
+            secondary_area_unit="sqmeters",
+        ).add_to(m)
+        plugins.MousePosition(
+            position="bottomright", separator=", ", prefix="lon, lat:", lng_first=True, num_digits=5
+        ).add_to(m)
+        plugins.MiniMap(folium.TileLayer(BASEMAPS[0][1]), position="bottomright", toggle_display=True).add_to(m)
+    # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
+    m.add_child(PanelControl(_legend(corridor, float(tick_km)), "topleft", "idlib-panel idlib-legend"))
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    _renumber(m)
+    return m
+
+
+def map_html(m: folium.Map) -> str:
+    """Render a map to one HTML page.
+
+    Raises
+    ------
+    ValueError
+        ``m`` is not a folium Map, or it was built offline and the page would still
+        fetch something (the message lists what).
+    """
+    if not isinstance(m, folium.Map):
+        raise ValueError(f"m={type(m).__name__}: expected a folium.Map (from build_map())")
+    # Render a copy: Folium adds elements with random ids to the tree on every render.
+    root = copy.deepcopy(m.get_root())
+    figure = root if isinstance(root, Figure) else Figure().add_child(root)
+    text = figure.render()
+    if _is_offline(m):
+        refs = external_references(text)
+        if refs:
+            raise ValueError(f"the offline map would load {len(refs)} external resource(s), e.g. {refs[:3]}")
+    return text
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write the map as one HTML file, atomically, and return its path.
+
+    The page is rendered first and written to a temporary file beside ``path``,
+    which then replaces ``path``: a failed build leaves no file, nor a partial one.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`build_map`.
+    path
+        The HTML file to write; its folder must exist.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is a folder, or its folder does not exist; or see :func:`map_html`.
+    """
+    try:
+        path = Path(path)
+    except TypeError:
+        raise ValueError(f"path={path!r}: expected a file path") from None
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder; expected the path of an HTML file to write")
+    if not path.parent.is_dir():
+        raise ValueError(f"{path}: the folder {path.parent} does not exist")
+    data = map_html(m).encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as f:  # created with the user's umask, unlike mkstemp's 0600
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
