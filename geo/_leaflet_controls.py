@@ -20,7 +20,7 @@ from typing import Any
 from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = ["MAP_CSS", "Bind", "DivMarker", "MapSetup", "OwnControls", "PanelControl", "js_string"]
+__all__ = ["MAP_CSS", "Bind", "DivMarker", "FitView", "MapSetup", "OwnControls", "PanelControl", "js_string"]
 
 
 def js_string(text: str) -> str:
@@ -198,6 +198,41 @@ class MapSetup(MacroElement):
         self.css = css.replace("</style", "<\\/style")
         self.attribution = js_string(attribution)
         self.prefix = None if prefix is None else js_string(prefix)
+
+
+class FitView(MacroElement):
+    """Open the map on ``bounds``, clear of a panel on its left when the map is wide enough for both.
+
+    The view is set without animation, so the map stands still once the page has loaded.
+    Add it after the panel.
+
+    Parameters
+    ----------
+    bounds
+        ``[[south, west], [north, east]]``, degrees.
+    clear_of
+        CSS selector of a panel in a left corner (e.g. the legend) to keep the bounds clear of.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map) {
+                var panel = map.getContainer().querySelector({{ this.clear_of }});
+                var width = panel ? panel.offsetWidth + 20 : 10;
+                var left = map.getSize().x > 2.5 * width ? width : 10;
+                map.fitBounds({{ this.bounds }}, {paddingTopLeft: [left, 10], paddingBottomRight: [10, 10],
+                                                  animate: false});
+            })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: Sequence[Sequence[float]], clear_of: str = ".idlib-legend") -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = json.dumps([[round(float(v), 6) for v in corner] for corner in bounds])
+        self.clear_of = js_string(clear_of)
 
 
 #: The controls of an offline map, on Leaflet's API only. Geodesic distances use Vincenty's
@@ -424,6 +459,7 @@ MAP_CSS = """
 }
 .idlib-legend .sw.idlib-post { width: 16px; height: 16px; margin: 0 11px 0 5px; }
 .idlib-legend .note { color: #555; white-space: normal; margin-top: 4px; }
+.idlib-popup { font: 12.5px/1.35 "Helvetica Neue", Arial, sans-serif; }
 .idlib-popup h4 { margin: 0 0 4px; font-size: 14px; }
 .idlib-popup table { border-collapse: collapse; }
 .idlib-popup th { text-align: left; vertical-align: top; padding: 1px 8px 1px 0; color: #555; font-weight: 600; }

@@ -39,7 +39,7 @@ from branca.element import Element, Figure
 from folium import plugins
 from shapely.geometry import LineString, Point
 
-from ._leaflet_controls import MAP_CSS, Bind, DivMarker, MapSetup, OwnControls, PanelControl
+from ._leaflet_controls import MAP_CSS, Bind, DivMarker, FitView, MapSetup, OwnControls, PanelControl
 from .corridor import PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
 from .geodesy import GEOD, WGS84
@@ -305,7 +305,7 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
     ends = (
         # Saraqib is labelled 3 km east of Trumba: put the start's label below-right of it.
         (coords[0], PATROL_START, "start", 0.0, "right", [4, 16]),
-        (coords[-1], PATROL_END, "end", length_km, "left", [-4, 0]),
+        (coords[-1], PATROL_END, "end", length_km, "left", [-4, 8]),
     )
     for (lon, lat), name, which, km, direction, offset in ends:
         dot = folium.CircleMarker(
@@ -531,6 +531,7 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
         [corridor.m4, corridor.security_corridor, *corridor.posts.geometry, *corridor.places.geometry]
     )
     west, south, east, north = extent.bounds
+    bounds = [[south, west], [north, east]]
     m = folium.Map(
         location=[round((south + north) / 2, _NDIGITS), round((west + east) / 2, _NDIGITS)],
         zoom_start=9,
@@ -578,7 +579,7 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
     m.add_child(PanelControl(_legend(corridor, float(tick_km)), "topleft", "idlib-panel idlib-legend"))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    m.add_child(FitView(bounds, clear_of=".idlib-legend"))
     _renumber(m)
     return m
 

@@ -1,0 +1,334 @@
+"""The offline map in a real browser: headless Chromium with the network switched off.
+
+One browser session serves the whole module (the ``browser`` fixture in conftest.py).
+Each page is opened with DevTools' network emulation set to offline, and the
+DevTools network events and the console are recorded while it loads.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from geo.geodesy import GEOD
+from geo.maps import build_map, save_map
+from geo.offline import leaflet_version
+
+pytestmark = pytest.mark.browser
+
+#: Upper bound of any wait for the page (a guard against hanging, not a timing test), seconds.
+WAIT_S = 20
+
+OVERLAYS = [
+    "Turkey-Syria border",
+    "Governorate boundaries",
+    "Coastline",
+    "Security corridor, north half (Turkey patrols)",
+    "Security corridor, south half (Russia patrols)",
+    "M4 highway",
+    "Joint-patrol segment (Trumba - Ain al-Havr)",
+    "Kilometre ticks (every 10 km from Trumba)",
+    "Places",
+    "Observation posts, remained (4)",
+    "Observation posts, evacuated 2020-21 (8)",
+]
+
+
+@dataclass
+class Page:
+    """A page as loaded: its file, the DevTools network events and the console messages."""
+
+    path: Path
+    network: list[dict]
+    console: list[dict]
+
+    def requested_urls(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.network if e["method"] == "Network.requestWillBeSent"]
+
+    def failed_requests(self) -> list[str]:
+        failed = {e["params"]["requestId"] for e in self.network if e["method"] == "Network.loadingFailed"}
+        return [
+            e["params"]["request"]["url"]
+            for e in self.network
+            if e["method"] == "Network.requestWillBeSent" and e["params"]["requestId"] in failed
+        ]
+
+    def errors(self) -> list[str]:
+        return [e["message"] for e in self.console if e["level"] == "SEVERE"]
+
+
+def _open(driver, path: Path) -> Page:
+    """Load ``path`` with the network off and return what it requested and logged."""
+    driver.get_log("performance")  # drop what earlier pages logged
+    driver.get_log("browser")
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    driver.get(path.as_uri())
+    WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+    return Page(path, [e for e in events if e["method"].startswith("Network.")], driver.get_log("browser"))
+
+
+def _js(driver, script: str, *args):
+    """Run ``script`` with ``map`` bound to the page's Leaflet map."""
+    prelude = "var map = window[document.querySelector('.folium-map').id];\n"
+    return driver.execute_script(prelude + script, *args)
+
+
+def _popup_text(driver) -> str:
+    """Text of the open popup, once there is one."""
+    script = "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : null"
+    return WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script(script))
+
+
+def _count(driver, selector: str) -> int:
+    return driver.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
+
+
+@pytest.fixture(scope="module")
+def pages(corridor, tmp_path_factory):
+    """The offline map, the online map and an offline map of hostile data, as files."""
+    folder = tmp_path_factory.mktemp("maps")
+    posts = corridor.posts.copy()
+    posts.loc[0, "name"] = "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa"
+    hostile = dataclasses.replace(corridor, posts=posts)
+    return {
+        "offline": save_map(build_map(corridor, offline=True), folder / "offline.html"),
+        "online": save_map(build_map(corridor), folder / "online.html"),
+        "hostile": save_map(build_map(hostile, offline=True), folder / "hostile.html"),
+    }
+
+
+@pytest.fixture(scope="module")
+def first_load(browser, pages, artifacts_dir) -> Page:
+    """The offline map's first load in this session, and its screenshot."""
+    page = _open(browser, pages["offline"])
+    browser.save_screenshot(str(artifacts_dir / "offline_map.png"))
+    return page
+
+
+@pytest.fixture
+def offline_page(browser, pages, first_load) -> Page:
+    """The offline map as first loaded; reopened if another test has navigated away."""
+    if browser.current_url != pages["offline"].as_uri():
+        _open(browser, pages["offline"])
+    return first_load
+
+
+@pytest.fixture
+def fresh_offline_page(browser, pages) -> Page:
+    """The offline map reloaded, for a test that changes the page's state."""
+    return _open(browser, pages["offline"])
+
+
+# ------------------------------------------------------------------------------------------- loading
+
+
+def test_leaflet_is_loaded_from_the_page_itself(browser, offline_page):
+    assert browser.execute_script("return typeof window.L === 'object' && L.version") == leaflet_version()
+
+
+def test_offline_map_makes_no_network_request(browser, offline_page):
+    assert offline_page.failed_requests() == []
+    assert [u for u in offline_page.requested_urls() if not u.startswith(("file:", "data:"))] == []
+    resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert [u for u in resources if not u.startswith(("file:", "data:"))] == []
+    linked = browser.execute_script(
+        "return Array.from(document.querySelectorAll('[src], [href]'))"
+        ".map(e => e.getAttribute('src') || e.getAttribute('href'))"
+        ".filter(u => /^\\s*(https?:)?\\/\\//i.test(u))"
+    )
+    assert linked == []
+
+
+def test_the_network_check_does_see_the_requests_of_the_online_map(browser, pages):
+    # Positive control: the online map loads Leaflet from a CDN, which fails with the network off.
+    online = _open(browser, pages["online"])
+    assert any("leaflet" in u for u in online.failed_requests())
+    assert all(u.startswith("https://") for u in online.failed_requests())
+
+
+def test_offline_map_logs_no_console_error(offline_page):
+    assert offline_page.errors() == []
+
+
+def test_screenshot_of_the_offline_map_is_saved(offline_page, artifacts_dir):
+    png = (artifacts_dir / "offline_map.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 20_000  # a drawn map, not a blank page
+
+
+# ------------------------------------------------------------------------------------------- drawing
+
+
+def test_every_vector_feature_is_drawn(browser, offline_page, corridor, repo_root):
+    context = json.loads((repo_root / "data" / "context.geojson").read_text(encoding="utf-8"))["features"]
+    places = json.loads((repo_root / "data" / "places.geojson").read_text(encoding="utf-8"))["features"]
+    ticks = int(GEOD.geometry_length(corridor.patrol_segment) // 10_000) + 1
+    expected = {
+        "path.idlib-context": len(context),
+        "path.idlib-corridor": 2,
+        "path.idlib-m4": 1,
+        "path.idlib-patrol": 1,
+        "path.idlib-patrol-end": 2,
+        "path.idlib-tick": ticks,
+        "path.idlib-place": len(places),
+    }
+    WebDriverWait(browser, WAIT_S).until(lambda d: _count(d, "path.leaflet-interactive") >= sum(expected.values()))
+    assert {sel: _count(browser, sel) for sel in expected} == expected
+    assert _count(browser, "path.leaflet-interactive") == sum(expected.values())
+    assert _count(browser, ".leaflet-tooltip-pane .idlib-km") == ticks - 1
+
+
+def test_the_twelve_posts_are_drawn_as_markers_styled_by_fate(browser, offline_page, repo_root):
+    posts = json.loads((repo_root / "data" / "posts.geojson").read_text(encoding="utf-8"))["features"]
+    fates = [p["properties"]["fate"] for p in posts]
+    assert _count(browser, ".leaflet-marker-pane .idlib-post") == 12
+    assert _count(browser, ".leaflet-marker-pane .idlib-post-remained") == fates.count("remained")
+    assert _count(browser, ".leaflet-marker-pane .idlib-post-evacuated") == fates.count("evacuated")
+    assert _count(browser, ".leaflet-marker-pane img") == 0  # no image icon, default or other
+
+
+def test_layer_control_lists_every_layer(browser, offline_page):
+    names = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".map(l => l.textContent.trim())"
+    )
+    assert names == OVERLAYS
+    assert _count(browser, ".leaflet-control-layers-selector") == len(OVERLAYS)
+
+
+def test_legend_scale_bar_and_controls_are_on_the_map(browser, offline_page):
+    for selector in (
+        ".idlib-legend",
+        ".leaflet-control-scale",
+        ".idlib-measure",
+        ".idlib-fullscreen",
+        ".idlib-mouse-position",
+        ".leaflet-control-attribution",
+    ):
+        assert _count(browser, selector) == 1, selector
+    attribution = browser.find_element(By.CSS_SELECTOR, ".leaflet-control-attribution").text
+    assert "OpenStreetMap" in attribution
+    assert "Natural Earth" in attribution
+
+
+# ----------------------------------------------------------------------------------------- interaction
+
+
+def test_switching_a_layer_off_and_on_hides_and_shows_its_features(browser, fresh_offline_page):
+    def toggle(name: str) -> None:
+        browser.execute_script(
+            "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".find(l => l.textContent.trim() === arguments[0]).querySelector('input').click()",
+            name,
+        )
+
+    before = _count(browser, "path.idlib-place")
+    toggle("Places")
+    assert _count(browser, "path.idlib-place") == 0
+    toggle("Places")
+    assert _count(browser, "path.idlib-place") == before > 0
+
+
+def test_clicking_each_post_opens_its_popup_with_its_name(browser, fresh_offline_page, repo_root):
+    posts = json.loads((repo_root / "data" / "posts.geojson").read_text(encoding="utf-8"))["features"]
+    for feature in posts:
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        # Bring the post to the middle (an earlier popup may have panned it away), close that popup.
+        _js(
+            browser,
+            "map.closePopup(); map.setView([arguments[0], arguments[1]], map.getZoom(), {animate: false});",
+            lat,
+            lon,
+        )
+        WebDriverWait(browser, WAIT_S).until(lambda d: _count(d, ".leaflet-popup") == 0)  # it fades out
+        marker = browser.find_element(By.CSS_SELECTOR, f".idlib-post[title^='Post {props['number']}: ']")
+        marker.click()
+        text = _popup_text(browser)
+        assert props["name"] in text
+        assert all(alt in text for alt in props["alt_names"])
+
+
+def test_mouse_position_shows_lon_lat_under_the_pointer(browser, fresh_offline_page):
+    container = browser.find_element(By.CSS_SELECTOR, ".folium-map")
+    ActionChains(browser).move_to_element_with_offset(container, 100, 60).perform()
+    text = browser.find_element(By.CSS_SELECTOR, ".idlib-mouse-position").text
+    m = re.fullmatch(r"lon (-?\d+\.\d{5}), lat (-?\d+\.\d{5})", text)
+    assert m, text
+    # Where Leaflet puts that pixel (100, 60 right of and below the container's centre).
+    expected = _js(
+        browser,
+        "var s = map.getSize(); var p = map.containerPointToLatLng([s.x / 2 + 100, s.y / 2 + 60]);"
+        "return [p.lng, p.lat, map.containerPointToLatLng([0, 0]).lng - map.containerPointToLatLng([1, 0]).lng];",
+    )
+    one_px = abs(expected[2])
+    assert float(m.group(1)) == pytest.approx(expected[0], abs=2 * one_px)
+    assert float(m.group(2)) == pytest.approx(expected[1], abs=2 * one_px)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((35.859, 36.768), (35.779, 36.166)),  # Trumba - Ain al-Havr
+        ((35.0, 35.0), (36.0, 38.0)),
+        ((0.0, 0.0), (0.5, 179.5)),  # long, near the equator
+        ((35.8, 36.4), (35.8, 36.4)),  # no distance
+    ],
+)
+def test_measure_tool_distance_is_geodesic_on_wgs84(browser, offline_page, a, b):
+    measured = browser.execute_script(
+        "return L.Control.IdlibMeasure.geodesicDistance(L.latLng(arguments[0]), L.latLng(arguments[1]))", a, b
+    )
+    _, _, expected = GEOD.inv(a[1], a[0], b[1], b[0])
+    assert measured == pytest.approx(expected, abs=1e-3)
+
+
+def test_measure_tool_adds_clicked_points_and_shows_their_length(browser, fresh_offline_page):
+    browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
+    container = browser.find_element(By.CSS_SELECTOR, ".folium-map")
+    for dx, dy in ((-150, 120), (50, 140), (200, 100)):
+        ActionChains(browser).move_to_element_with_offset(container, dx, dy).click().perform()
+    points = _js(browser, "return map.idlibControls.measure._points.map(p => [p.lat, p.lng]);")
+    assert len(points) == 3
+    expected_m = sum(GEOD.inv(p[1], p[0], q[1], q[0])[2] for p, q in itertools.pairwise(points))
+    readout = browser.find_element(By.CSS_SELECTOR, ".idlib-measure-readout").text
+    m = re.fullmatch(r"(\d+\.\d{3}) km \(3 points, geodesic\)", readout)
+    assert m, readout
+    assert float(m.group(1)) == pytest.approx(expected_m / 1000, abs=0.0006)
+    assert expected_m > 1000
+    browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()  # stop: the line goes
+    assert _js(browser, "return map.hasLayer(map.idlibControls.measure._layer);") is False
+
+
+def test_fullscreen_button_fills_the_screen_with_the_map_and_back(browser, fresh_offline_page):
+    button = browser.find_element(By.CSS_SELECTOR, ".idlib-fullscreen-toggle")
+    is_full = "return document.fullscreenElement === document.querySelector('.folium-map')"
+    button.click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: d.execute_script(is_full))
+    button.click()
+    WebDriverWait(browser, WAIT_S).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
+
+
+def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
+    page = _open(browser, pages["hostile"])
+    assert page.errors() == []
+    browser.find_element(By.CSS_SELECTOR, ".idlib-post[title^='Post 1: ']").click()
+    text = _popup_text(browser)
+    assert "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa" in text
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert _count(browser, ".leaflet-popup-content script, .leaflet-popup-content img") == 0
+    assert page.failed_requests() == []  # the <img src=x> never became an element that loads
