@@ -66,6 +66,11 @@ class Page:
         return [e["message"] for e in self.console if e["level"] == "SEVERE"]
 
 
+def _wait(driver) -> WebDriverWait:
+    """A wait for a condition on the page, polled every 50 ms, for at most WAIT_S."""
+    return WebDriverWait(driver, WAIT_S, poll_frequency=0.05)
+
+
 def _open(driver, path: Path) -> Page:
     """Load ``path`` with the network off and return what it requested and logged."""
     driver.get_log("performance")  # drop what earlier pages logged
@@ -76,7 +81,7 @@ def _open(driver, path: Path) -> Page:
         {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
     )
     driver.get(path.as_uri())
-    WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    _wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
     events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
     return Page(path, [e for e in events if e["method"].startswith("Network.")], driver.get_log("browser"))
 
@@ -90,7 +95,7 @@ def _js(driver, script: str, *args):
 def _popup_text(driver) -> str:
     """Text of the open popup, once there is one."""
     script = "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : null"
-    return WebDriverWait(driver, WAIT_S).until(lambda d: d.execute_script(script))
+    return _wait(driver).until(lambda d: d.execute_script(script))
 
 
 def _count(driver, selector: str) -> int:
@@ -186,7 +191,7 @@ def test_every_vector_feature_is_drawn(browser, offline_page, corridor, repo_roo
         "path.idlib-tick": ticks,
         "path.idlib-place": len(places),
     }
-    WebDriverWait(browser, WAIT_S).until(lambda d: _count(d, "path.leaflet-interactive") >= sum(expected.values()))
+    _wait(browser).until(lambda d: _count(d, "path.leaflet-interactive") >= sum(expected.values()))
     assert {sel: _count(browser, sel) for sel in expected} == expected
     assert _count(browser, "path.leaflet-interactive") == sum(expected.values())
     assert _count(browser, ".leaflet-tooltip-pane .idlib-km") == ticks - 1
@@ -255,7 +260,7 @@ def test_clicking_each_post_opens_its_popup_with_its_name(browser, fresh_offline
             lat,
             lon,
         )
-        WebDriverWait(browser, WAIT_S).until(lambda d: _count(d, ".leaflet-popup") == 0)  # it fades out
+        _wait(browser).until(lambda d: _count(d, ".leaflet-popup") == 0)  # it fades out
         marker = browser.find_element(By.CSS_SELECTOR, f".idlib-post[title^='Post {props['number']}: ']")
         marker.click()
         text = _popup_text(browser)
@@ -318,9 +323,9 @@ def test_fullscreen_button_fills_the_screen_with_the_map_and_back(browser, fresh
     button = browser.find_element(By.CSS_SELECTOR, ".idlib-fullscreen-toggle")
     is_full = "return document.fullscreenElement === document.querySelector('.folium-map')"
     button.click()
-    WebDriverWait(browser, WAIT_S).until(lambda d: d.execute_script(is_full))
+    _wait(browser).until(lambda d: d.execute_script(is_full))
     button.click()
-    WebDriverWait(browser, WAIT_S).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
+    _wait(browser).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
 
 
 def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
