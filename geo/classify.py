@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
@@ -111,6 +112,10 @@ def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     if pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
         values = _numeric_to_float(col)
         return values, np.zeros(len(values), dtype=bool)
+    try:  # the common case, every entry a number: arrow parses it in C
+        return _numeric_to_float(pc.cast(col, pa.float64())), np.zeros(len(col), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
     text = pd.Series(col.to_pandas(), dtype="object")
     present = text.notna() & (text.astype(str).str.strip() != "")
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
@@ -254,17 +259,19 @@ class _Writer:
 
 def _results(corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> list[pa.Array]:
     n = len(lon)
-    res = corridor.query(lon[ok], lat[ok]) if ok.any() else None
+    if not ok.any():
+        return [pa.nulls(n, type=f.type) for f in QUERY_SCHEMA]
+    res = corridor.query(lon[ok], lat[ok])
+    every = bool(ok.all())
     cols = []
     for f in QUERY_SCHEMA:
-        if res is None:
-            cols.append(pa.nulls(n, type=f.type))
+        values = res[f.name].to_numpy(dtype=object if pa.types.is_string(f.type) else None)
+        if every:
+            cols.append(pa.array(values, type=f.type))
             continue
-        values = res[f.name].to_numpy(dtype=object if f.type in (pa.string(), pa.bool_()) else float)
-        full = np.full(n, None, dtype=object) if values.dtype == object else np.full(n, np.nan)
+        full = np.empty(n, dtype=values.dtype)
         full[ok] = values
-        mask = ~ok
-        cols.append(pa.array(full, type=f.type, mask=mask))
+        cols.append(pa.array(full, type=f.type, mask=~ok))
     return cols
 
 

@@ -1,0 +1,125 @@
+"""Benchmark: classify 10 million rows of CSV and of Parquet with the CLI, and the dask path.
+
+Prints rows per second and the peak resident memory of each run. Each run is a separate
+process (the ``idlib-corridor classify`` command), so its peak memory (``ru_maxrss`` of the
+child) is its own.
+
+    python benchmarks/bench_classify.py              # 10,000,000 rows
+    python benchmarks/bench_classify.py --rows 1e6   # a quicker run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+
+def make_input(folder: Path, rows: int, seed: int = 1) -> tuple[Path, Path]:
+    """Write the same random ACLED-like points as CSV and Parquet, in 1M-row pieces."""
+    rng = np.random.default_rng(seed)
+    csv_path, pq_path = folder / "events.csv", folder / "events.parquet"
+    csv_writer = pq_writer = None
+    done = 0
+    while done < rows:
+        n = min(1_000_000, rows - done)
+        table = pa.table(
+            {
+                "event_id": pa.array(np.arange(done, done + n)),
+                "event_type": pa.array(np.where(rng.random(n) < 0.5, "Shelling", "Armed clash")),
+                "longitude": pa.array(rng.uniform(35.5, 37.5, n).round(5)),
+                "latitude": pa.array(rng.uniform(35.2, 36.6, n).round(5)),
+            }
+        )
+        csv_writer = csv_writer or pacsv.CSVWriter(csv_path, table.schema)
+        pq_writer = pq_writer or pq.ParquetWriter(pq_path, table.schema)
+        csv_writer.write_table(table)
+        pq_writer.write_table(table)
+        done += n
+    csv_writer.close()
+    pq_writer.close()
+    return csv_path, pq_path
+
+
+_CHILD = (
+    "import resource, sys\n"
+    "from geo.cli import main\n"
+    "rc = main(sys.argv[1:])\n"
+    "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    "sys.exit(rc)\n"
+)
+
+
+def run_cli(args: list[str]) -> tuple[float, float]:
+    """Run the classify command in a child process; returns (seconds, the child's own peak RSS in MiB)."""
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, "classify", *args, "--quiet"], check=True, capture_output=True, text=True
+    ).stdout
+    seconds = time.perf_counter() - t0
+    return seconds, int(out.split()[-1]) / 1024
+
+
+def run_dask(pq_path: Path, rows: int) -> tuple[float, int]:
+    """Classify the Parquet file on a local 2-worker cluster; returns (seconds, rows)."""
+    import dask_geopandas
+    import distributed
+    import pandas as pd
+
+    import geo
+
+    c = geo.load_corridor()
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        distributed.Client(cluster),
+    ):
+        t0 = time.perf_counter()
+        import dask.dataframe as dd
+
+        df = dd.read_parquet(pq_path, blocksize=None)
+        gdf = dask_geopandas.from_dask_dataframe(
+            df, geometry=dask_geopandas.points_from_xy(df, "longitude", "latitude")
+        ).set_crs("EPSG:4326")
+        result = c.query(gdf)
+        counts = result["in_corridor"].value_counts().compute()
+        seconds = time.perf_counter() - t0
+    return seconds, int(pd.Series(counts).sum())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=float, default=10_000_000)
+    ap.add_argument("--no-dask", action="store_true")
+    args = ap.parse_args()
+    rows = int(args.rows)
+    print(f"machine: {os.cpu_count()} cores; {rows:,} rows")
+    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        csv_path, pq_path = make_input(folder, rows)
+        print(
+            f"input written in {time.perf_counter() - t0:.1f} s: CSV {csv_path.stat().st_size / 2**20:,.0f} MiB, "
+            f"Parquet {pq_path.stat().st_size / 2**20:,.0f} MiB"
+        )
+        for src, dst in [(csv_path, "out.csv"), (pq_path, "out.parquet")]:
+            seconds, peak = run_cli([str(src), "-o", str(folder / dst)])
+            print(
+                f"classify {src.suffix[1:]:8s} -> {Path(dst).suffix[1:]:8s}: {seconds:6.1f} s, "
+                f"{rows / seconds:12,.0f} rows/s, peak memory {peak:,.0f} MiB"
+            )
+        if not args.no_dask:
+            seconds, n = run_dask(pq_path, rows)
+            print(f"dask, local cluster of 2 workers: {seconds:6.1f} s, {n / seconds:12,.0f} rows/s ({n:,} rows)")
+
+
+if __name__ == "__main__":
+    main()
