@@ -168,7 +168,7 @@ class _Nearest:
     t_raw: NDArray[np.float64]  # the same before clamping (< 0 or > 1: beyond the piece's ends)
     chord: NDArray[np.float64]  # chord length to the nearest point, metres
     delta: NDArray[np.float64]  # (n, 3) chord vector from the point to its nearest point
-    left: NDArray[np.float64]  # > 0 where the point is left of the piece's direction
+    left: NDArray[np.float64]  # > 0 where the point is left of the chain's direction at its nearest point
 
 
 class _Chain:
@@ -236,7 +236,14 @@ class _Chain:
         p = self.piece[seg]
         t = np.clip(t_raw, 0.0, 1.0)
         delta = p[:, 0:3] + t[:, None] * p[:, 3:6] - xyz
-        left = np.einsum("ij,ij->i", xyz - p[:, 0:3], self.left[seg])
+        # Left of the piece; where the nearest point is a bend's vertex, left of the bend's bisector (the
+        # point lies on the bend's outer side, which is the same side of both pieces only for gentle bends).
+        normal = self.left[seg]
+        bend_start = np.flatnonzero((t == 0.0) & (seg > 0))
+        bend_end = np.flatnonzero((t == 1.0) & (seg < self.n_pieces - 1))
+        normal[bend_start] += self.left[seg[bend_start] - 1]
+        normal[bend_end] += self.left[seg[bend_end] + 1]
+        left = -np.einsum("ij,ij->i", delta, normal)
         return _Nearest(seg, t, t_raw, np.sqrt(np.einsum("ij,ij->i", delta, delta)), delta, left)
 
     def _nearest_among_k(
@@ -561,6 +568,8 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
     flat = np.atleast_1d(arr)
     result = np.empty(flat.shape)
     for i, v in enumerate(flat):
+        if isinstance(v, np.generic):
+            v = v.item()
         if v is None or v is pd.NA:
             result[i] = np.nan  # reported as missing by the range check
             continue
@@ -692,8 +701,10 @@ def query(
             closed square at its ends, like ``corridor.security_corridor``).
         ``side``
             ``"north"`` or ``"south"``: left or right of the M4's west-to-east
-            direction at the point's nearest point on it (a point exactly on the
-            line counts as north). Categorical.
+            direction at the point's nearest point on it; where that is the
+            vertex of a bend, the side of the bend the point is on (the outer
+            side of a left turn is its right). A point exactly on the line
+            counts as north. Categorical.
         ``chainage_km``
             Geodesic kilometres from Trumba along the patrol segment to the
             point's nearest point on that segment, in ``[0, patrol length]``.

@@ -76,11 +76,16 @@ def nearest_on_line(line: shapely.LineString, lon: np.ndarray, lat: np.ndarray, 
     s_best, d_best = s[rows, edge], dd[rows, edge]
     cum = np.concatenate([[0.0], np.cumsum(length)])
 
-    # Direction of the line at the nearest point, and the direction to the point.
+    # Left of the line's direction at the nearest point: sin(azimuth to the point - line azimuth) < 0. Where
+    # the nearest point is a bend's vertex, the sum of that over the directions in and out of the bend.
     flon, flat, back = GEOD.fwd(v[edge, 0], v[edge, 1], az[edge], s_best)
-    line_az = back + 180.0
     to_p, _, _ = GEOD.inv(flon, flat, lon, lat)
-    left = np.sin(np.radians(to_p - line_az)) < 0
+    into = GEOD.inv(v[:-1, 0], v[:-1, 1], v[1:, 0], v[1:, 1])[1] + 180.0  # azimuth at each edge's end
+    bend_in = (s_best <= 1e-3) & (edge > 0)  # at the vertex where this edge starts
+    bend_out = (s_best >= length[edge] - 1e-3) & (edge < m - 1)  # at the vertex where it ends
+    az_a = np.where(bend_in, into[edge - 1], back + 180.0)
+    az_b = np.where(bend_out, az[np.minimum(edge + 1, m - 1)], back + 180.0)
+    left = np.sin(np.radians(to_p - az_a)) + np.sin(np.radians(to_p - az_b)) < 0
 
     # Behind the first vertex / beyond the last one: the angle at the end between the line and the point.
     az_start_p, _, d_start = GEOD.inv(np.full(n, v[0, 0]), np.full(n, v[0, 1]), lon, lat)
