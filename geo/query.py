@@ -257,6 +257,7 @@ class _Chain:
         if k is None or k >= n_vert:
             return self._nearest_all(xyz)
         dist, vert = self.tree.query(xyz, k=k)
+        dist, vert = dist.reshape(-1, k), vert.reshape(-1, k)  # k=1 gives 1-D arrays
         cand = np.concatenate([vert - 1, vert], axis=1)
         np.clip(cand, 0, self.n_pieces - 1, out=cand)
         t_raw, c2 = self._project(xyz, cand)

@@ -15,6 +15,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 import geo
+import geo.query
 from geo.query import COLUMNS, SIDES
 
 
@@ -174,6 +175,22 @@ def test_densely_digitised_m4_gives_the_same_answers(corridor, sample):
     again = dense.query(lon, lat)
     assert np.abs(again["distance_m"].to_numpy() - got["distance_m"].to_numpy()).max() < 0.03
     assert np.abs(again["chainage_km"].to_numpy() - got["chainage_km"].to_numpy()).max() * 1000 < 0.5
+
+
+def test_answers_are_the_same_without_the_search_shortcuts(sample, monkeypatch):
+    """With one nearest vertex examined first (so that most points fall back to wider searches and to trying
+    every piece) and the proof that a patrol end is nearest switched off, the answers still agree."""
+    monkeypatch.setattr(geo.query, "_K_FIRST", 1)
+    monkeypatch.setattr(geo.query, "_K_AGAIN", 2)
+    monkeypatch.setattr(geo.query, "_END_MARGIN", 2.0)
+    _, want, lon, lat = sample
+    got = geo.load_corridor().query(lon, lat)  # a new corridor: its search index is built with these settings
+    assert np.abs(got["distance_m"].to_numpy() - want["distance_m"]).max() < 0.02
+    assert np.abs(got["chainage_km"].to_numpy() * 1000 - want["chainage_m"]).max() < 1.0
+    decided = ~want["near_edge"]
+    np.testing.assert_array_equal(got["in_corridor"].to_numpy()[decided], want["in_corridor"][decided])
+    off_line = want["distance_m"] > 0.05
+    np.testing.assert_array_equal((got["side"].to_numpy() == "north")[off_line], want["left"][off_line])
 
 
 def test_in_corridor_agrees_with_security_corridor_polygon_away_from_its_edge(corridor, sample):
