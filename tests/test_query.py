@@ -431,6 +431,12 @@ def test_series_with_different_indexes_raise(corridor):
         corridor.query(pd.Series([36.6], index=[0]), pd.Series([35.8], index=[1]))
 
 
+@pytest.mark.parametrize("workers", [0, -1, 1.5])
+def test_bad_thread_count_raises(corridor, workers):
+    with pytest.raises(ValueError, match=r"^workers=.*: expected a whole number of threads, at least 1"):
+        corridor.query(36.6, 35.8, workers=workers)
+
+
 def test_lon_without_lat_raises(corridor):
     with pytest.raises(ValueError, match="needs both longitude and latitude"):
         corridor.query([36.6, 36.7])
