@@ -4,7 +4,10 @@
 and kilometre ticks, the two halves of the security corridor, the 12
 observation posts styled by fate, the named places and the context lines
 (border, governorate lines, coastline), with a legend, a scale bar, a layer
-control, a measure tool, fullscreen and the mouse position in lon/lat.
+control, a measure tool, fullscreen and the mouse position in lon/lat, and a
+time slider that plays the posts' status and the dated events from 2017 to 2021
+(:mod:`geo.timeline_map`; see :func:`build_map` for how it and the final-status
+posts share the map).
 
 * **Online** (default): basemaps from :mod:`xyzservices` (light canvas, street
   map, satellite imagery), a minimap, and Folium's plugins for the controls.
@@ -35,15 +38,26 @@ import numpy as np
 import pandas as pd
 import shapely
 import xyzservices.providers as xyz
-from branca.element import Element, Figure
+from branca.element import Element, Figure, MacroElement
 from folium import plugins
+from folium.template import Template
 from shapely.geometry import LineString, Point
 
-from ._leaflet_controls import MAP_CSS, Bind, DivMarker, FitView, MapSetup, OwnControls, PanelControl
+from ._leaflet_controls import (
+    MAP_CSS,
+    Bind,
+    DivMarker,
+    FitView,
+    MapSetup,
+    OwnControls,
+    PanelControl,
+    js_string,
+)
 from .corridor import PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
 from .geodesy import GEOD, WGS84
 from .offline import OfflineAssets, external_references
+from .timeline_map import EVENT_STYLES, add_time_slider
 
 __all__ = ["BASEMAPS", "build_map", "chainage_ticks", "map_html", "save_map"]
 
@@ -76,6 +90,13 @@ _CONTEXT_STYLE = {
     "coastline": {"color": _COLORS["coastline"], "weight": 1.6},
 }
 _CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
+#: Legend rows for the time slider's symbols (whose own stylesheet comes with the slider).
+_LEGEND_CSS = """
+.idlib-legend { overflow-x: hidden; overflow-y: auto; }
+.idlib-legend li.idlib-legend-head { font-weight: 700; margin-top: 7px; }
+.idlib-legend .sw.idlib-tl-post { width: 14px; height: 14px; margin: 0 3px 0 8px; box-shadow: none; }
+.idlib-legend .sw.idlib-ev { width: 16px; margin: 0 3px 0 8px; }
+"""
 _ATTRIBUTION_TEXT = (
     "Data: © OpenStreetMap contributors (ODbL), Natural Earth (public domain), "
     "GeoNames (CC BY 4.0), Wikipedia (CC BY-SA)"
@@ -362,7 +383,7 @@ def _post_popup(row: pd.Series) -> str:
     )
 
 
-def _add_posts(m: folium.Map, posts: gpd.GeoDataFrame) -> None:
+def _add_posts(m: folium.Map, posts: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
     _require(posts, "posts", ("number", "name", "fate"), {"Point"})
     fates = posts["fate"].astype(str)
     bad = np.flatnonzero(~fates.isin(["remained", "evacuated"]).to_numpy())
@@ -388,6 +409,7 @@ def _add_posts(m: folium.Map, posts: gpd.GeoDataFrame) -> None:
             title=f"Post {row['number']}: {row['name']} ({when})",
         ).add_to(groups[fate])
         marker.add_child(Bind(_post_popup(row), "popup", maxWidth=420))
+    return list(groups.values())
 
 
 def _add_places(m: folium.Map, places: gpd.GeoDataFrame) -> None:
@@ -421,7 +443,7 @@ def _add_places(m: folium.Map, places: gpd.GeoDataFrame) -> None:
         dot.add_child(Bind(popup, "popup", maxWidth=380))
 
 
-def _legend(corridor: Corridor, step_km: float) -> str:
+def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
     posts = corridor.posts
     n_remained = int((posts["fate"].astype(str) == "remained").sum())
     n_evacuated = int((posts["fate"].astype(str) == "evacuated").sum())
@@ -447,12 +469,69 @@ def _legend(corridor: Corridor, step_km: float) -> str:
         (line(_COLORS["coastline"], 1.6), "Coastline"),
     ]
     rows = "".join(f"<li>{sw}{html.escape(label)}</li>" for sw, label in items)
+    if timeline:
+        symbols = "".join(
+            f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
+            for status, word in (("active", "manned"), ("besieged", "surrounded"), ("evacuated", "evacuated"))
+        )
+
+        def event(style: dict[str, Any]) -> str:
+            css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
+            return f'<span class="sw idlib-ev" style="{css}"></span>'
+
+        events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
+        rows += (
+            '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'
+            f'<li class="idlib-legend-time">Post{symbols}</li>'
+            f'<li class="idlib-legend-time">Event{events}</li>'
+        )
     return (
         "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
         f"<ul>{rows}</ul>"
         '<div class="note">Post symbols sit on the nearest sourced settlement, not on the post itself; '
         "click a feature for its sources.</div></details>"
     )
+
+
+class _LegendAbovePanel(MacroElement):
+    """Keep the legend (top left) from running under a panel in the bottom-left corner.
+
+    On a short map the legend gets a maximum height that ends 10 px above the panel
+    (it scrolls), recomputed whenever the map or the panel changes size.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (box) {
+                var legend = box.querySelector(".idlib-legend"), panel = box.querySelector({{ this.panel }});
+                if (!legend || !panel || !window.ResizeObserver) { return; }
+                function fit() {
+                    var css = getComputedStyle(legend), edges = 0;
+                    ["paddingTop", "paddingBottom", "borderTopWidth", "borderBottomWidth"].forEach(function (k) {
+                        edges += parseFloat(css[k]) || 0;
+                    });
+                    var room = panel.getBoundingClientRect().top - legend.getBoundingClientRect().top - 10;
+                    legend.style.maxHeight = Math.max(room - edges, 48) + "px";
+                    // A scroll bar, when there is one, gets room of its own rather than covering the rows.
+                    legend.style.paddingRight = "";
+                    var bar = legend.offsetWidth - legend.clientWidth - (parseFloat(css.borderLeftWidth) || 0) -
+                        (parseFloat(css.borderRightWidth) || 0);
+                    if (bar > 0) { legend.style.paddingRight = (parseFloat(css.paddingRight) + bar) + "px"; }
+                }
+                var watch = new ResizeObserver(fit);
+                watch.observe(box);
+                watch.observe(panel);
+                fit();
+            })({{ this._parent.get_name() }}.getContainer());
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, panel: str) -> None:
+        super().__init__()
+        self._name = "LegendAbovePanel"
+        self.panel = js_string(panel)
 
 
 # ---------------------------------------------------------------------------------------------- map
@@ -489,8 +568,33 @@ def _is_offline(m: folium.Map) -> bool:
     return any(isinstance(child, OfflineAssets) for child in m._children.values())
 
 
-def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.0) -> folium.Map:
+def build_map(
+    corridor: Corridor,
+    offline: bool = False,
+    *,
+    tick_km: float = 10.0,
+    timeline: bool = True,
+    events: gpd.GeoDataFrame | None = None,
+) -> folium.Map:
     """Build the interactive map of the corridor.
+
+    With ``timeline`` (the default), the map also has the time slider of
+    :func:`geo.timeline_map.add_time_slider`, bottom left, above the scale bar:
+
+    * The page opens on the posts' final status: the layers "Observation posts,
+      remained" and "... evacuated 2020-21" (numbered circles, dashed when
+      evacuated), with the slider on its last day, whose account in the panel
+      agrees with them. The slider's two layers, "Observation posts on the
+      slider's day" and "Events up to the slider's day", are off, so no post is
+      drawn twice.
+    * Moving the slider, a step button or play switches the slider's two layers on
+      and the two final-status layers off: the map then shows the posts set up by
+      that day (manned, surrounded or evacuated) and the located events up to it
+      (red in the last month, grey before), and a line in the panel says which of
+      the two views the map shows.
+    * All four are ordinary overlays in the layer control: either view, or both,
+      can be switched on and off there. The legend (top left) explains the
+      slider's symbols too.
 
     Parameters
     ----------
@@ -501,6 +605,10 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
         True for a page that makes no network request at all (Leaflet inlined, no tiles).
     tick_km
         Distance between the kilometre ticks along the patrol segment, kilometres.
+    timeline
+        Whether to add the time slider.
+    events
+        The dated events for the slider (:func:`geo.history.read_events` by default).
 
     Returns
     -------
@@ -510,8 +618,9 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
     Raises
     ------
     ValueError
-        ``corridor`` is not a :class:`~geo.corridor.Corridor`, ``offline`` is not a bool,
-        ``tick_km`` is not a positive number, or a layer lacks a column it needs.
+        ``corridor`` is not a :class:`~geo.corridor.Corridor`, ``offline`` or ``timeline``
+        is not a bool, ``tick_km`` is not a positive number, or a layer lacks a column it
+        needs.
 
     Examples
     --------
@@ -525,6 +634,9 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
     if not isinstance(offline, (bool, np.bool_)):
         raise ValueError(f"offline={offline!r}: expected True or False")
     offline = bool(offline)
+    if not isinstance(timeline, (bool, np.bool_)):
+        raise ValueError(f"timeline={timeline!r}: expected True or False")
+    timeline = bool(timeline)
     chainage_ticks(corridor, tick_km)  # validates tick_km before anything is drawn
 
     extent = shapely.union_all(
@@ -544,22 +656,26 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
     if isinstance(figure, Figure):
         figure.title = "Idlib security corridor: M4, patrol segment, corridor and observation posts"
 
+    css = MAP_CSS + (_LEGEND_CSS if timeline else "")
     if offline:
         m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers)
         m.default_css = []
         m.add_child(OfflineAssets())
-        css = MAP_CSS + "\n.folium-map.leaflet-container { background: #f4f1ea; }\n"
+        css += "\n.folium-map.leaflet-container { background: #f4f1ea; }\n"
         m.add_child(MapSetup(css, html.escape(_ATTRIBUTION_TEXT), prefix="Leaflet"))
     else:
         for i, (label, provider) in enumerate(BASEMAPS):
             folium.TileLayer(provider, name=label, overlay=False, control=True, show=i == 0).add_to(m)
-        m.add_child(MapSetup(MAP_CSS, _ATTRIBUTION_LINKS))
+        m.add_child(MapSetup(css, _ATTRIBUTION_LINKS))
 
     _add_context(m, corridor.context)
     _add_corridor(m, corridor)
     _add_roads(m, corridor, float(tick_km))
     _add_places(m, corridor.places)
-    _add_posts(m, corridor.posts)
+    final_posts = _add_posts(m, corridor.posts)
+    if timeline:
+        # Bottom left, above the scale bar: the south-west of the view is the coast, with little of ours.
+        add_time_slider(m, corridor, events, replaces=final_posts, position="bottomleft", key=False)
 
     if offline:
         m.add_child(OwnControls())
@@ -577,7 +693,9 @@ def build_map(corridor: Corridor, offline: bool = False, *, tick_km: float = 10.
         ).add_to(m)
         plugins.MiniMap(folium.TileLayer(BASEMAPS[0][1]), position="bottomright", toggle_display=True).add_to(m)
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
-    m.add_child(PanelControl(_legend(corridor, float(tick_km)), "topleft", "idlib-panel idlib-legend"))
+    m.add_child(PanelControl(_legend(corridor, float(tick_km), timeline), "topleft", "idlib-panel idlib-legend"))
+    if timeline:
+        m.add_child(_LegendAbovePanel(".idlib-timeline"))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.add_child(FitView(bounds, clear_of=".idlib-legend"))
     _renumber(m)

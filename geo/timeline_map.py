@@ -1,27 +1,38 @@
 """A time slider for the Folium map: the events and the posts' status day by day.
 
 :func:`add_time_slider` adds a panel to a :class:`folium.Map` with a date slider,
-play / step buttons and a short account of the state on the chosen day. The
-observation posts appear when they are set up and change style when surrounded
-or evacuated; other events with a location (patrols, attacks, the corridor)
-appear on their date, the last month's in red. The JavaScript is our own, a few dozen lines on Leaflet's public API
-(``L.control``, ``L.circleMarker``, ``L.geoJSON``): no plugin and no CDN, so
-it works in the offline single-file map too.
+play / step buttons and a short account of the state on the chosen day, and two
+layers it draws on that day: the observation posts (numbered circles, styled by
+status: manned, surrounded, evacuated; a post appears once it is set up) and the
+other events with a location (patrols, attacks, the corridor), the last month's
+in red. Both are Folium feature groups, so a layer control lists them. The
+JavaScript is our own, on Leaflet's public API (``L.control``, ``L.marker`` with
+``L.divIcon``, ``L.circleMarker``, ``L.geoJSON``): no plugin and no CDN, so it
+works in the offline single-file map too.
+
+A map that already shows the posts' final status (:func:`geo.maps.build_map`)
+passes those layers as ``replaces``: the page then opens on them, with the
+slider's layers off, and the first use of the slider (moving it, a step button,
+play) switches the slider's layers on and those off. The layer control switches
+any of them back.
 
 The browser does no date logic of its own: Python computes the state at every
 day the answer can change (:func:`geo.history.change_days`, with the rules of
 :func:`geo.history.corridor_as_of`) and the page only looks up the last of those
 days on or before the slider's day. The slider and :func:`corridor_as_of` can
-therefore never disagree.
+therefore never disagree. Every text from the data reaches the page as JSON and
+is shown with ``textContent``, never parsed as HTML.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import folium
+import pandas as pd
 import shapely.geometry
 from branca.element import MacroElement
 from folium.template import Template
@@ -33,28 +44,31 @@ if TYPE_CHECKING:
 
     from .corridor import Corridor
 
-__all__ = ["POST_STYLES", "TimeSlider", "add_time_slider", "timeline_data"]
+__all__ = [
+    "EVENTS_LAYER_NAME",
+    "EVENT_STYLES",
+    "POSTS_LAYER_NAME",
+    "POST_SYMBOLS",
+    "TimeSlider",
+    "add_time_slider",
+    "timeline_data",
+]
 
-#: Leaflet path options of a post marker in each status (radius in pixels).
-POST_STYLES: dict[str, dict[str, Any]] = {
-    "active": {"radius": 7, "color": "#7f1d1d", "weight": 2, "fillColor": "#dc2626", "fillOpacity": 0.9},
-    "besieged": {
-        "radius": 7,
-        "color": "#7c2d12",
-        "weight": 2,
-        "fillColor": "#f97316",
-        "fillOpacity": 0.9,
-        "dashArray": "3 3",
-    },
-    "evacuated": {
-        "radius": 6,
-        "color": "#525252",
-        "weight": 2,
-        "fillColor": "#a3a3a3",
-        "fillOpacity": 0.25,
-        "dashArray": "2 3",
-    },
+#: Colours of a post's numbered circle in each status: fill, border, number, border line style.
+#: Manned and evacuated look like the final-status markers of :func:`geo.maps.build_map`.
+POST_SYMBOLS: dict[str, dict[str, str]] = {
+    "active": {"fill": "#08306b", "border": "#08306b", "text": "#ffffff", "line": "solid"},
+    "besieged": {"fill": "#f97316", "border": "#7c2d12", "text": "#1f0a00", "line": "solid"},
+    "evacuated": {"fill": "#ffffff", "border": "#555555", "text": "#555555", "line": "dashed"},
 }
+#: Leaflet path options of an event in the month before the slider's day, and of an earlier one.
+EVENT_STYLES: dict[str, dict[str, Any]] = {
+    "recent": {"color": "#b91c1c", "weight": 4, "opacity": 0.9, "fillColor": "#ef4444", "fillOpacity": 0.8},
+    "earlier": {"color": "#6b7280", "weight": 2, "opacity": 0.6, "fillColor": "#9ca3af", "fillOpacity": 0.5},
+}
+#: Names of the slider's two layers (in a layer control).
+POSTS_LAYER_NAME = "Observation posts on the slider's day"
+EVENTS_LAYER_NAME = "Events up to the slider's day"
 #: Words for each status in the page.
 _STATUS_LABELS = {
     "not_established": "not yet set up",
@@ -64,6 +78,24 @@ _STATUS_LABELS = {
 }
 #: An event stays highlighted this many days after its date.
 _RECENT_DAYS = 31
+#: Size of a post's circle, pixels.
+_POST_PX = 24
+
+
+def _symbol_css() -> str:
+    """The stylesheet of the posts' numbered circles, one class per status."""
+    rules = [
+        ".idlib-tl-post { box-sizing: border-box; border-radius: 50%; border-width: 2px; text-align: center;"
+        f' font: 700 11px/{_POST_PX - 4}px "Helvetica Neue", Arial, sans-serif;'
+        " box-shadow: 0 1px 3px rgba(0, 0, 0, 0.45); }",
+        ".idlib-tl-post:focus { outline: 3px solid #ff8c00; }",
+    ]
+    for status, s in POST_SYMBOLS.items():
+        rules.append(
+            f".idlib-tl-{status} {{ background: {s['fill']}; border-color: {s['border']};"
+            f" border-style: {s['line']}; color: {s['text']}; }}"
+        )
+    return "\n".join(rules)
 
 
 def _json_for_html(obj: Any) -> str:
@@ -96,10 +128,11 @@ def timeline_data(
     dict
         ``start``, ``end`` (ISO days), ``days`` (the slider's length, end - start, in days),
         ``posts`` (number, name, lat, lon), ``events`` (id, date, type, name, description,
-        source, ``first`` and ``last``: day offsets from ``start``, geometry as GeoJSON or
-        None), ``frames`` (``day`` offset, ``date``, post ``status`` and ``uncertain`` lists
-        in ``posts`` order, indices of the ``events`` that had happened, ``ceasefire``,
-        ``corridor``, ``joint_patrols``), ``styles`` and ``labels``.
+        source, ``post`` number or None, ``first`` and ``last``: day offsets from ``start``,
+        geometry as GeoJSON or None), ``frames`` (``day`` offset, ``date``, post ``status``
+        and ``uncertain`` lists in ``posts`` order, indices of the ``events`` that had
+        happened, ``ceasefire``, ``corridor``, ``joint_patrols``), ``event_styles``,
+        ``labels`` and ``key`` (long and short words for each status) and ``recent_days``.
 
     Raises
     ------
@@ -152,6 +185,7 @@ def timeline_data(
                 "name": str(row["name"]),
                 "description": str(row["description"]),
                 "source": str(row["source"]),
+                "post": None if pd.isna(row.get("post")) else int(row["post"]),
                 "first": (row["day_first"] - first).days,
                 "last": (row["day_last"] - first).days,
                 "geometry": None if geom is None else shapely.geometry.mapping(geom),
@@ -164,7 +198,7 @@ def timeline_data(
         "posts": posts,
         "events": evs,
         "frames": frames,
-        "styles": POST_STYLES,
+        "event_styles": EVENT_STYLES,
         "labels": _STATUS_LABELS,
         "key": {"active": "manned", "besieged": "surrounded", "evacuated": "evacuated"},
         "statuses": list(POST_STATUSES),
@@ -172,28 +206,68 @@ def timeline_data(
     }
 
 
-class TimeSlider(MacroElement):
-    """The slider panel: a Leaflet control and the layers of posts and events it drives.
+_PANEL_CSS = """
+.idlib-timeline {
+    box-sizing: content-box; width: 290px; background: rgba(255, 255, 255, 0.93); padding: 6px 10px;
+    border-radius: 5px; box-shadow: 0 1px 5px rgba(0, 0, 0, 0.4); color: #222;
+    font: 12px/1.35 "Helvetica Neue", Arial, sans-serif;
+}
+.idlib-timeline .idlib-row { display: flex; align-items: center; gap: 4px; }
+.idlib-timeline .idlib-date { font-weight: 700; font-size: 14px; margin-right: auto; }
+.idlib-timeline button {
+    font: inherit; min-width: 30px; height: 22px; padding: 0 4px; cursor: pointer;
+    background: #fff; border: 1px solid #999; border-radius: 3px; color: #222;
+}
+.idlib-timeline button:hover { background: #eee; }
+.idlib-timeline input[type=range] { display: block; box-sizing: border-box; width: 100%; margin: 4px 0 0; }
+.idlib-timeline .idlib-years { position: relative; height: 13px; font-size: 10px; color: #666; }
+.idlib-timeline .idlib-years span { position: absolute; top: 0; transform: translateX(-50%); }
+.idlib-timeline .idlib-hint { color: #555; font-style: italic; }
+.idlib-timeline .idlib-events { list-style: none; margin: 2px 0 0; padding: 0; }
+.idlib-timeline .idlib-events li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.idlib-timeline .idlib-events li.idlib-recent { color: #b91c1c; }
+.idlib-timeline .idlib-key .idlib-tl-post {
+    display: inline-block; width: 12px; height: 12px; margin: 0 3px 0 8px; vertical-align: middle; box-shadow: none;
+}
+.idlib-timeline .idlib-key .idlib-tl-post:first-child { margin-left: 0; }
+.idlib-tl-popup { font: 12.5px/1.35 "Helvetica Neue", Arial, sans-serif; }
+.idlib-tl-popup h4 { margin: 0 0 4px; font-size: 14px; }
+.idlib-tl-popup ul { margin: 4px 0; padding-left: 16px; }
+.idlib-tl-popup .idlib-src { color: #555; font-size: 11px; }
+"""
 
-    Built by :func:`add_time_slider`. The page exposes
-    ``window.idlibTimelines[<element name>]`` with ``setDate("YYYY-MM-DD")``,
-    ``date()``, ``visiblePosts()``, ``play()`` and ``pause()`` for scripting.
+
+class TimeSlider(MacroElement):
+    """The slider panel: a Leaflet control that draws the posts and events of its day.
+
+    Built by :func:`add_time_slider`, after the two feature groups it draws into.
+    The page exposes ``window.idlibTimelines[<element name>]`` for scripting, with
+    ``setDate("YYYY-MM-DD")`` (as moving the slider), ``date()``, ``visiblePosts()``
+    (the posts drawn on the map now: 0 while the slider's layers are off), ``showsTime()``
+    (whether a layer of the slider is on), ``play()`` and ``pause()``.
+
+    Parameters
+    ----------
+    data
+        From :func:`timeline_data`.
+    posts_layer, events_layer
+        The feature groups the posts and the events are drawn into.
+    replaces
+        Layers showing the final state, switched off on the first use of the slider.
+    initial
+        The day shown first, ``YYYY-MM-DD``.
+    position
+        Leaflet control position of the panel.
+    interval_ms
+        Milliseconds between steps when playing.
+    key
+        Whether the panel shows a key to the post symbols (leave it to a legend if the map has one).
     """
 
     _template = Template(
-        """
+        r"""
 {% macro header(this, kwargs) %}
-<style>
-.idlib-timeline { background: #fff; padding: 6px 10px; border-radius: 4px; box-shadow: 0 1px 5px rgba(0,0,0,.4);
-  font: 12px/1.4 "Helvetica Neue", Arial, sans-serif; max-width: 380px; }
-.idlib-timeline .idlib-row { display: flex; align-items: center; gap: 6px; }
-.idlib-timeline input[type=range] { flex: 1; min-width: 200px; }
-.idlib-timeline button { font: inherit; min-width: 28px; cursor: pointer; }
-.idlib-timeline .idlib-date { font-weight: bold; font-size: 14px; }
-.idlib-timeline ul { margin: 4px 0 0; padding-left: 16px; }
-.idlib-timeline .idlib-key span { display: inline-block; width: 10px; height: 10px; border-radius: 50%;
-  margin: 0 3px 0 8px; vertical-align: middle; }
-</style>
+<style>{{ this.css }}</style>
 {% endmacro %}
 {% macro html(this, kwargs) %}
 <script type="application/json" id="{{ this.get_name() }}_data">{{ this.data_json }}</script>
@@ -203,84 +277,119 @@ class TimeSlider(MacroElement):
   var map = {{ this._parent.get_name() }};
   var name = "{{ this.get_name() }}";
   var data = JSON.parse(document.getElementById(name + "_data").textContent);
-  var DAY = 86400000, t0 = Date.parse(data.start + "T00:00:00Z");
+  var postLayer = {{ this.posts_layer.get_name() }}, eventLayer = {{ this.events_layer.get_name() }};
+  var replaced = [{% for layer in this.replaces %}{{ layer.get_name() }}{{ ", " if not loop.last }}{% endfor %}];
+  var DAY = 86400000, t0 = Date.parse(data.start + "T00:00:00Z"), HALF = {{ this.half_px }};
   function iso(off) { return new Date(t0 + off * DAY).toISOString().slice(0, 10); }
   function offsetOf(day) {
     var t = Date.parse(day + "T00:00:00Z");
     if (isNaN(t)) { throw new Error("not a day YYYY-MM-DD: " + day); }
     return Math.max(0, Math.min(data.days, Math.round((t - t0) / DAY)));
   }
+  // Every text is set as textContent: data never becomes markup.
   function el(tag, cls, parent, text) {
     var e = L.DomUtil.create(tag, cls || "", parent);
     if (text !== undefined) { e.textContent = text; }
     return e;
   }
-  var postLayer = L.featureGroup().addTo(map), eventLayer = L.featureGroup().addTo(map);
-  var postMarkers = data.posts.map(function (p) {
-    var m = L.circleMarker([p.lat, p.lon], L.extend({className: "idlib-post"}, data.styles.active));
-    m.bindTooltip("");
+  var current = 0, timer = null, ui = {}, looks = [], tips = [];
+
+  function symbol(p, status) {
+    return L.divIcon({html: String(p.number), className: "idlib-tl-post idlib-tl-" + status,
+                      iconSize: [2 * HALF, 2 * HALF], iconAnchor: [HALF, HALF], popupAnchor: [0, -HALF],
+                      tooltipAnchor: [HALF, 0]});
+  }
+  function postPopup(i) {
+    var p = data.posts[i], f = frameAt(current), st = f.status[i], sources = [];
+    var div = L.DomUtil.create("div", "idlib-tl-popup");
+    el("h4", "", div, "Post " + p.number + ": " + p.name);
+    el("div", "", div, "On " + iso(current) + ": " + data.labels[st] +
+       (f.uncertain[i] ? " (may change later this month)" : ""));
+    var ul = el("ul", "", div);
+    f.events.forEach(function (k) {
+      var e = data.events[k];
+      if (e.post !== p.number) { return; }
+      el("li", "", ul, e.date + "  " + e.name);
+      if (sources.indexOf(e.source) < 0) { sources.push(e.source); }
+    });
+    if (sources.length) { el("div", "idlib-src", div, "Source: " + sources.join("; ")); }
+    return div;
+  }
+  var postMarkers = data.posts.map(function (p, i) {
+    var m = L.marker([p.lat, p.lon], {icon: symbol(p, "active"), keyboard: true, riseOnHover: true});
+    tips.push(L.DomUtil.create("span"));
+    m.bindTooltip(tips[i], {direction: "right"});
+    m.bindPopup(function () { return postPopup(i); }, {maxWidth: 360});
     return m;
   });
-  function popup(e) {
-    var div = L.DomUtil.create("div");
-    el("b", "", div, e.date + "  " + e.name);
+  function eventPopup(e) {
+    var div = L.DomUtil.create("div", "idlib-tl-popup");
+    el("h4", "", div, e.date + "  " + e.name);
     el("div", "", div, e.description);
-    el("i", "", div, "Source: " + e.source);
+    el("div", "idlib-src", div, "Source: " + e.source);
     return div;
   }
   var eventLayers = data.events.map(function (e) {
-    // A post's own events show on its marker (style and tooltip), not as a second marker on top.
+    // A post's own events show on its marker (symbol, tooltip, popup), not as a second marker on top.
     if (!e.geometry || e.type.indexOf("post_") === 0) { return null; }
+    var cls = "idlib-event idlib-event-" + e.type.replace(/[^a-z0-9_]/gi, "-");
     var lyr = L.geoJSON(e.geometry, {
-      className: "idlib-event",
-      pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 5, className: "idlib-event"}); }
+      className: cls,
+      pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 6, className: cls}); }
     });
-    lyr.bindPopup(popup(e));
+    lyr.bindPopup(eventPopup(e), {maxWidth: 360});
     return lyr;
   });
-  var recent = {color: "#b91c1c", weight: 4, opacity: 0.9, fillColor: "#ef4444", fillOpacity: 0.8};
-  var older = {color: "#6b7280", weight: 2, opacity: 0.5, fillColor: "#9ca3af", fillOpacity: 0.4};
 
+  function button(parent, cls, text, title) {
+    var b = el("button", cls, parent, text);
+    b.type = "button";
+    b.title = title;
+    b.setAttribute("aria-label", title);
+    return b;
+  }
   var ctl = L.control({position: "{{ this.position }}"});
-  var ui = {};
   ctl.onAdd = function () {
-    var div = L.DomUtil.create("div", "idlib-timeline leaflet-bar");
+    var div = L.DomUtil.create("div", "idlib-timeline");
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
     var top = el("div", "idlib-row", div);
     ui.date = el("span", "idlib-date", top);
-    ui.flags = el("span", "idlib-flags", top);
-    var row = el("div", "idlib-row", div);
-    ui.prev = el("button", "idlib-prev", row, "\\u25C0");
-    ui.prev.title = "previous change";
-    ui.play = el("button", "idlib-play", row, "\\u25B6");
-    ui.play.title = "play";
-    ui.next = el("button", "idlib-next", row, "\\u25B6\\u25B6");
-    ui.next.title = "next change";
-    ui.slider = el("input", "idlib-slider", row);
+    ui.prev = button(top, "idlib-prev", "\u25C0", "previous change");
+    ui.play = button(top, "idlib-play", "\u25B6", "play");
+    ui.next = button(top, "idlib-next", "\u25B6\u25B6", "next change");
+    ui.slider = el("input", "idlib-slider", div);
     ui.slider.type = "range";
     ui.slider.min = 0;
     ui.slider.max = data.days;
     ui.slider.step = 1;
     ui.slider.setAttribute("aria-label", "date");
+    var years = el("div", "idlib-years", div);
+    for (var y = +data.start.slice(0, 4) + 1; y <= +data.end.slice(0, 4); y++) {
+      var at = data.days ? offsetOf(y + "-01-01") / data.days : 0;
+      if (at > 0.04 && at < 0.96) {
+        el("span", "", years, String(y)).style.left = "calc(8px + (100% - 16px) * " + at.toFixed(4) + ")";
+      }
+    }
+    ui.flags = el("div", "idlib-flags", div);
     ui.posts = el("div", "idlib-posts", div);
+    {%- if this.key %}
     var key = el("div", "idlib-key", div);
     ["active", "besieged", "evacuated"].forEach(function (s) {
-      var sw = el("span", "", key);
-      sw.style.background = data.styles[s].fillColor;
-      sw.style.border = "2px solid " + data.styles[s].color;
+      el("span", "idlib-tl-post idlib-tl-" + s, key);
       key.appendChild(document.createTextNode(data.key[s]));
     });
+    {%- endif %}
+    ui.hint = el("div", "idlib-hint", div);
     ui.events = el("ul", "idlib-events", div);
-    L.DomEvent.on(ui.slider, "input change", function () { pause(); render(+ui.slider.value); });
-    L.DomEvent.on(ui.prev, "click", function () { pause(); render(neighbour(-1)); });
-    L.DomEvent.on(ui.next, "click", function () { pause(); render(neighbour(1)); });
+    L.DomEvent.on(ui.slider, "input change", function () { pause(); showTime(); render(+ui.slider.value); });
+    L.DomEvent.on(ui.prev, "click", function () { pause(); showTime(); render(neighbour(-1)); });
+    L.DomEvent.on(ui.next, "click", function () { pause(); showTime(); render(neighbour(1)); });
     L.DomEvent.on(ui.play, "click", function () { if (timer) { pause(); } else { play(); } });
     return div;
   };
   ctl.addTo(map);
 
-  var current = 0, timer = null;
   function frameAt(off) {
     var lo = 0, hi = data.frames.length - 1;
     while (lo < hi) {
@@ -298,23 +407,37 @@ class TimeSlider(MacroElement):
     for (i = fs.length - 1; i >= 0; i--) { if (fs[i].day < current) { return fs[i].day; } }
     return 0;
   }
+  function timeShown() { return map.hasLayer(postLayer) || map.hasLayer(eventLayer); }
+  function finalShown() { return replaced.some(function (l) { return map.hasLayer(l); }); }
+  function showHint() {
+    if (!replaced.length) { ui.hint.style.display = "none"; return; }
+    ui.hint.textContent = timeShown() ?
+      "The map shows the posts and events on this day" + (finalShown() ? ", and the posts' final status." : ".") :
+      "The map shows the posts' final status: move the slider or press \u25B6 to see them on a day.";
+  }
+  // The first use of the slider swaps the final-status layers for the slider's own.
+  function showTime() {
+    if (!timeShown()) {
+      postLayer.addTo(map);
+      eventLayer.addTo(map);
+      replaced.forEach(function (l) { map.removeLayer(l); });
+    }
+    showHint();
+  }
+  map.on("overlayadd overlayremove", showHint);
+
   function render(off) {
     current = Math.max(0, Math.min(data.days, off));
-    var f = frameAt(current), manned = 0, sieged = 0, gone = 0;
+    var f = frameAt(current), manned = 0, sieged = 0, gone = 0, later = 0;
     data.posts.forEach(function (p, i) {
       var m = postMarkers[i], st = f.status[i];
-      if (st === "not_established") { postLayer.removeLayer(m); return; }
+      tips[i].textContent = "Post " + p.number + " " + p.name + ": " + data.labels[st] +
+        (f.uncertain[i] ? " (may change later this month)" : "");
+      if (st === "not_established") { later++; postLayer.removeLayer(m); return; }
       if (st === "evacuated") { gone++; } else { manned++; }
       if (st === "besieged") { sieged++; }
+      if (looks[i] !== st) { m.setIcon(symbol(p, st)); looks[i] = st; }
       postLayer.addLayer(m);
-      m.setStyle(data.styles[st]);
-      var path = m.getElement();
-      if (path) {
-        path.setAttribute("data-status", st);
-        path.setAttribute("data-uncertain", f.uncertain[i] ? "1" : "0");
-      }
-      m.setTooltipContent("Post " + p.number + " " + p.name + ": " + data.labels[st] +
-        (f.uncertain[i] ? " (may change later this month)" : ""));
     });
     var happened = {};
     f.events.forEach(function (k) { happened[k] = true; });
@@ -322,29 +445,34 @@ class TimeSlider(MacroElement):
       if (!lyr) { return; }
       if (!happened[k]) { eventLayer.removeLayer(lyr); return; }
       eventLayer.addLayer(lyr);
-      lyr.setStyle(current - data.events[k].last <= data.recent_days ? recent : older);
+      var recent = current - data.events[k].last <= data.recent_days;
+      lyr.setStyle(recent ? data.event_styles.recent : data.event_styles.earlier);
+      if (recent) { lyr.bringToFront(); }
     });
     ui.slider.value = current;
     ui.date.textContent = iso(current);
-    ui.flags.textContent = "ceasefire: " + (f.ceasefire ? "yes" : "no") +
-      " \\u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no");
-    ui.posts.textContent = "Observation posts: " + manned + " manned (" + sieged + " surrounded), " +
-      gone + " evacuated, " + (data.posts.length - manned - gone) + " not yet set up";
+    ui.flags.textContent = "Ceasefire: " + (f.ceasefire ? "yes" : "no") + " \u00B7 corridor: " +
+      (f.corridor ? "yes" : "no") + " \u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no");
+    ui.posts.textContent = "Posts: " + manned + " manned" + (sieged ? " (" + sieged + " surrounded)" : "") +
+      (gone ? ", " + gone + " evacuated" : "") + (later ? ", " + later + " not yet set up" : "");
     ui.events.textContent = "";
-    f.events.slice().sort(function (a, b) { return data.events[b].last - data.events[a].last; })
+    f.events.slice().sort(function (a, b) { return data.events[b].last - data.events[a].last || b - a; })
       .slice(0, 3).forEach(function (k) {
         var e = data.events[k];
-        el("li", "", ui.events, e.date + "  " + e.name);
+        var li = el("li", current - e.last <= data.recent_days ? "idlib-recent" : "", ui.events,
+                    e.date + "  " + e.name);
+        li.title = e.description;
       });
   }
   function pause() {
     if (timer) { clearInterval(timer); timer = null; }
-    ui.play.textContent = "\\u25B6";
+    ui.play.textContent = "\u25B6";
     ui.play.title = "play";
   }
   function play() {
+    showTime();
     if (current >= data.days) { render(0); }
-    ui.play.textContent = "\\u275A\\u275A";
+    ui.play.textContent = "\u275A\u275A";
     ui.play.title = "pause";
     timer = setInterval(function () {
       if (current >= data.days) { pause(); return; }
@@ -352,12 +480,14 @@ class TimeSlider(MacroElement):
     }, {{ this.interval_ms }});
   }
   render(offsetOf("{{ this.initial }}"));
+  showHint();
   window.idlibTimelines = window.idlibTimelines || {};
   window.idlibTimelines[name] = {
-    setDate: function (day) { pause(); render(offsetOf(day)); },
+    setDate: function (day) { pause(); showTime(); render(offsetOf(day)); },
     date: function () { return iso(current); },
-    visiblePosts: function () { return postLayer.getLayers().length; },
-    play: play,
+    visiblePosts: function () { return map.hasLayer(postLayer) ? postLayer.getLayers().length : 0; },
+    showsTime: timeShown,
+    play: function () { if (!timer) { play(); } },
     pause: pause
   };
 })();
@@ -366,14 +496,29 @@ class TimeSlider(MacroElement):
     )
 
     def __init__(
-        self, data: dict[str, Any], *, initial: str, position: str = "bottomleft", interval_ms: int = 800
+        self,
+        data: dict[str, Any],
+        posts_layer: folium.FeatureGroup,
+        events_layer: folium.FeatureGroup,
+        *,
+        replaces: Sequence[folium.map.Layer] = (),
+        initial: str,
+        position: str = "bottomleft",
+        interval_ms: int = 800,
+        key: bool = True,
     ) -> None:
         super().__init__()
         self._name = "TimeSlider"
         self.data_json = _json_for_html(data)
+        self.posts_layer = posts_layer
+        self.events_layer = events_layer
+        self.replaces = list(replaces)
         self.initial = initial
         self.position = position
         self.interval_ms = interval_ms
+        self.key = bool(key)
+        self.half_px = _POST_PX // 2
+        self.css = (_PANEL_CSS + _symbol_css()).replace("</style", "<\\/style")
 
 
 _POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
@@ -389,13 +534,19 @@ def add_time_slider(
     initial: str | dt.date | None = None,
     position: str = "bottomleft",
     interval_ms: int = 800,
+    replaces: Sequence[folium.map.Layer] = (),
+    key: bool = True,
 ) -> folium.Map:
-    """Add the time slider to a Folium map and return the map.
+    """Add the time slider and its two layers to a Folium map and return the map.
+
+    The map gets two feature groups, named :data:`POSTS_LAYER_NAME` and
+    :data:`EVENTS_LAYER_NAME` (a layer control added after them lists them), and the
+    slider panel that draws the state of its day into them.
 
     Parameters
     ----------
     m
-        The map; it gets a control panel and two layers (posts, events).
+        The map.
     corridor
         The corridor model (for its posts and their dates).
     events
@@ -411,6 +562,14 @@ def add_time_slider(
     interval_ms
         Milliseconds between steps when playing (each step goes to the next day on
         which something changes).
+    replaces
+        Layers of ``m`` that show the final state (e.g. the posts styled by fate). When
+        given, the page opens on them with the slider's layers off; the first use of the
+        slider (moving it, a step button, play) switches the slider's layers on and these
+        off. With none, the slider's layers show from the start.
+    key
+        Whether the panel shows a key to the post symbols (False when the map's legend
+        explains them).
 
     Returns
     -------
@@ -420,8 +579,8 @@ def add_time_slider(
     Raises
     ------
     ValueError
-        A bad day, ``initial`` outside ``start``..``end``, an unknown position or a
-        non-positive interval.
+        A bad day, ``initial`` outside ``start``..``end``, an unknown position, a
+        non-positive interval, or a layer in ``replaces`` that is not a layer of ``m``.
 
     Examples
     --------
@@ -437,9 +596,26 @@ def add_time_slider(
         raise ValueError(f"position={position!r}: expected one of {list(_POSITIONS)}")
     if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms <= 0:
         raise ValueError(f"interval_ms={interval_ms!r}: expected a positive whole number of milliseconds")
+    replaces = list(replaces)
+    for i, layer in enumerate(replaces):
+        if not isinstance(layer, folium.map.Layer) or layer._parent is not m:
+            raise ValueError(f"replaces[{i}]={layer!r}: expected a layer (e.g. a FeatureGroup) added to the map m")
     data = timeline_data(corridor, events, start=start, end=end)
     day = parse_day(initial, what="initial") if initial is not None else dt.date.fromisoformat(data["end"])
     if not data["start"] <= day.isoformat() <= data["end"]:
         raise ValueError(f"initial {day.isoformat()} is outside the slider's days {data['start']}..{data['end']}")
-    m.add_child(TimeSlider(data, initial=day.isoformat(), position=position, interval_ms=interval_ms))
+    show = not replaces
+    posts_layer = folium.FeatureGroup(name=POSTS_LAYER_NAME, show=show).add_to(m)
+    events_layer = folium.FeatureGroup(name=EVENTS_LAYER_NAME, show=show).add_to(m)
+    slider = TimeSlider(
+        data,
+        posts_layer,
+        events_layer,
+        replaces=replaces,
+        initial=day.isoformat(),
+        position=position,
+        interval_ms=interval_ms,
+        key=key,
+    )
+    m.add_child(slider)
     return m

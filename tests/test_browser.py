@@ -8,6 +8,7 @@ DevTools network events and the console are recorded while it loads.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 import json
 import re
@@ -20,6 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.geodesy import GEOD
+from geo.history import change_days, corridor_as_of, read_events
 from geo.maps import build_map, save_map
 from geo.offline import leaflet_version
 
@@ -40,7 +42,12 @@ OVERLAYS = [
     "Places",
     "Observation posts, remained (4)",
     "Observation posts, evacuated 2020-21 (8)",
+    "Observation posts on the slider's day",
+    "Events up to the slider's day",
 ]
+#: The layers of the posts' final status, and the time slider's layers that take their place.
+FINAL_POSTS = ["Observation posts, remained (4)", "Observation posts, evacuated 2020-21 (8)"]
+TIME_LAYERS = ["Observation posts on the slider's day", "Events up to the slider's day"]
 
 
 @dataclass
@@ -100,6 +107,91 @@ def _popup_text(driver) -> str:
 
 def _count(driver, selector: str) -> int:
     return driver.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
+
+
+def _since_last_look(driver) -> tuple[list[str], list[str]]:
+    """Console errors and requests for anything but the page's own file, since the last look."""
+    events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+    urls = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
+    errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    return errors, [u for u in urls if not u.startswith(("file:", "data:"))]
+
+
+def _features(repo_root: Path, name: str) -> list[dict]:
+    """The features of a shipped layer, read straight from its GeoJSON file."""
+    return json.loads((repo_root / "data" / name).read_text(encoding="utf-8"))["features"]
+
+
+def _layer_checkboxes(driver) -> dict[str, bool]:
+    """The overlays of the layer control, and whether each is ticked."""
+    return driver.execute_script(
+        "var out = {}; document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(function (l) {"
+        "  out[l.textContent.trim()] = l.querySelector('input').checked; }); return out;"
+    )
+
+
+def _toggle(driver, name: str) -> None:
+    """Click an overlay's checkbox in the layer control."""
+    driver.execute_script(
+        "Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+        ".find(l => l.textContent.trim() === arguments[0]).querySelector('input').click()",
+        name,
+    )
+
+
+@pytest.fixture(scope="module")
+def events():
+    return read_events()
+
+
+@pytest.fixture(scope="module")
+def slider_days(corridor, events) -> tuple[str, str]:
+    """The slider's first and last day: by default, the first and last day on which the state changes."""
+    days = change_days(corridor, events)
+    return days[0].isoformat(), days[-1].isoformat()
+
+
+def _slide_to(driver, day: str, first_day: str) -> None:
+    """Move the time slider to ``day``, as dragging it does (an ``input`` event)."""
+    offset = (dt.date.fromisoformat(day) - dt.date.fromisoformat(first_day)).days
+    driver.execute_script(
+        "var s = document.querySelector('.idlib-slider'); s.value = arguments[0];"
+        "s.dispatchEvent(new Event('input', {bubbles: true}));",
+        offset,
+    )
+
+
+def _time_posts(driver, status: str = "") -> int:
+    """Posts drawn by the time slider (of one status, or all)."""
+    return _count(driver, f".leaflet-marker-pane .idlib-tl-post{'.idlib-tl-' + status if status else ''}")
+
+
+def _expected_on(corridor, events, day: str) -> dict[str, int]:
+    """What the map should draw on ``day``, from geo.history.corridor_as_of."""
+    state = corridor_as_of(corridor, day, events=events)
+    status = list(state.posts["status"])
+    located = [
+        e
+        for (_, e), g in zip(state.events.iterrows(), state.events.geometry, strict=True)
+        if g is not None and not str(e["type"]).startswith("post_")
+    ]
+    return {
+        "posts": sum(s != "not_established" for s in status),
+        "active": status.count("active"),
+        "besieged": status.count("besieged"),
+        "evacuated": status.count("evacuated"),
+        "events": len(located),
+    }
+
+
+def _drawn_on_map(driver) -> dict[str, int]:
+    return {
+        "posts": _time_posts(driver),
+        "active": _time_posts(driver, "active"),
+        "besieged": _time_posts(driver, "besieged"),
+        "evacuated": _time_posts(driver, "evacuated"),
+        "events": _count(driver, "path.idlib-event"),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -337,3 +429,141 @@ def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
     assert browser.execute_script("return window.__pwned === undefined")
     assert _count(browser, ".leaflet-popup-content script, .leaflet-popup-content img") == 0
     assert page.failed_requests() == []  # the <img src=x> never became an element that loads
+
+
+# ----------------------------------------------------------------------------------------- time slider
+
+
+def test_the_page_opens_on_the_posts_final_status_with_the_time_layers_off(
+    browser, offline_page, corridor, events, slider_days, repo_root
+):
+    assert _layer_checkboxes(browser) == {name: name not in TIME_LAYERS for name in OVERLAYS}
+    assert _time_posts(browser) == 0  # no post drawn twice
+    assert _count(browser, "path.idlib-event") == 0
+    # The panel gives the state on the slider's last day, which agrees with the final-status markers.
+    assert browser.find_element(By.CSS_SELECTOR, ".idlib-date").text == slider_days[1]
+    fates = [p["properties"]["fate"] for p in _features(repo_root, "posts.geojson")]
+    state = corridor_as_of(corridor, slider_days[1], events=events)
+    assert len(state.posts_existing) == fates.count("remained")
+    assert len(state.posts_evacuated) == fates.count("evacuated")
+    panel = browser.find_element(By.CSS_SELECTOR, ".idlib-timeline").text
+    assert f"Posts: {fates.count('remained')} manned, {fates.count('evacuated')} evacuated" in panel
+    assert "final status" in browser.find_element(By.CSS_SELECTOR, ".idlib-hint").text
+
+
+def test_the_slider_shows_the_posts_and_events_of_each_day(
+    browser, fresh_offline_page, corridor, events, slider_days, artifacts_dir
+):
+    seen = {}
+    for day in ("2017-11-01", "2018-06-01", "2020-06-01"):
+        _slide_to(browser, day, slider_days[0])
+        assert browser.find_element(By.CSS_SELECTOR, ".idlib-date").text == day
+        seen[day] = _drawn_on_map(browser)
+        assert seen[day] == _expected_on(corridor, events, day), day
+        assert _count(browser, ".leaflet-marker-pane .idlib-post") == 0, day  # the final-status markers gave way
+    assert seen["2017-11-01"]["posts"] < seen["2018-06-01"]["posts"]  # the visible post count changes
+    assert _layer_checkboxes(browser) == {name: name not in FINAL_POSTS for name in OVERLAYS}
+    assert "on this day" in browser.find_element(By.CSS_SELECTOR, ".idlib-hint").text
+    browser.save_screenshot(str(artifacts_dir / "offline_map_timeline.png"))
+    assert _since_last_look(browser) == ([], [])
+
+
+def test_screenshot_of_the_map_on_a_day_is_saved(artifacts_dir):
+    # Written by the test above (the slider on 2020-06-01): look at it.
+    png = (artifacts_dir / "offline_map_timeline.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert len(png) > 20_000
+
+
+def test_play_advances_the_slider_day_by_day_and_pause_stops_it(
+    browser, fresh_offline_page, corridor, events, slider_days
+):
+    _slide_to(browser, slider_days[0], slider_days[0])
+    assert _time_posts(browser) == 0
+    play = browser.find_element(By.CSS_SELECTOR, ".idlib-play")
+    play.click()
+    assert play.get_attribute("title") == "pause"
+    _wait(browser).until(lambda d: _time_posts(d) > 0)
+    _wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, ".idlib-date").text > "2018-02-28")
+    play.click()
+    assert play.get_attribute("title") == "play"
+    day = browser.find_element(By.CSS_SELECTOR, ".idlib-date").text
+    assert slider_days[0] < day < slider_days[1]
+    assert _drawn_on_map(browser) == _expected_on(corridor, events, day)
+    assert _since_last_look(browser) == ([], [])
+
+
+def test_the_layer_control_brings_the_final_status_back(browser, fresh_offline_page, slider_days, repo_root):
+    fates = [p["properties"]["fate"] for p in _features(repo_root, "posts.geojson")]
+    _slide_to(browser, "2018-03-01", slider_days[0])
+    shown_then = _time_posts(browser)
+    _toggle(browser, FINAL_POSTS[0])
+    assert _count(browser, ".leaflet-marker-pane .idlib-post-remained") == fates.count("remained")
+    assert "final status" in browser.find_element(By.CSS_SELECTOR, ".idlib-hint").text
+    _toggle(browser, TIME_LAYERS[0])
+    assert _time_posts(browser) == 0
+    _toggle(browser, TIME_LAYERS[0])
+    assert _time_posts(browser) == shown_then > 0
+    # Moving the slider again keeps the user's choice: both views stay.
+    _slide_to(browser, "2018-06-01", slider_days[0])
+    assert _count(browser, ".leaflet-marker-pane .idlib-post-remained") == fates.count("remained")
+    assert _time_posts(browser) > shown_then
+
+
+def _box(driver, selector: str) -> dict[str, float]:
+    return driver.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON()", selector
+    )
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
+
+
+@pytest.mark.parametrize("height", [900, 640])
+def test_panels_and_controls_do_not_overlap(browser, pages, height):
+    size = browser.get_window_size()
+    try:
+        browser.set_window_size(1280, height)
+        _open(browser, pages["offline"])
+        _wait(browser).until(lambda d: _count(d, ".idlib-timeline") == 1)
+        selectors = [
+            ".idlib-legend",
+            ".idlib-timeline",
+            ".leaflet-control-scale",
+            ".leaflet-control-attribution",
+            ".leaflet-control-layers",
+            ".idlib-mouse-position",
+            ".leaflet-control-zoom",
+            ".idlib-measure",
+            ".idlib-fullscreen",
+        ]
+        boxes = {sel: _box(browser, sel) for sel in selectors}
+        for a, b in itertools.combinations(selectors, 2):
+            assert not _overlap(boxes[a], boxes[b]), (a, b, boxes[a], boxes[b])
+        if height < 900:  # on a short map the legend scrolls rather than run under the slider
+            legend = browser.find_element(By.CSS_SELECTOR, ".idlib-legend")
+            assert browser.execute_script("return arguments[0].scrollHeight > arguments[0].clientHeight", legend)
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+
+
+def test_a_name_with_markup_shows_as_text_in_the_time_sliders_tooltip_and_popup(browser, pages, slider_days):
+    page = _open(browser, pages["hostile"])
+    _slide_to(browser, "2020-06-01", slider_days[0])
+    marker = next(e for e in browser.find_elements(By.CSS_SELECTOR, ".idlib-tl-post") if e.text == "1")
+    ActionChains(browser).move_to_element(marker).perform()
+    name = "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa"
+    tips = _wait(browser).until(
+        lambda d: d.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-tooltip-pane .leaflet-tooltip'))"
+            ".map(t => t.textContent).filter(t => t.startsWith('Post 1 '))"
+        )
+    )
+    assert tips == [f"Post 1 {name}: manned"]
+    marker.click()
+    assert f"Post 1: {name}" in _popup_text(browser)
+    assert browser.execute_script("return window.__pwned === undefined")
+    assert _count(browser, ".leaflet-tooltip-pane img, .leaflet-tooltip-pane script, .leaflet-popup-content img") == 0
+    assert page.errors() == []
+    assert _since_last_look(browser) == ([], [])

@@ -24,8 +24,10 @@ import geo.maps
 from geo._leaflet_controls import Bind, DivMarker
 from geo.cli import main
 from geo.geodesy import GEOD
+from geo.history import read_events
 from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
 from geo.offline import external_references, leaflet_css, leaflet_js
+from geo.timeline_map import EVENT_STYLES, POST_SYMBOLS, TimeSlider
 
 OVERLAYS = [
     "Turkey-Syria border",
@@ -39,7 +41,11 @@ OVERLAYS = [
     "Places",
     "Observation posts, remained (4)",
     "Observation posts, evacuated 2020-21 (8)",
+    "Observation posts on the slider's day",
+    "Events up to the slider's day",
 ]
+#: The overlays of a map without the time slider.
+STATIC_OVERLAYS = OVERLAYS[:-2]
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -151,6 +157,39 @@ def test_layer_control_offers_every_overlay_and_online_the_three_basemaps(offlin
     assert len(_of(offline_map, folium.LayerControl)) == 1
 
 
+def test_the_time_slider_layers_are_listed_but_off_while_the_final_status_shows(offline_map, online_map):
+    for m in (offline_map, online_map):
+        shown = {el.layer_name: el.show for el in _of(m, folium.FeatureGroup)}
+        assert [name for name, on in shown.items() if not on] == OVERLAYS[-2:]
+        sliders = _of(m, TimeSlider)
+        assert len(sliders) == 1
+        assert [g.layer_name for g in sliders[0].replaces] == [
+            "Observation posts, remained (4)",
+            "Observation posts, evacuated 2020-21 (8)",
+        ]
+
+
+def test_the_legend_explains_the_time_sliders_symbols(offline_map):
+    legend = next(el for el in _of(offline_map, geo.maps.PanelControl) if "idlib-legend" in el.class_name)
+    text = json.loads(legend.content)
+    for status in POST_SYMBOLS:
+        assert f"idlib-tl-post idlib-tl-{status}" in text
+    for word in ("manned", "surrounded", "evacuated", "in the last month", "earlier"):
+        assert word in text
+    for style in EVENT_STYLES.values():
+        assert f"solid {style['color']}" in text
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+def test_a_map_without_the_timeline_has_no_slider(corridor, offline):
+    m = build_map(corridor, offline=offline, timeline=False)
+    assert _of(m, TimeSlider) == []
+    assert [el.layer_name for el in _of(m, folium.map.Layer) if el.control and el.overlay] == STATIC_OVERLAYS
+    page = map_html(m)
+    assert "idlib-tl-" not in page
+    assert "idlibTimelines" not in page
+
+
 def test_online_basemaps_come_from_xyzservices(online_map):
     tiles = [el.tiles for el in _of(online_map, folium.TileLayer) if not el.overlay]
     assert [label for label, _ in BASEMAPS] == [
@@ -229,7 +268,11 @@ def test_posts_are_div_markers_styled_by_fate_never_the_default_icon(offline_map
         icon = json.loads(el.icon)  # the icon options are written as JSON
         number = int(re.fullmatch(r"<span>(\d+)</span>", icon["html"]).group(1))
         assert icon["className"] == f"idlib-post idlib-post-{raw[number]['fate']}"
-    assert offline_html.count("L.marker(") == offline_html.count("icon: L.divIcon(") == 12
+    assert offline_html.count("icon: L.divIcon(") == 12
+    # Every marker, ours and the time slider's, is given an icon: never Leaflet's default image icon.
+    calls = re.findall(r"L\.marker\([^;]*", _ours(offline_html))
+    assert len(calls) > 12
+    assert all("icon: " in call for call in calls)
     assert "L.Icon.Default" not in _ours(offline_html)
 
 
@@ -353,6 +396,17 @@ def test_data_text_is_escaped_and_cannot_inject_markup(hostile_corridor, offline
     assert "`" not in code
 
 
+def test_event_text_cannot_break_out_of_the_map_page(corridor, offline_html):
+    events = read_events()
+    events.loc[0, "name"] = "</script><script>window.__pwned = 4</script>"
+    events.loc[1, "description"] = "<img src=x onerror='window.__pwned = 5'> & `${1}`"
+    page = map_html(build_map(corridor, offline=True, events=events))
+    assert "<script>window.__pwned" not in page
+    assert "<img src=x" not in page
+    assert page.count("<script") == offline_html.count("<script")
+    assert external_references(page) == []
+
+
 def test_escaped_names_reach_the_popups_as_text(hostile_corridor):
     m = build_map(hostile_corridor, offline=True)
     popups = [_bound(el, "bindPopup")[0] for el in _of(m, DivMarker)]
@@ -397,6 +451,12 @@ def test_build_map_wants_a_corridor(bad):
 def test_build_map_wants_offline_true_or_false(corridor, bad):
     with pytest.raises(ValueError, match="offline="):
         build_map(corridor, offline=bad)
+
+
+@pytest.mark.parametrize("bad", ["no", 0, None])
+def test_build_map_wants_timeline_true_or_false(corridor, bad):
+    with pytest.raises(ValueError, match="timeline="):
+        build_map(corridor, timeline=bad)
 
 
 def test_a_posts_layer_without_a_fate_column_is_refused(corridor):

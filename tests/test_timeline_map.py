@@ -7,19 +7,16 @@ import calendar
 import datetime as dt
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import folium
 import pytest
+from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.data import data_path
-from geo.history import change_days, corridor_as_of, read_events
+from geo.history import POST_STATUSES, change_days, corridor_as_of, read_events
 from geo.offline import OfflineAssets, external_references
-from geo.timeline_map import add_time_slider, timeline_data
-
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+from geo.timeline_map import EVENTS_LAYER_NAME, POSTS_LAYER_NAME, add_time_slider, timeline_data
 
 
 @pytest.fixture(scope="module")
@@ -160,50 +157,81 @@ def test_only_a_folium_map_takes_a_slider(corridor):
         add_time_slider("map.html", corridor)  # type: ignore[arg-type]
 
 
-# --- in a browser -------------------------------------------------------------------------------------
+def test_events_about_a_post_carry_its_number(corridor):
+    raw = json.loads(data_path("events.geojson").read_text(encoding="utf-8"))["features"]
+    expected = {f["properties"]["id"]: f["properties"].get("post") for f in raw}
+    data = timeline_data(corridor)
+    assert {e["id"]: e["post"] for e in data["events"]} == expected
+    assert all(e["post"] is not None for e in data["events"] if e["type"].startswith("post_"))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("needs /usr/bin/chromium and /usr/bin/chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
+def test_every_status_of_a_set_up_post_has_its_own_symbol(page):
+    for status in POST_STATUSES[1:]:
+        assert re.search(rf"\.idlib-tl-{status} \{{[^}}]*background: #[0-9a-f]{{6}}", page), status
+    assert "idlib-tl-not_established" not in page  # a post not yet set up is not drawn
 
-    profile = tempfile.mkdtemp(prefix="idlib-chromium-")
-    opts = Options()
-    opts.binary_location = CHROMIUM
-    for flag in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-    ):
-        opts.add_argument(flag)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    yield driver
-    driver.quit()
-    shutil.rmtree(profile, ignore_errors=True)
+
+def _groups(m: folium.Map) -> dict[str, folium.FeatureGroup]:
+    return {c.layer_name: c for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+
+
+def test_the_slider_draws_into_two_named_layers_shown_from_the_start(corridor):
+    m = add_time_slider(folium.Map(tiles=None), corridor)
+    groups = _groups(m)
+    assert list(groups) == [POSTS_LAYER_NAME, EVENTS_LAYER_NAME]
+    assert all(g.show for g in groups.values())
+    html = m.get_root().render()
+    assert "var replaced = [];" in html
+
+
+def test_layers_the_slider_replaces_show_first_and_its_own_start_off(corridor):
+    m = folium.Map(tiles=None)
+    final = folium.FeatureGroup(name="Posts, final status").add_to(m)
+    add_time_slider(m, corridor, replaces=[final])
+    groups = _groups(m)
+    assert groups["Posts, final status"].show
+    assert not groups[POSTS_LAYER_NAME].show
+    assert not groups[EVENTS_LAYER_NAME].show
+    html = m.get_root().render()
+    assert f"var replaced = [{final.get_name()}];" in html
+
+
+def test_only_a_layer_of_the_map_can_be_replaced(corridor):
+    elsewhere = folium.FeatureGroup(name="elsewhere").add_to(folium.Map(tiles=None))
+    with pytest.raises(ValueError, match=r"replaces\[0\]=.*expected a layer .* added to the map m"):
+        add_time_slider(folium.Map(tiles=None), corridor, replaces=[elsewhere])
+    with pytest.raises(ValueError, match=r"replaces\[0\]='posts'"):
+        add_time_slider(folium.Map(tiles=None), corridor, replaces=["posts"])  # type: ignore[list-item]
+
+
+# --- in a browser (headless Chromium: the ``browser`` fixture of conftest.py) ------------------------
+
+
+def _offline_page(m: folium.Map, path: Path) -> Path:
+    html = m.get_root().render()
+    assert external_references(html) == []
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _offline_map() -> folium.Map:
+    m = folium.Map(location=[35.9, 36.6], zoom_start=8, tiles=None)
+    m.default_js, m.default_css = [], []
+    m.add_child(OfflineAssets())
+    return m
+
+
+def _shown(browser, selector: str = "") -> int:
+    return browser.execute_script(
+        "return document.querySelectorAll('.leaflet-marker-pane .idlib-tl-post' + arguments[0]).length", selector
+    )
 
 
 @pytest.mark.browser
 def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(browser, corridor, tmp_path):
-    m = folium.Map(location=[35.9, 36.6], zoom_start=8, tiles=None)
-    m.default_js, m.default_css = [], []
-    m.add_child(OfflineAssets())
-    add_time_slider(m, corridor)
-    html = m.get_root().render()
-    assert external_references(html) == []
-    path = tmp_path / "timeline.html"
-    path.write_text(html, encoding="utf-8")
-    start = dt.date.fromisoformat(_embedded(html)["start"])
-
+    path = _offline_page(add_time_slider(_offline_map(), corridor), tmp_path / "timeline.html")
+    start = dt.date.fromisoformat(_embedded(path.read_text(encoding="utf-8"))["start"])
+    browser.get_log("browser")
     browser.get(path.as_uri())
     assert browser.execute_script("return typeof L") == "object"
 
@@ -213,11 +241,11 @@ def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(brows
             "s.dispatchEvent(new Event('input', {bubbles: true}));",
             (dt.date.fromisoformat(day) - start).days,
         )
-        shown = browser.execute_script("return document.querySelectorAll('path.idlib-post').length")
-        evacuated = browser.execute_script(
-            "return document.querySelectorAll('path.idlib-post[data-status=evacuated]').length"
+        return (
+            _shown(browser),
+            _shown(browser, ".idlib-tl-evacuated"),
+            browser.find_element("css selector", ".idlib-date").text,
         )
-        return shown, evacuated, browser.find_element("css selector", ".idlib-date").text
 
     assert slide_to("2017-11-01") == (2, 0, "2017-11-01")
     assert slide_to("2018-06-01") == (12, 0, "2018-06-01")
@@ -225,12 +253,14 @@ def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(brows
     panel = browser.find_element("css selector", ".idlib-timeline").text
     assert "4 manned" in panel
     assert "8 evacuated" in panel
+    # With nothing to replace, the page has no hint about a final-status view.
+    assert not browser.find_element("css selector", ".idlib-hint").is_displayed()
 
     # The step button walks to the next change: from the start, the end of October 2017.
     slide_to("2017-10-01")
     browser.find_element("css selector", ".idlib-next").click()
     assert browser.find_element("css selector", ".idlib-date").text == "2017-10-31"
-    assert browser.execute_script("return document.querySelectorAll('path.idlib-post').length") == 2
+    assert _shown(browser) == 2
 
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
@@ -238,21 +268,47 @@ def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(brows
 
 @pytest.mark.browser
 def test_play_runs_through_every_change_to_the_last_day(browser, corridor, tmp_path):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    m = folium.Map(location=[35.9, 36.6], zoom_start=8, tiles=None)
-    m.default_js, m.default_css = [], []
-    m.add_child(OfflineAssets())
-    add_time_slider(m, corridor, initial="2017-10-01", interval_ms=20)
-    path = tmp_path / "play.html"
-    path.write_text(m.get_root().render(), encoding="utf-8")
-    browser.get(path.as_uri())
-    assert browser.execute_script("return document.querySelectorAll('path.idlib-post').length") == 0
+    m = add_time_slider(_offline_map(), corridor, initial="2017-10-01", interval_ms=20)
+    browser.get(_offline_page(m, tmp_path / "play.html").as_uri())
+    assert _shown(browser) == 0
     browser.find_element("css selector", ".idlib-play").click()
-    WebDriverWait(browser, 30).until(
+    WebDriverWait(browser, 30, poll_frequency=0.05).until(
         lambda b: (
             b.find_element("css selector", ".idlib-date").text == "2021-01-12"
             and b.find_element("css selector", ".idlib-play").get_attribute("title") == "play"
         )
     )
-    assert browser.execute_script("return document.querySelectorAll('path.idlib-post').length") == 12
+    assert _shown(browser) == 12
+
+
+@pytest.mark.browser
+def test_a_posts_popup_tells_its_status_and_its_events_up_to_the_day(browser, corridor, tmp_path, raw_posts):
+    browser.get(_offline_page(add_time_slider(_offline_map(), corridor), tmp_path / "popup.html").as_uri())
+    day = "2020-11-30"
+    browser.execute_script("Object.values(window.idlibTimelines)[0].setDate(arguments[0])", day)
+    state = corridor_as_of(corridor, day)
+    events = read_events()
+    labels = {"active": "manned", "besieged": "manned, surrounded", "evacuated": "evacuated"}
+    for post, status in zip(raw_posts, state.posts["status"], strict=True):
+        number = post["properties"]["number"]
+        browser.execute_script(
+            "Array.from(document.querySelectorAll('.idlib-tl-post')).find(e => e.textContent === arguments[0])"
+            ".dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+            str(number),
+        )
+        text = WebDriverWait(browser, 10, poll_frequency=0.05).until(  # the last popup may still be fading
+            lambda b, title=f"Post {number}: ": b.execute_script(
+                "return Array.from(document.querySelectorAll('.leaflet-popup-content'))"
+                ".map(p => p.textContent).find(t => t.startsWith(arguments[0]))",
+                title,
+            )
+        )
+        assert text.startswith(f"Post {number}: {post['properties']['name']}On {day}: {labels[status]}")
+        own = events[(events["post"] == number) & (events["day_last"] <= dt.date.fromisoformat(day))]
+        assert len(own) > 0
+        for _, e in own.iterrows():
+            assert f"{e['date']}  {e['name']}" in text
+        later = events[(events["post"] == number) & (events["day_last"] > dt.date.fromisoformat(day))]
+        for _, e in later.iterrows():
+            assert e["name"] not in text
+        browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
