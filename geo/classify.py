@@ -3,9 +3,9 @@
 :func:`classify_file` streams a CSV, Parquet, GeoJSON or GeoPackage file in chunks,
 appends the query columns of :meth:`geo.Corridor.query` to every row and writes CSV,
 Parquet, GeoJSON or GeoPackage (chosen by the output's extension). Memory depends on
-the chunk, not on the file: about 10 times one chunk's size in the input format
-(a 16 MiB block of CSV text, or ``chunk_rows`` rows of the other formats) plus the
-libraries (~250 MB) — see README.md for figures measured on 10 million rows.
+the chunk, not on the file: the libraries (~250 MB) plus a few hundred bytes for each
+row of one chunk (a 4 MiB block of CSV text, or ``chunk_rows`` rows of the other
+formats) — see README.md for peaks measured on 1 and 10 million rows.
 
 Rows whose coordinates are missing or invalid are never dropped: they are kept with
 empty results and counted (``ClassifyReport.bad_rows``), or, with ``strict=True``,
@@ -54,7 +54,7 @@ QUERY_SCHEMA = pa.schema(
 
 _LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 _LAT_NAMES = ("latitude", "lat", "y")
-_CSV_BLOCK_BYTES = 16 << 20
+_CSV_BLOCK_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -300,7 +300,7 @@ def classify_file(
         first of ``longitude, lon, lng, long, x`` / ``latitude, lat, y`` (any case).
         GeoJSON and GeoPackage inputs give their point geometry, in any CRS.
     chunk_rows
-        Rows per chunk for Parquet, GeoJSON and GeoPackage (CSV is read in 16 MiB blocks).
+        Rows per chunk for Parquet, GeoJSON and GeoPackage (CSV is read in 4 MiB blocks).
     strict
         Stop at the first row with missing or invalid coordinates instead of keeping it
         with empty results.
