@@ -26,11 +26,13 @@ coordinates, with no map projection and so no scale error:
   :meth:`pyproj.Geod.inv` itself. Chords rank points in the order of their
   geodesic distances to within a few centimetres at 200 km;
 * a k-d tree (:class:`scipy.spatial.cKDTree`) over the chain's vertices gives
-  each point's k nearest vertices, and the exact nearest point is found on the
-  pieces that meet at them. That is provably the nearest piece: some end of the
-  nearest piece lies within ``sqrt(d**2 + s**2 / 4)`` of the point (``d`` its
-  distance, ``s`` the longest piece), and a point whose k-th nearest vertex is
-  not further than that is searched again with more vertices;
+  each point's k = 3 nearest vertices, and the exact nearest point is found on
+  the pieces that meet at the first two. That is provably the nearest piece:
+  some end of the nearest piece lies within ``sqrt(d**2 + s**2 / 4)`` of the
+  point (``d`` its distance, ``s`` the longest piece), so it is among the
+  pieces tried when the k-th vertex is further than that; the few points for
+  which it is not are searched again with more vertices, then against every
+  piece;
 * the patrol segment is the part of the same chain between its two ends. A
   point whose nearest M4 point lies inside that part has it as its nearest
   patrol point too; for the others a cheap test proves that the nearest patrol
@@ -249,7 +251,7 @@ class _Chain:
     def _nearest_among_k(
         self, xyz: NDArray[np.float64], k: int | None
     ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.bool_]]:
-        """Best piece among those meeting at the k nearest vertices, and whether it is proven best.
+        """Best piece among those meeting at the k - 1 nearest vertices, and whether it is proven best.
 
         With ``k=None`` (or k at least the number of vertices) every piece is examined.
         """
@@ -258,12 +260,14 @@ class _Chain:
             return self._nearest_all(xyz)
         dist, vert = self.tree.query(xyz, k=k)
         dist, vert = dist.reshape(-1, k), vert.reshape(-1, k)  # k=1 gives 1-D arrays
-        cand = np.concatenate([vert - 1, vert], axis=1)
+        tried = vert[:, :-1] if k > 1 else vert
+        cand = np.concatenate([tried - 1, tried], axis=1)
         np.clip(cand, 0, self.n_pieces - 1, out=cand)
         t_raw, c2 = self._project(xyz, cand)
         rows = np.arange(xyz.shape[0])
         best = np.argmin(c2, axis=1)
-        # Every vertex within sqrt(d² + s²/4) is among the k found, so the nearest piece is a candidate.
+        # If the k-th nearest vertex lies beyond sqrt(d² + s²/4), every vertex within that distance is among
+        # the k - 1 whose pieces were tried, and so is an end of the nearest piece: it is proven.
         done = dist[:, -1] ** 2 > c2[rows, best] * (1 + 1e-9) + 0.25 * self.max_piece**2 + 1e-6
         return cand[rows, best], t_raw[rows, best], done
 

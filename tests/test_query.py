@@ -178,8 +178,9 @@ def test_densely_digitised_m4_gives_the_same_answers(corridor, sample):
 
 
 def test_answers_are_the_same_without_the_search_shortcuts(sample, monkeypatch):
-    """With one nearest vertex examined first (so that most points fall back to wider searches and to trying
-    every piece) and the proof that a patrol end is nearest switched off, the answers still agree."""
+    """With one nearest vertex examined first (which proves nothing, so every point falls back to wider
+    searches, and some to trying every piece) and the proof that a patrol end is nearest switched off, the
+    answers still agree."""
     monkeypatch.setattr(geo.query, "_K_FIRST", 1)
     monkeypatch.setattr(geo.query, "_K_AGAIN", 2)
     monkeypatch.setattr(geo.query, "_END_MARGIN", 2.0)
