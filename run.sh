@@ -39,7 +39,7 @@ case "${1:-}" in
 map)
     shift
     ensure_venv
-    "$VENV/bin/python" -m pip install -q .
+    "$VENV/bin/python" -m pip install -q ".[notebooks]"
     "$VENV/bin/idlib-corridor" map -o "${MAP_FILE:-idlib_corridor_map.html}" "$@"
     ;;
 test)
