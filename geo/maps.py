@@ -59,7 +59,7 @@ from .geodesy import GEOD, WGS84
 from .offline import OfflineAssets, external_references
 from .timeline_map import EVENT_STYLES, add_time_slider
 
-__all__ = ["BASEMAPS", "build_map", "chainage_ticks", "map_html", "save_map"]
+__all__ = ["BASEMAPS", "CorridorMap", "build_map", "chainage_ticks", "map_html", "save_map"]
 
 #: Online basemaps, in layer-control order (the first is shown on opening).
 BASEMAPS = (
@@ -564,6 +564,17 @@ def _renumber(root: Element) -> None:
         )
 
 
+class CorridorMap(folium.Map):
+    """A :class:`folium.Map` that displays the same in a notebook however often it is shown.
+
+    Folium adds elements to a map each time it renders it; this map renders a copy
+    for its notebook display, as :func:`map_html` does for files.
+    """
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        return folium.Map._repr_html_(copy.deepcopy(self), **kwargs)
+
+
 def _is_offline(m: folium.Map) -> bool:
     return any(isinstance(child, OfflineAssets) for child in m._children.values())
 
@@ -644,7 +655,7 @@ def build_map(
     )
     west, south, east, north = extent.bounds
     bounds = [[south, west], [north, east]]
-    m = folium.Map(
+    m = CorridorMap(
         location=[round((south + north) / 2, _NDIGITS), round((west + east) / 2, _NDIGITS)],
         zoom_start=9,
         tiles=None,

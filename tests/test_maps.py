@@ -553,3 +553,13 @@ def test_cli_map_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert err.startswith("idlib-corridor: error: ")
     assert "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_a_map_shown_twice_in_a_notebook_shows_the_same_offline_page(corridor):
+    from geo.offline import external_references
+
+    m = build_map(corridor, offline=True)
+    first, second = m._repr_html_(), m._repr_html_()
+    assert first == second
+    assert "leaflet" in first.lower()
+    assert external_references(html.unescape(first)) == []
