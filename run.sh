@@ -40,7 +40,9 @@ map)
     shift
     ensure_venv
     "$VENV/bin/python" -m pip install -q ".[notebooks]"
-    "$VENV/bin/idlib-corridor" map -o "${MAP_FILE:-idlib_corridor_map.html}" "$@"
+    out=${MAP_FILE:-idlib_corridor_map.html}
+    for arg in "$@"; do [ "$arg" = --offline ] && out=${MAP_FILE:-idlib_corridor_map_offline.html}; done
+    "$VENV/bin/idlib-corridor" map -o "$out" "$@"
     ;;
 test)
     shift
