@@ -39,7 +39,7 @@ case "${1:-}" in
 map)
     shift
     ensure_venv
-    "$VENV/bin/python" -m pip install -q ".[notebooks]"
+    "$VENV/bin/python" -m pip install -q -e ".[notebooks]"
     out=${MAP_FILE:-idlib_corridor_map.html}
     for arg in "$@"; do [ "$arg" = --offline ] && out=${MAP_FILE:-idlib_corridor_map_offline.html}; done
     "$VENV/bin/idlib-corridor" map -o "$out" "$@"
