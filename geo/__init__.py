@@ -13,8 +13,10 @@ Examples
 
 from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor, read_m4
 from .data import DataError, data_path
+from .export import export_layers
 from .geodesy import GEOD, LOCAL_TM, MetricFrame, default_frame, geodesic_distance_m, geodesic_length_m
-from .maps import build_map, save_map
+from .history import CorridorState, corridor_as_of, read_events
+from .maps import build_map, map_html, save_map
 from .summary import CorridorSummary
 
 __all__ = [
@@ -22,17 +24,31 @@ __all__ = [
     "GEOD",
     "LOCAL_TM",
     "Corridor",
+    "CorridorState",
     "CorridorSummary",
     "DataError",
     "MetricFrame",
     "build_map",
+    "classify_file",
+    "corridor_as_of",
     "data_path",
     "default_frame",
+    "export_layers",
     "geodesic_distance_m",
     "geodesic_length_m",
     "load_corridor",
+    "map_html",
+    "read_events",
     "read_m4",
     "save_map",
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:  # lazy: importing geo need not load pyarrow
+    if name == "classify_file":
+        from .classify import classify_file
+
+        return classify_file
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")
