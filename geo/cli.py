@@ -110,7 +110,8 @@ def _cmd_events(args: argparse.Namespace) -> int:
         records = []
         for i in range(len(ev)):
             rec = {c: (None if _missing(ev[c].iloc[i]) else ev[c].iloc[i]) for c in cols if c in ev.columns}
-            rec["post"] = None if rec.get("post") is None else int(rec["post"])
+            post = rec.get("post")
+            rec["post"] = None if post is None else int(post)
             geom = ev.geometry.iloc[i]
             rec["geometry"] = None if geom is None else shapely.geometry.mapping(geom)
             records.append(rec)
@@ -140,7 +141,7 @@ def _missing(value: object) -> bool:
     """True for None, NaN and pandas.NA (an absent property of a GeoDataFrame row)."""
     import pandas as pd
 
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))  # type: ignore[call-overload]
 
 
 def _partial_date(text: str) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -49,7 +49,7 @@ _QUAD_SEGS = 64
 #: Longest edge, metres, of a polygon before it is unprojected (keeps it straight in the frame).
 _SEGMENTIZE_M = 250.0
 
-M4Input = LineString | MultiLineString | gpd.GeoDataFrame | gpd.GeoSeries | str | PathLike[str] | Traversable
+M4Input: TypeAlias = LineString | MultiLineString | gpd.GeoDataFrame | gpd.GeoSeries | str | PathLike[str] | Traversable
 
 
 @dataclass(frozen=True, eq=False)
@@ -220,7 +220,7 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
 
 
 def read_m4(
-    m4: M4Input | None = None, *, data_dir: Traversable | Path | None = None
+    m4: M4Input | None = None, *, data_dir: Traversable | Path | str | None = None
 ) -> tuple[LineString, str, gpd.GeoDataFrame]:
     """Return the M4 as a west-to-east lon/lat LineString, its source, and its waypoints.
 
@@ -263,7 +263,9 @@ def read_m4(
 
 
 def _in(data_dir: Traversable | Path | str | None, name: str) -> Traversable | Path | None:
-    return None if data_dir is None else Path(data_dir) / name if isinstance(data_dir, str) else data_dir / name
+    if data_dir is None:
+        return None
+    return (Path(data_dir) if isinstance(data_dir, str) else data_dir) / name
 
 
 def _place_point(places: gpd.GeoDataFrame, name: str) -> shapely.Point:

@@ -194,7 +194,8 @@ def read_layer(
     doc = _load_json(path)
     req: dict[str, type | tuple[type, ...]] = {"source": str, "confidence": str}
     req.update(required or {})
-    rows, geoms = [], []
+    rows: list[dict[str, Any]] = []
+    geoms: list[shapely.Geometry | None] = []
     seen: dict[str, dict[Any, int]] = {k: {} for k in unique}
     if not doc["features"]:
         raise DataError(f"{path}: the layer has no features")

@@ -6,7 +6,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
@@ -84,7 +84,11 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     written = []
     for name, gdf in layers.items():
         path = out / f"{name}{suffix}"
-        opts = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
-        _atomic(path, lambda tmp, gdf=gdf, name=name, opts=opts: gdf.to_file(tmp, layer=name, driver=driver, **opts))
+        opts: dict[str, Any] = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
+
+        def write(tmp: Path, gdf: gpd.GeoDataFrame = gdf, name: str = name, opts: dict[str, Any] = opts) -> None:
+            gdf.to_file(tmp, layer=name, driver=driver, **opts)
+
+        _atomic(path, write)
         written.append(path)
     return written

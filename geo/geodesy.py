@@ -115,7 +115,8 @@ def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2:
     110.9
     """
     b = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (lon1, lat1, lon2, lat2)))
-    _, _, dist = GEOD.inv(*(np.ravel(a) for a in b))
+    x1, y1, x2, y2 = (np.ravel(a) for a in b)
+    _, _, dist = GEOD.inv(x1, y1, x2, y2)
     return np.asarray(dist, dtype=float).reshape(b[0].shape)
 
 

@@ -202,7 +202,7 @@ class OfflineAssets(MacroElement):
         super().__init__()
         self._name = "OfflineAssets"
 
-    def render(self, **kwargs: object) -> None:
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # adds to the figure, returns nothing
         """Add the inline assets to the figure's head, right after its charset declaration."""
         figure = self.get_root()
         if not isinstance(figure, Figure):

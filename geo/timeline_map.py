@@ -605,8 +605,10 @@ def add_time_slider(
     if not data["start"] <= day.isoformat() <= data["end"]:
         raise ValueError(f"initial {day.isoformat()} is outside the slider's days {data['start']}..{data['end']}")
     show = not replaces
-    posts_layer = folium.FeatureGroup(name=POSTS_LAYER_NAME, show=show).add_to(m)
-    events_layer = folium.FeatureGroup(name=EVENTS_LAYER_NAME, show=show).add_to(m)
+    posts_layer = folium.FeatureGroup(name=POSTS_LAYER_NAME, show=show)
+    events_layer = folium.FeatureGroup(name=EVENTS_LAYER_NAME, show=show)
+    posts_layer.add_to(m)
+    events_layer.add_to(m)
     slider = TimeSlider(
         data,
         posts_layer,
