@@ -12,13 +12,12 @@ import datetime as dt
 import itertools
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from support import FINAL_POSTS, OVERLAYS, TIME_LAYERS, Page, open_offline, wait
 
 from geo.geodesy import GEOD
 from geo.history import change_days, corridor_as_of, read_events
@@ -26,71 +25,6 @@ from geo.maps import build_map, save_map
 from geo.offline import leaflet_version
 
 pytestmark = pytest.mark.browser
-
-#: Upper bound of any wait for the page (a guard against hanging, not a timing test), seconds.
-WAIT_S = 20
-
-OVERLAYS = [
-    "Turkey-Syria border",
-    "Governorate boundaries",
-    "Coastline",
-    "Security corridor, north half (Turkey patrols)",
-    "Security corridor, south half (Russia patrols)",
-    "M4 highway",
-    "Joint-patrol segment (Trumba - Ain al-Havr)",
-    "Kilometre ticks (every 10 km from Trumba)",
-    "Places",
-    "Observation posts, remained (4)",
-    "Observation posts, evacuated 2020-21 (8)",
-    "Observation posts on the slider's day",
-    "Events up to the slider's day",
-]
-#: The layers of the posts' final status, and the time slider's layers that take their place.
-FINAL_POSTS = ["Observation posts, remained (4)", "Observation posts, evacuated 2020-21 (8)"]
-TIME_LAYERS = ["Observation posts on the slider's day", "Events up to the slider's day"]
-
-
-@dataclass
-class Page:
-    """A page as loaded: its file, the DevTools network events and the console messages."""
-
-    path: Path
-    network: list[dict]
-    console: list[dict]
-
-    def requested_urls(self) -> list[str]:
-        return [e["params"]["request"]["url"] for e in self.network if e["method"] == "Network.requestWillBeSent"]
-
-    def failed_requests(self) -> list[str]:
-        failed = {e["params"]["requestId"] for e in self.network if e["method"] == "Network.loadingFailed"}
-        return [
-            e["params"]["request"]["url"]
-            for e in self.network
-            if e["method"] == "Network.requestWillBeSent" and e["params"]["requestId"] in failed
-        ]
-
-    def errors(self) -> list[str]:
-        return [e["message"] for e in self.console if e["level"] == "SEVERE"]
-
-
-def _wait(driver) -> WebDriverWait:
-    """A wait for a condition on the page, polled every 50 ms, for at most WAIT_S."""
-    return WebDriverWait(driver, WAIT_S, poll_frequency=0.05)
-
-
-def _open(driver, path: Path) -> Page:
-    """Load ``path`` with the network off and return what it requested and logged."""
-    driver.get_log("performance")  # drop what earlier pages logged
-    driver.get_log("browser")
-    driver.execute_cdp_cmd("Network.enable", {})
-    driver.execute_cdp_cmd(
-        "Network.emulateNetworkConditions",
-        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-    )
-    driver.get(path.as_uri())
-    _wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
-    events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
-    return Page(path, [e for e in events if e["method"].startswith("Network.")], driver.get_log("browser"))
 
 
 def _js(driver, script: str, *args):
@@ -102,7 +36,7 @@ def _js(driver, script: str, *args):
 def _popup_text(driver) -> str:
     """Text of the open popup, once there is one."""
     script = "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : null"
-    return _wait(driver).until(lambda d: d.execute_script(script))
+    return wait(driver).until(lambda d: d.execute_script(script))
 
 
 def _count(driver, selector: str) -> int:
@@ -211,7 +145,7 @@ def pages(corridor, tmp_path_factory):
 @pytest.fixture(scope="module")
 def first_load(browser, pages, artifacts_dir) -> Page:
     """The offline map's first load in this session, and its screenshot."""
-    page = _open(browser, pages["offline"])
+    page = open_offline(browser, pages["offline"])
     browser.save_screenshot(str(artifacts_dir / "offline_map.png"))
     return page
 
@@ -220,14 +154,14 @@ def first_load(browser, pages, artifacts_dir) -> Page:
 def offline_page(browser, pages, first_load) -> Page:
     """The offline map as first loaded; reopened if another test has navigated away."""
     if browser.current_url != pages["offline"].as_uri():
-        _open(browser, pages["offline"])
+        open_offline(browser, pages["offline"])
     return first_load
 
 
 @pytest.fixture
 def fresh_offline_page(browser, pages) -> Page:
     """The offline map reloaded, for a test that changes the page's state."""
-    return _open(browser, pages["offline"])
+    return open_offline(browser, pages["offline"])
 
 
 # ------------------------------------------------------------------------------------------- loading
@@ -252,7 +186,7 @@ def test_offline_map_makes_no_network_request(browser, offline_page):
 
 def test_the_network_check_does_see_the_requests_of_the_online_map(browser, pages):
     # Positive control: the online map loads Leaflet from a CDN, which fails with the network off.
-    online = _open(browser, pages["online"])
+    online = open_offline(browser, pages["online"])
     assert any("leaflet" in u for u in online.failed_requests())
     assert all(u.startswith("https://") for u in online.failed_requests())
 
@@ -283,7 +217,7 @@ def test_every_vector_feature_is_drawn(browser, offline_page, corridor, repo_roo
         "path.idlib-tick": ticks,
         "path.idlib-place": len(places),
     }
-    _wait(browser).until(lambda d: _count(d, "path.leaflet-interactive") >= sum(expected.values()))
+    wait(browser).until(lambda d: _count(d, "path.leaflet-interactive") >= sum(expected.values()))
     assert {sel: _count(browser, sel) for sel in expected} == expected
     assert _count(browser, "path.leaflet-interactive") == sum(expected.values())
     assert _count(browser, ".leaflet-tooltip-pane .idlib-km") == ticks - 1
@@ -352,7 +286,7 @@ def test_clicking_each_post_opens_its_popup_with_its_name(browser, fresh_offline
             lat,
             lon,
         )
-        _wait(browser).until(lambda d: _count(d, ".leaflet-popup") == 0)  # it fades out
+        wait(browser).until(lambda d: _count(d, ".leaflet-popup") == 0)  # it fades out
         marker = browser.find_element(By.CSS_SELECTOR, f".idlib-post[title^='Post {props['number']}: ']")
         marker.click()
         text = _popup_text(browser)
@@ -415,13 +349,13 @@ def test_fullscreen_button_fills_the_screen_with_the_map_and_back(browser, fresh
     button = browser.find_element(By.CSS_SELECTOR, ".idlib-fullscreen-toggle")
     is_full = "return document.fullscreenElement === document.querySelector('.folium-map')"
     button.click()
-    _wait(browser).until(lambda d: d.execute_script(is_full))
+    wait(browser).until(lambda d: d.execute_script(is_full))
     button.click()
-    _wait(browser).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
+    wait(browser).until(lambda d: d.execute_script("return document.fullscreenElement === null"))
 
 
 def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
-    page = _open(browser, pages["hostile"])
+    page = open_offline(browser, pages["hostile"])
     assert page.errors() == []
     browser.find_element(By.CSS_SELECTOR, ".idlib-post[title^='Post 1: ']").click()
     text = _popup_text(browser)
@@ -483,8 +417,8 @@ def test_play_advances_the_slider_day_by_day_and_pause_stops_it(
     play = browser.find_element(By.CSS_SELECTOR, ".idlib-play")
     play.click()
     assert play.get_attribute("title") == "pause"
-    _wait(browser).until(lambda d: _time_posts(d) > 0)
-    _wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, ".idlib-date").text > "2018-02-28")
+    wait(browser).until(lambda d: _time_posts(d) > 0)
+    wait(browser).until(lambda d: d.find_element(By.CSS_SELECTOR, ".idlib-date").text > "2018-02-28")
     play.click()
     assert play.get_attribute("title") == "play"
     day = browser.find_element(By.CSS_SELECTOR, ".idlib-date").text
@@ -525,8 +459,8 @@ def test_panels_and_controls_do_not_overlap(browser, pages, height):
     size = browser.get_window_size()
     try:
         browser.set_window_size(1280, height)
-        _open(browser, pages["offline"])
-        _wait(browser).until(lambda d: _count(d, ".idlib-timeline") == 1)
+        open_offline(browser, pages["offline"])
+        wait(browser).until(lambda d: _count(d, ".idlib-timeline") == 1)
         selectors = [
             ".idlib-legend",
             ".idlib-timeline",
@@ -549,12 +483,12 @@ def test_panels_and_controls_do_not_overlap(browser, pages, height):
 
 
 def test_a_name_with_markup_shows_as_text_in_the_time_sliders_tooltip_and_popup(browser, pages, slider_days):
-    page = _open(browser, pages["hostile"])
+    page = open_offline(browser, pages["hostile"])
     _slide_to(browser, "2020-06-01", slider_days[0])
     marker = next(e for e in browser.find_elements(By.CSS_SELECTOR, ".idlib-tl-post") if e.text == "1")
     ActionChains(browser).move_to_element(marker).perform()
     name = "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa"
-    tips = _wait(browser).until(
+    tips = wait(browser).until(
         lambda d: d.execute_script(
             "return Array.from(document.querySelectorAll('.leaflet-tooltip-pane .leaflet-tooltip'))"
             ".map(t => t.textContent).filter(t => t.startsWith('Post 1 '))"

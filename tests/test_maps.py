@@ -18,6 +18,7 @@ from branca.element import Element
 from folium import plugins
 from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point
+from support import OVERLAYS
 
 import geo
 import geo.maps
@@ -29,21 +30,6 @@ from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
 from geo.offline import external_references, leaflet_css, leaflet_js
 from geo.timeline_map import EVENT_STYLES, POST_SYMBOLS, TimeSlider
 
-OVERLAYS = [
-    "Turkey-Syria border",
-    "Governorate boundaries",
-    "Coastline",
-    "Security corridor, north half (Turkey patrols)",
-    "Security corridor, south half (Russia patrols)",
-    "M4 highway",
-    "Joint-patrol segment (Trumba - Ain al-Havr)",
-    "Kilometre ticks (every 10 km from Trumba)",
-    "Places",
-    "Observation posts, remained (4)",
-    "Observation posts, evacuated 2020-21 (8)",
-    "Observation posts on the slider's day",
-    "Events up to the slider's day",
-]
 #: The overlays of a map without the time slider.
 STATIC_OVERLAYS = OVERLAYS[:-2]
 

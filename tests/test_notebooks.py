@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 import shapely
 from pyproj import Geod
+from support import open_offline
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
@@ -378,19 +379,6 @@ def test_timeline_notebook_map_is_offline_and_carries_the_slider():
 # ------------------------------------------------------------------------------- maps in a browser
 
 
-def _open_offline(browser, path: Path) -> list[str]:
-    """Load ``path`` with the network off; return the URLs the page asked for."""
-    browser.get_log("performance")
-    browser.execute_cdp_cmd("Network.enable", {})
-    browser.execute_cdp_cmd(
-        "Network.emulateNetworkConditions",
-        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-    )
-    browser.get(path.as_uri())
-    events = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
-    return [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
-
-
 def _notebook_output_page(tmp_path: Path, name: str) -> Path:
     """The map cell's displayed HTML inside a bare page, as a notebook front end shows it."""
     outer = displayed_html(executed(name), "map")
@@ -416,7 +404,7 @@ def _count(browser, selector: str) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_path):
-    requested = _open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb"))
+    requested = open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb")).requested_urls()
     try:
         wait = _in_map_frame(browser)
         wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
@@ -431,7 +419,7 @@ def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_pa
 @pytest.mark.slow
 @pytest.mark.browser
 def test_timeline_map_output_slider_moves_the_posts_with_the_network_off(browser, tmp_path):
-    requested = _open_offline(browser, _notebook_output_page(tmp_path, "04_timeline.ipynb"))
+    requested = open_offline(browser, _notebook_output_page(tmp_path, "04_timeline.ipynb")).requested_urls()
     try:
         wait = _in_map_frame(browser)
         wait.until(lambda d: d.execute_script("return !!document.querySelector('.idlib-slider')"))

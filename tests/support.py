@@ -1,0 +1,77 @@
+"""Shared test support: the map's expected layers and a headless-browser page loader.
+
+Imported by the tests as ``support`` (pytest puts ``tests/`` on ``sys.path``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from selenium.webdriver.support.ui import WebDriverWait
+
+#: Upper bound of any wait for the page (a guard against hanging, not a timing test), seconds.
+WAIT_S = 20
+
+OVERLAYS = [
+    "Turkey-Syria border",
+    "Governorate boundaries",
+    "Coastline",
+    "Security corridor, north half (Turkey patrols)",
+    "Security corridor, south half (Russia patrols)",
+    "M4 highway",
+    "Joint-patrol segment (Trumba - Ain al-Havr)",
+    "Kilometre ticks (every 10 km from Trumba)",
+    "Places",
+    "Observation posts, remained (4)",
+    "Observation posts, evacuated 2020-21 (8)",
+    "Observation posts on the slider's day",
+    "Events up to the slider's day",
+]
+#: The layers of the posts' final status, and the time slider's layers that take their place.
+FINAL_POSTS = ["Observation posts, remained (4)", "Observation posts, evacuated 2020-21 (8)"]
+TIME_LAYERS = ["Observation posts on the slider's day", "Events up to the slider's day"]
+
+
+@dataclass
+class Page:
+    """A page as loaded: its file, the DevTools network events and the console messages."""
+
+    path: Path
+    network: list[dict]
+    console: list[dict]
+
+    def requested_urls(self) -> list[str]:
+        return [e["params"]["request"]["url"] for e in self.network if e["method"] == "Network.requestWillBeSent"]
+
+    def failed_requests(self) -> list[str]:
+        failed = {e["params"]["requestId"] for e in self.network if e["method"] == "Network.loadingFailed"}
+        return [
+            e["params"]["request"]["url"]
+            for e in self.network
+            if e["method"] == "Network.requestWillBeSent" and e["params"]["requestId"] in failed
+        ]
+
+    def errors(self) -> list[str]:
+        return [e["message"] for e in self.console if e["level"] == "SEVERE"]
+
+
+def wait(driver) -> WebDriverWait:
+    """A wait for a condition on the page, polled every 50 ms, for at most WAIT_S."""
+    return WebDriverWait(driver, WAIT_S, poll_frequency=0.05)
+
+
+def open_offline(driver, path: Path) -> Page:
+    """Load ``path`` with the network off and return what it requested and logged."""
+    driver.get_log("performance")  # drop what earlier pages logged
+    driver.get_log("browser")
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd(
+        "Network.emulateNetworkConditions",
+        {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
+    driver.get(path.as_uri())
+    wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
+    return Page(path, [e for e in events if e["method"].startswith("Network.")], driver.get_log("browser"))
