@@ -209,3 +209,26 @@ def test_cli_strict_exits_2_with_the_row(tmp_path, events_csv, capsys):
     assert main(["classify", str(src), "-o", str(tmp_path / "o.csv"), "--strict", "--quiet"]) == 2
     assert "row 6 (line 7): missing coordinate" in capsys.readouterr().err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_shows_a_progress_bar_with_rows_per_second_on_a_terminal(tmp_path, events_csv, capsys, monkeypatch):
+    import sys
+
+    src, _ = events_csv
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["classify", str(src), "-o", str(tmp_path / "o.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "classifying" in err
+    assert "40 rows" in err
+    assert "rows/s" in err
+
+
+def test_cli_quiet_shows_no_progress_bar_even_on_a_terminal(tmp_path, events_csv, capsys, monkeypatch):
+    import sys
+
+    src, _ = events_csv
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["classify", str(src), "-o", str(tmp_path / "o.csv"), "--quiet"]) == 0
+    captured = capsys.readouterr()
+    assert "classifying" not in captured.err
+    assert captured.out == ""
