@@ -72,12 +72,23 @@ def _reference_answers(c: geo.Corridor, lon: np.ndarray, lat: np.ndarray) -> dic
     }
 
 
-@pytest.fixture(scope="module")
-def sample(corridor):
+#: The two ways a query is answered: numpy over blocks of points (small inputs), or the compiled kernel (large).
+PATHS = ("vectorized", "compiled")
+
+
+def _query_by(path: str, c: geo.Corridor, lon: np.ndarray, lat: np.ndarray) -> pd.DataFrame:
+    """``c.query(lon, lat)`` answered by the given path, whatever the number of points."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(geo.query, "_COMPILED_FROM", 1 if path == "compiled" else 2**62)
+        return c.query(lon, lat)
+
+
+@pytest.fixture(scope="module", params=PATHS)
+def sample(corridor, request):
     """1,200 points at log-uniform distances from 1 cm to 200 km of the M4, their answers and the reference's."""
     rng = np.random.default_rng(20200305)
     lon, lat = ref.points_around(corridor.m4, 1200, 200e3, rng)
-    return corridor.query(lon, lat), _reference_answers(corridor, lon, lat), lon, lat
+    return _query_by(request.param, corridor, lon, lat), _reference_answers(corridor, lon, lat), lon, lat
 
 
 def _wiggly_m4(corridor: geo.Corridor) -> LineString:
@@ -93,13 +104,13 @@ def _wiggly_m4(corridor: geo.Corridor) -> LineString:
     return corridor.frame.to_lonlat(LineString(pts + normal * zig[:, None]))
 
 
-@pytest.fixture(scope="module")
-def wiggly():
+@pytest.fixture(scope="module", params=PATHS)
+def wiggly(request):
     """A corridor on a zigzag M4, 150 points near it, their answers and the reference's."""
     c = geo.load_corridor(m4=_wiggly_m4(geo.load_corridor()))
     rng = np.random.default_rng(7)
     lon, lat = ref.points_around(c.patrol_segment, 150, 20e3, rng)
-    return c, c.query(lon, lat), _reference_answers(c, lon, lat)
+    return c, _query_by(request.param, c, lon, lat), _reference_answers(c, lon, lat)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -203,9 +214,10 @@ def test_in_corridor_agrees_with_security_corridor_polygon_away_from_its_edge(co
     np.testing.assert_array_equal(got["in_corridor"].to_numpy()[clear], in_polygon[clear])
 
 
-def test_far_point_is_answered_with_geodesic_distances(corridor):
+@pytest.mark.parametrize("path", PATHS)
+def test_far_point_is_answered_with_geodesic_distances(corridor, path):
     lon, lat = np.array([2.35, 151.2, 36.45]), np.array([48.85, -33.9, -35.8])  # Paris, Sydney, the antipode's side
-    got = corridor.query(lon, lat)
+    got = _query_by(path, corridor, lon, lat)
     want = _reference_answers(corridor, lon, lat)
     assert np.abs(got["distance_m"].to_numpy() - want["distance_m"]).max() < 1.0
     assert np.abs(got["nearest_post_m"].to_numpy() - want["post_m"]).max() < 1e-3
