@@ -27,6 +27,8 @@ __all__ = ["answer_block", "build_grid"]
 Floats = NDArray[np.float64]
 Ints = NDArray[Any]  # integer arrays (int16, int32 or int64)
 
+#: Cells per side of the blocks whose candidates are worked out first (a cell's are among its block's).
+_BLOCK_CELLS = 8
 #: Stack size of the tree search: more than the depth + 1 of any balanced tree that fits in memory.
 _STACK = 128
 _KW = {"cache": True, "nogil": True, "error_model": "numpy"}
@@ -311,55 +313,77 @@ def build_grid(
     count = np.empty(nx * ny, dtype=np.int32)
     cand = np.empty((nx * ny, slots), dtype=np.int32)
     f = np.empty(n)
-    gx = np.empty(n)
-    gy = np.empty(n)
-    gz = np.empty(n)
-    half = math.radians(step) / 2.0
-    for jy in range(ny):
-        phi = math.radians(lat0 + (jy + 0.5) * step)
-        sp, cp = math.sin(phi), math.cos(phi)
-        lat_far = max(abs(lat0 + jy * step), abs(lat0 + (jy + 1) * step))
-        lat_near = min(abs(lat0 + jy * step), abs(lat0 + (jy + 1) * step))
-        if (lat0 + jy * step) * (lat0 + (jy + 1) * step) < 0:
-            lat_near = 0.0
-        s_far = math.sin(math.radians(min(lat_far, 90.0)))
-        w2 = 1.0 - e2 * s_far * s_far
-        nu_max = a / math.sqrt(w2)
-        m_max = nu_max * (1.0 - e2) / w2
-        r = half * (m_max + nu_max * math.cos(math.radians(min(lat_near, 90.0)))) * (1.0 + 1e-9) + 1e-6
-        nu = a / math.sqrt(1.0 - e2 * sp * sp)
-        for ix in range(nx):
-            lam = math.radians(lon0 + (ix + 0.5) * step)
-            cx = nu * cp * math.cos(lam) - origin[0]
-            cy = nu * cp * math.sin(lam) - origin[1]
-            cz = nu * (1.0 - e2) * sp - origin[2]
-            best = 0
-            for s in range(n):
-                t_raw, d2 = _piece_test(cx, cy, cz, piece, s)
-                t = min(max(t_raw, 0.0), 1.0)
-                d = math.sqrt(d2)
-                f[s] = d
-                if d > 0:
-                    gx[s] = (cx - piece[s, 0] - t * piece[s, 3]) / d
-                    gy[s] = (cy - piece[s, 1] - t * piece[s, 4]) / d
-                    gz[s] = (cz - piece[s, 2] - t * piece[s, 5]) / d
-                if d < f[best]:
-                    best = s
-            fk = f[best]
-            cell = jy * nx + ix
-            m = 0
-            for s in range(n):
-                if s == best:
-                    keep = True
-                else:
-                    lip = 2.0
-                    if f[s] > 0 and fk > 0:
-                        dg = math.sqrt((gx[s] - gx[best]) ** 2 + (gy[s] - gy[best]) ** 2 + (gz[s] - gz[best]) ** 2)
-                        lip = min(2.0, dg + 2.0 * r / f[s] + 2.0 * r / fk)
-                    keep = f[s] - fk <= r * lip + 1e-6
-                if keep:
-                    if m < slots:
-                        cand[cell, m] = s
-                    m += 1
-            count[cell] = m if m <= slots else -1
+    g = np.empty((n, 3))
+    every = np.arange(n)
+    coarse = np.empty(n, dtype=np.int64)
+    fine = np.empty(n, dtype=np.int64)
+    # Blocks of _BLOCK_CELLS x _BLOCK_CELLS cells first: a cell's candidates are among its block's, since
+    # every point of the cell is a point of the block.
+    for by in range(0, ny, _BLOCK_CELLS):
+        for bx in range(0, nx, _BLOCK_CELLS):
+            size = _BLOCK_CELLS * step
+            m_block = _candidates(
+                piece, every, n, origin, a, e2, lon0 + bx * step, lat0 + by * step, size, f, g, coarse
+            )
+            for jy in range(by, min(by + _BLOCK_CELLS, ny)):
+                for ix in range(bx, min(bx + _BLOCK_CELLS, nx)):
+                    m = _candidates(
+                        piece, coarse, m_block, origin, a, e2, lon0 + ix * step, lat0 + jy * step, step, f, g, fine
+                    )
+                    cell = jy * nx + ix
+                    count[cell] = m if m <= slots else -1
+                    for k in range(min(m, slots)):
+                        cand[cell, k] = fine[k]
     return count, cand
+
+
+@numba.njit(**_KW)
+def _candidates(
+    piece: Floats, subset: Ints, n_subset: int, origin: Floats, a: float, e2: float,
+    lon: float, lat: float, size: float, f: Floats, g: Floats, out: Ints,
+) -> int:  # fmt: skip
+    """The pieces of ``subset[:n_subset]`` that may be nearest to some point of the cell of ``size`` degrees at
+    (``lon``, ``lat``), in increasing order, into ``out``; returns how many (see :func:`build_grid`)."""
+    lat1 = lat + size
+    far = min(max(abs(lat), abs(lat1)), 90.0)
+    near = 0.0 if lat * lat1 < 0 else min(abs(lat), abs(lat1), 90.0)
+    s_far = math.sin(math.radians(far))
+    w2 = 1.0 - e2 * s_far * s_far
+    nu_max = a / math.sqrt(w2)
+    m_max = nu_max * (1.0 - e2) / w2
+    r = math.radians(size) / 2.0 * (m_max + nu_max * math.cos(math.radians(near))) * (1.0 + 1e-9) + 1e-6
+    phi = math.radians(min(lat + size / 2.0, 90.0))
+    lam = math.radians(lon + size / 2.0)
+    sp, cp = math.sin(phi), math.cos(phi)
+    nu = a / math.sqrt(1.0 - e2 * sp * sp)
+    cx = nu * cp * math.cos(lam) - origin[0]
+    cy = nu * cp * math.sin(lam) - origin[1]
+    cz = nu * (1.0 - e2) * sp - origin[2]
+    best = subset[0]
+    for k in range(n_subset):
+        s = subset[k]
+        t_raw, d2 = _piece_test(cx, cy, cz, piece, s)
+        t = min(max(t_raw, 0.0), 1.0)
+        d = math.sqrt(d2)
+        f[s] = d
+        if d > 0:
+            g[s, 0] = (cx - piece[s, 0] - t * piece[s, 3]) / d
+            g[s, 1] = (cy - piece[s, 1] - t * piece[s, 4]) / d
+            g[s, 2] = (cz - piece[s, 2] - t * piece[s, 5]) / d
+        if d < f[best] or k == 0:
+            best = s
+    fk = f[best]
+    m = 0
+    for k in range(n_subset):
+        s = subset[k]
+        keep = s == best
+        if not keep:
+            lip = 2.0
+            if f[s] > 0 and fk > 0:
+                dg = math.sqrt((g[s, 0] - g[best, 0]) ** 2 + (g[s, 1] - g[best, 1]) ** 2 + (g[s, 2] - g[best, 2]) ** 2)
+                lip = min(2.0, dg + 2.0 * r / f[s] + 2.0 * r / fk)
+            keep = f[s] - fk <= r * lip + 1e-6
+        if keep:
+            out[m] = s
+            m += 1
+    return m
