@@ -31,10 +31,23 @@ Ints = NDArray[Any]  # integer arrays (int16, int32 or int64)
 _BLOCK_CELLS = 8
 #: Stack size of the tree search: more than the depth + 1 of any balanced tree that fits in memory.
 _STACK = 128
-_KW = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
-@numba.njit(**_KW)
+def _jit(fn: Any) -> Any:
+    """Compile ``fn`` with numba, without the GIL, its machine code cached on disk where numba finds a place.
+
+    Numba caches next to this file, or in the user's cache folder when that is
+    read-only (or in ``NUMBA_CACHE_DIR``); with neither writable, each process
+    compiles the kernel afresh (a few seconds) instead of failing.
+    """
+    options = {"nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(**options)(fn)
+
+
+@_jit
 def _nearest(
     px: float, py: float, pz: float, piece: Floats, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats
 ) -> tuple[int, float, float]:
@@ -96,7 +109,7 @@ def _nearest(
     return best_seg, best_t, best2
 
 
-@numba.njit(**_KW)
+@_jit
 def _piece_test(px: float, py: float, pz: float, piece: Floats, s: int) -> tuple[float, float]:
     """Unclamped position on, and squared chord to, piece ``s``."""
     wx = px - piece[s, 0]
@@ -110,7 +123,7 @@ def _piece_test(px: float, py: float, pz: float, piece: Floats, s: int) -> tuple
     return t_raw, wx * wx + wy * wy + wz * wz
 
 
-@numba.njit(**_KW)
+@_jit
 def _nearest_in_cell(
     px: float, py: float, pz: float, table: Ints, cell: int, col: int, width: int, offsets: Ints, spill: Ints,
     piece: Floats, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats,
@@ -140,7 +153,7 @@ def _nearest_in_cell(
     return best_seg, best_t, best2
 
 
-@numba.njit(**_KW)
+@_jit
 def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
     """:meth:`geo.query._EndTest.proves` for one point; ``e`` is :meth:`geo.query._EndTest.as_array`."""
     if e[14] == 0.0:
@@ -157,7 +170,7 @@ def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
     )
 
 
-@numba.njit(**_KW)
+@_jit
 def _geodesic(
     sl: float, cl: float, sp: float, cp: float, dx: float, dy: float, dz: float, a: float, e2: float
 ) -> float:
@@ -174,7 +187,7 @@ def _geodesic(
     return 2.0 / k * math.asin(min(chord * k / 2.0, 1.0))
 
 
-@numba.njit(**_KW)
+@_jit
 def answer_block(
     lon: Floats, lat: Floats, origin: Floats, a: float, e2: float, exact_beyond: float,
     grid: Floats, table: Ints, m4_offsets: Ints, m4_spill: Ints, p_offsets: Ints, p_spill: Ints,
@@ -289,7 +302,7 @@ def answer_block(
         slow[i] = is_slow
 
 
-@numba.njit(**_KW)
+@_jit
 def build_grid(
     piece: Floats, origin: Floats, a: float, e2: float,
     lon0: float, lat0: float, step: float, nx: int, ny: int, slots: int,
@@ -337,7 +350,7 @@ def build_grid(
     return count, cand
 
 
-@numba.njit(**_KW)
+@_jit
 def _candidates(
     piece: Floats, subset: Ints, n_subset: int, origin: Floats, a: float, e2: float,
     lon: float, lat: float, size: float, f: Floats, g: Floats, out: Ints,

@@ -127,3 +127,25 @@ def test_every_capsule_bounds_the_distance_to_its_pieces_from_below(corridor):
     d_cap = np.sqrt(_brute_nearest_d2(cap[:, :7], xyz)) - cap[:, 7]
     for i, pieces in covers.items():
         assert (d_cap[:, i] <= d_piece[:, pieces].min(axis=1) + 1e-9).all()
+
+
+def test_kernel_compiles_without_a_disk_cache_where_numba_has_nowhere_to_write_one(monkeypatch):
+    import numba
+
+    import geo._query_jit as jit
+
+    real = numba.njit
+
+    def njit(*args, cache=False, **kwargs):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'f.py'")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit)
+
+    def add_one(x: float) -> float:
+        return x + 1.0
+
+    compiled = jit._jit(add_one)
+    assert compiled(2.0) == 3.0
+    assert isinstance(compiled, numba.core.registry.CPUDispatcher)
