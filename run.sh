@@ -50,6 +50,7 @@ test)
     ensure_chromium
     "$VENV/bin/python" -m pip install -q -e ".[test]"
     "$VENV/bin/ruff" check geo tests benchmarks
+    "$VENV/bin/mypy" geo
     "$VENV/bin/python" -m pytest "$@"
     ;;
 *)

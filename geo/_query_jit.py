@@ -40,11 +40,10 @@ def _jit(fn: Any) -> Any:
     read-only (or in ``NUMBA_CACHE_DIR``); with neither writable, each process
     compiles the kernel afresh (a few seconds) instead of failing.
     """
-    options = {"nogil": True, "error_model": "numpy"}
     try:
-        return numba.njit(cache=True, **options)(fn)
+        return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(**options)(fn)
+        return numba.njit(nogil=True, error_model="numpy")(fn)
 
 
 @_jit

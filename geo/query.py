@@ -710,8 +710,8 @@ def _answer(idx: _Index, lon: NDArray[np.float64], lat: NDArray[np.float64], wor
         for k, v in part.items():
             out[k][sub] = v
     cols: dict[str, Any] = dict(out)
-    cols["side"] = pd.Categorical.from_codes(out["side"], categories=list(SIDES))
-    cols["nearest_post"] = pd.Categorical.from_codes(out["nearest_post"], categories=idx.post_names)
+    cols["side"] = pd.Categorical.from_codes(out["side"], categories=pd.Index(list(SIDES)))
+    cols["nearest_post"] = pd.Categorical.from_codes(out["nearest_post"], categories=pd.Index(idx.post_names))
     return {c: cols[c] for c in COLUMNS}
 
 

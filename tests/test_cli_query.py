@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
+import geodesic_reference as ref
 import numpy as np
 import pytest
 
 from geo.cli import main
 
-
-def _load_reference():
-    path = Path(__file__).with_name("geodesic_reference.py")
-    spec = importlib.util.spec_from_file_location("geodesic_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load_reference()
 ARIHA = (36.61, 35.81)  # lon, lat: by the M4 at Ariha, inside the corridor
 
 

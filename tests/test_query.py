@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import math
-from pathlib import Path
 
+import geodesic_reference as ref
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -18,16 +17,6 @@ import geo
 import geo.query
 from geo.query import COLUMNS, SIDES
 
-
-def _load_reference():
-    path = Path(__file__).with_name("geodesic_reference.py")
-    spec = importlib.util.spec_from_file_location("geodesic_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load_reference()
 GEOD = ref.GEOD
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
+import geodesic_reference as ref
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -13,16 +11,6 @@ from hypothesis import strategies as st
 import geo
 from geo.query import SIDES
 
-
-def _load_reference():
-    path = Path(__file__).with_name("geodesic_reference.py")
-    spec = importlib.util.spec_from_file_location("geodesic_reference", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ref = _load_reference()
 GEOD = ref.GEOD
 CORRIDOR = geo.load_corridor()
 PATROL_M = GEOD.geometry_length(CORRIDOR.patrol_segment)
