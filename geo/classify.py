@@ -158,7 +158,7 @@ def _read_tabular(
         batches: Iterator[pa.RecordBatch] = iter(reader)
     else:
         try:
-            pf = pq.ParquetFile(path)
+            pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # pre-buffering keeps every row group
         except (pa.ArrowInvalid, OSError) as exc:
             raise ValueError(f"{path}: cannot read as Parquet ({exc})") from None
         names, total = pf.schema_arrow.names, pf.metadata.num_rows
