@@ -75,15 +75,7 @@ def _nearest(
         b1 = np.inf
         for k in range(2):
             c = child[node, k]
-            wx = px - cap[c, 0]
-            wy = py - cap[c, 1]
-            wz = pz - cap[c, 2]
-            t_raw = (wx * cap[c, 3] + wy * cap[c, 4] + wz * cap[c, 5]) * cap[c, 6]
-            t = min(max(t_raw, 0.0), 1.0)
-            wx -= t * cap[c, 3]
-            wy -= t * cap[c, 4]
-            wz -= t * cap[c, 5]
-            d2 = wx * wx + wy * wy + wz * wz
+            t_raw, d2 = _piece_test(px, py, pz, cap, c)  # a capsule's first 7 columns are its chord's
             s = leaf[c]
             if s >= 0:
                 if d2 < best2:
