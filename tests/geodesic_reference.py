@@ -15,7 +15,7 @@ import numpy as np
 import pyproj
 import shapely
 
-__all__ = ["GEOD", "LineAnswer", "nearest_on_line", "nearest_post", "points_around"]
+__all__ = ["GEOD", "LineAnswer", "nearest_on_line", "nearest_post", "point_along", "points_around"]
 
 GEOD = pyproj.Geod(ellps="WGS84")
 _GOLD = (np.sqrt(5.0) - 1.0) / 2.0
@@ -126,3 +126,13 @@ def points_around(line: shapely.LineString, n: int, max_m: float, rng: np.random
     dist = np.exp(rng.uniform(np.log(min_m), np.log(max_m), n))
     lon, lat, _ = GEOD.fwd(flon, flat, rng.uniform(-180, 180, n), dist)
     return np.asarray(lon), np.asarray(lat)
+
+
+def point_along(line: shapely.LineString, along_m: float) -> tuple[float, float, float]:
+    """Lon, lat and forward azimuth of the point ``along_m`` geodesic metres along the lon/lat line."""
+    v = np.asarray(line.coords)
+    az, _, length = GEOD.inv(v[:-1, 0], v[:-1, 1], v[1:, 0], v[1:, 1])
+    cum = np.concatenate([[0.0], np.cumsum(length)])
+    i = min(int(np.searchsorted(cum, along_m, side="right")) - 1, length.size - 1)
+    lon, lat, back = GEOD.fwd(v[i, 0], v[i, 1], az[i], along_m - cum[i])
+    return float(lon), float(lat), float(back) + 180.0

@@ -25,16 +25,6 @@ GEOD = ref.GEOD
 # --------------------------------------------------------------------------------------------------
 
 
-def _point_on(line: LineString, along_m: float) -> tuple[float, float, float]:
-    """Lon, lat and forward azimuth of the point ``along_m`` geodesic metres along the lon/lat line."""
-    v = np.asarray(line.coords)
-    az, _, length = GEOD.inv(v[:-1, 0], v[:-1, 1], v[1:, 0], v[1:, 1])
-    cum = np.concatenate([[0.0], np.cumsum(length)])
-    i = min(int(np.searchsorted(cum, along_m, side="right")) - 1, length.size - 1)
-    lon, lat, back = GEOD.fwd(v[i, 0], v[i, 1], az[i], along_m - cum[i])
-    return float(lon), float(lat), float(back) + 180.0
-
-
 def _offset(lon: float, lat: float, azimuth: float, dist_m: float) -> tuple[float, float]:
     x, y, _ = GEOD.fwd(lon, lat, azimuth, dist_m)
     return float(x), float(y)
@@ -225,7 +215,7 @@ def mid_patrol(corridor):
     _, _, length = GEOD.inv(v[:-1, 0], v[:-1, 1], v[1:, 0], v[1:, 1])
     i = int(np.argmax(length))
     chainage_m = float(length[:i].sum() + length[i] / 2)
-    lon, lat, az = _point_on(corridor.patrol_segment, chainage_m)
+    lon, lat, az = ref.point_along(corridor.patrol_segment, chainage_m)
     return lon, lat, az, chainage_m
 
 
@@ -253,7 +243,7 @@ def test_point_5999_m_from_patrol_segment_is_inside_and_6001_m_outside(
 
 
 def test_point_north_of_the_road_reports_north(corridor):
-    lon0, lat0, _ = _point_on(corridor.m4, 30_000)
+    lon0, lat0, _ = ref.point_along(corridor.m4, 30_000)
     north = corridor.query(*_offset(lon0, lat0, 0.0, 800.0)).iloc[0]
     south = corridor.query(*_offset(lon0, lat0, 180.0, 800.0)).iloc[0]
     assert (north["side"], south["side"]) == ("north", "south")
@@ -289,7 +279,7 @@ def test_point_on_the_m4_beyond_a_patrol_end_is_outside_the_flat_capped_corridor
     m4_len = GEOD.geometry_length(corridor.m4)
     along = ref.nearest_on_line(corridor.m4, ain[:1], ain[1:]).along_m[0]
     assert 0 < along < m4_len
-    lon, lat, _ = _point_on(corridor.m4, along - beyond_m)
+    lon, lat, _ = ref.point_along(corridor.m4, along - beyond_m)
     row = corridor.query(lon, lat).iloc[0]
     assert row["distance_m"] < 0.02
     assert bool(row["in_corridor"]) is inside
