@@ -13,6 +13,9 @@ __all__ = ["main"]
 
 #: A point further than this from the M4 is legal but suspicious (swapped lat/lon, wrong CRS).
 FAR_WARNING_KM = 200.0
+#: A point further than SWAP_HINT_FAR_KM whose swapped twin lies within SWAP_HINT_NEAR_KM gets a hint.
+SWAP_HINT_FAR_KM = 30.0
+SWAP_HINT_NEAR_KM = 10.0
 
 
 def _corridor(args: argparse.Namespace):  # -> Corridor, imported lazily to keep --help fast
@@ -47,6 +50,15 @@ def _cmd_query(args: argparse.Namespace) -> int:
             "The command takes LON LAT.",
             file=sys.stderr,
         )
+    elif record["distance_m"] > SWAP_HINT_FAR_KM * 1000 and -90 <= args.lon <= 90:
+        swapped = float(c.query(args.lat, args.lon).iloc[0]["distance_m"])
+        if swapped < SWAP_HINT_NEAR_KM * 1000:
+            print(
+                f"warning: ({args.lon}, {args.lat}) is {record['distance_m'] / 1000:.0f} km from the M4, but "
+                f"({args.lat}, {args.lon}) is {swapped / 1000:.1f} km from it: did you mean "
+                f"'query {args.lat} {args.lon}'? The command takes LON LAT.",
+                file=sys.stderr,
+            )
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
     else:

@@ -81,7 +81,8 @@ def test_point_more_than_200_km_away_is_answered_with_a_warning(capsys):
 
 
 def test_point_within_200_km_gets_no_warning(capsys):
-    assert main(["query", "35.81", "36.61"]) == 0  # lat/lon swapped, but still only ~90 km away
+    # Aleppo city (37.16 E, 36.20 N), 49 km from the M4; read the other way round it would be 148 km away
+    assert main(["query", "37.16", "36.20"]) == 0
     assert capsys.readouterr().err == ""
 
 
@@ -115,3 +116,10 @@ def test_command_runs_as_a_program():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["in_corridor"] is True
+
+
+def test_swapped_lat_lon_near_the_corridor_gets_a_hint(capsys):
+    # Ariha given as LAT LON: 95 km from the M4 (under the 200 km warning), while LON LAT is on the road.
+    assert main(["query", str(ARIHA[1]), str(ARIHA[0])]) == 0
+    err = capsys.readouterr().err
+    assert f"did you mean 'query {ARIHA[0]} {ARIHA[1]}'" in err
