@@ -24,7 +24,8 @@ def is_dask_collection(obj: Any) -> bool:
 def _query_partition(part: Any, corridor: Corridor) -> Any:
     from .query import query
 
-    return query(corridor, part)
+    # One thread per task: dask already runs a task per worker thread, so threads of our own would oversubscribe.
+    return query(corridor, part, workers=1)
 
 
 def query_dask(corridor: Corridor, ddf: Any) -> Any:
