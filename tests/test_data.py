@@ -267,3 +267,27 @@ def test_settlements_cover_idlib_and_latakia_with_osm_attribution():
     assert (s["governorate"] == "Idlib").sum() > 200
     assert s["source"].str.contains("© OpenStreetMap contributors").all()
     assert s["osm_id"].is_unique
+
+
+def test_shipped_wikipedia_map_marks_match_the_reference_extract():
+    """Every coordinate taken from a mark of the Wikipedia map module agrees with that mark."""
+    import csv
+    import re
+
+    ref_csv = REF / "wiki_map_marks_nw_syria.csv"
+    if not ref_csv.exists():
+        pytest.skip("shared/reference is not beside the checkout")
+    with ref_csv.open(encoding="utf-8") as fh:
+        marks = {row["label"]: (float(row["lon"]), float(row["lat"])) for row in csv.DictReader(fh)}
+    checked = 0
+    for gdf in (read_m4_waypoints(), read_places(), read_posts()):
+        for _, row in gdf.iterrows():
+            if not row["source"].startswith("Wikipedia 'Module:Syrian Civil War detailed map' mark"):
+                continue
+            named = re.findall(r"mark '([^']+)'", row["source"])
+            assert named, row["source"]
+            # one mark is the coordinate; two marks (a post between two villages) give their midpoint
+            expected = np.mean([marks[label] for label in named], axis=0)
+            np.testing.assert_allclose((row.geometry.x, row.geometry.y), expected, atol=1e-6, err_msg=row["name"])
+            checked += 1
+    assert checked >= 10
