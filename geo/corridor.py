@@ -71,6 +71,8 @@ class Corridor:
         The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road.
     posts, places, context
         GeoDataFrames in EPSG:4326.
+    events
+        The dated events (:func:`geo.history.read_events`), from the same data folder.
     width_km
         Corridor depth on each side of the road, kilometres.
     patrol_start_m, patrol_end_m
@@ -87,6 +89,7 @@ class Corridor:
     places: gpd.GeoDataFrame
     context: gpd.GeoDataFrame
     waypoints: gpd.GeoDataFrame
+    events: gpd.GeoDataFrame
     width_km: float
     m4_source: str
     frame: MetricFrame
@@ -295,7 +298,8 @@ def load_corridor(
         Metric frame for the computation; the local transverse Mercator by default.
     data_dir
         A folder holding the data layers (``m4_waypoints.geojson``, ``places.geojson``,
-        ``posts.geojson``, ``context.geojson``) to use instead of the shipped ones.
+        ``posts.geojson``, ``context.geojson``, ``events.geojson``) to use instead of
+        the shipped ones.
 
     Returns
     -------
@@ -320,6 +324,9 @@ def load_corridor(
     places = _data.read_places(_in(data_dir, "places.geojson"))
     posts = _data.read_posts(_in(data_dir, "posts.geojson"))
     context = _data.read_context(_in(data_dir, "context.geojson"))
+    from .history import read_events
+
+    events = read_events(_in(data_dir, "events.geojson"))
 
     m4_metric = frame.to_metric(line)
     start_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_START))))
@@ -352,6 +359,7 @@ def load_corridor(
         places=places,
         context=context,
         waypoints=waypoints,
+        events=events,
         width_km=width_km,
         m4_source=m4_source,
         frame=frame,

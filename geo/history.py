@@ -450,7 +450,7 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
     date
         A day, ``"YYYY-MM-DD"`` or ``datetime.date``.
     events
-        The events (:func:`read_events` by default).
+        The events; by default the corridor's own (read with it from its data folder).
 
     Returns
     -------
@@ -469,7 +469,7 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
     (True, True, 12, 0)
     """
     day = parse_day(date, what="date")
-    events = read_events() if events is None else events
+    events = corridor.events if events is None else events
     happened = events[events["day_last"] <= day]
 
     besieged: dict[int, list[tuple[dt.date, dt.date]]] = {}

@@ -619,7 +619,7 @@ def build_map(
     timeline
         Whether to add the time slider.
     events
-        The dated events for the slider (:func:`geo.history.read_events` by default).
+        The dated events for the slider; by default the corridor's own (``corridor.events``).
 
     Returns
     -------

@@ -37,7 +37,7 @@ import shapely.geometry
 from branca.element import MacroElement
 from folium.template import Template
 
-from .history import POST_STATUSES, change_days, corridor_as_of, parse_day, read_events
+from .history import POST_STATUSES, change_days, corridor_as_of, parse_day
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -118,7 +118,7 @@ def timeline_data(
     corridor
         The corridor model (for its posts).
     events
-        The events (:func:`geo.history.read_events` by default).
+        The events; by default the corridor's own (``corridor.events``).
     start, end
         First and last day of the slider (days, ``YYYY-MM-DD``); by default the first and
         the last day on which the state changes.
@@ -146,7 +146,7 @@ def timeline_data(
     >>> d["frames"][0]["date"], d["days"]
     ('2020-01-01', 365)
     """
-    events = read_events() if events is None else events
+    events = corridor.events if events is None else events
     days = change_days(corridor, events)
     first = parse_day(start, what="start") if start is not None else days[0]
     last = parse_day(end, what="end") if end is not None else days[-1]
@@ -550,7 +550,7 @@ def add_time_slider(
     corridor
         The corridor model (for its posts and their dates).
     events
-        The events (:func:`geo.history.read_events` by default).
+        The events; by default the corridor's own (``corridor.events``).
     start, end
         The slider's first and last day; by default the first and last day on which
         the state changes (October 2017 to January 2021 with the shipped data).

@@ -291,3 +291,19 @@ def test_shipped_wikipedia_map_marks_match_the_reference_extract():
             np.testing.assert_allclose((row.geometry.x, row.geometry.y), expected, atol=1e-6, err_msg=row["name"])
             checked += 1
     assert checked >= 10
+
+
+def test_a_bad_event_in_a_data_folder_is_refused_when_the_corridor_loads(data_copy):
+    _edit(data_copy / "events.geojson", lambda d: d["features"][0]["properties"].update(type="party"))
+    with pytest.raises(DataError, match=r"events\.geojson: feature 0 .*type 'party'"):
+        geo.load_corridor(data_dir=data_copy)
+
+
+def test_the_corridor_answers_as_of_from_its_own_data_folders_events(data_copy):
+    def keep_three(doc):
+        doc["features"] = doc["features"][:3]
+
+    _edit(data_copy / "events.geojson", keep_three)
+    c = geo.load_corridor(data_dir=data_copy)
+    assert len(c.events) == 3
+    assert len(c.as_of("2021-06-01").events) == 3
