@@ -44,6 +44,9 @@ DEFAULT_WIDTH_KM = 6.0
 PATROL_START = "Trumba"
 PATROL_END = "Ain al-Havr"
 
+#: A replacement M4 must pass within this distance (metres) of Trumba and of Ain al-Havr.
+MAX_PATROL_END_GAP_M = 3_000.0
+
 #: Segments per quarter circle in the buffer's round joins: the chord cuts a 6 km arc by < 0.5 m.
 _QUAD_SEGS = 64
 #: Longest edge, metres, of a polygon before it is unprojected (keeps it straight in the frame).
@@ -329,8 +332,17 @@ def load_corridor(
     events = read_events(_in(data_dir, "events.geojson"))
 
     m4_metric = frame.to_metric(line)
-    start_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_START))))
-    end_m = float(m4_metric.project(frame.to_metric(_place_point(places, PATROL_END))))
+    ends = {name: frame.to_metric(_place_point(places, name)) for name in (PATROL_START, PATROL_END)}
+    for name, point in ends.items():
+        gap = m4_metric.distance(point)
+        if gap > MAX_PATROL_END_GAP_M:
+            raise ValueError(
+                f"{m4_source}: the M4 line passes {gap / 1000:.1f} km from {name}, an end of the patrol segment; "
+                f"expected a line within {MAX_PATROL_END_GAP_M / 1000:g} km of it (does the line cover "
+                "Ain al-Havr to Trumba?)"
+            )
+    start_m = float(m4_metric.project(ends[PATROL_START]))
+    end_m = float(m4_metric.project(ends[PATROL_END]))
     if abs(start_m - end_m) < 1.0:
         raise ValueError("the M4 line gives a patrol segment of zero length: does it pass Trumba and Ain al-Havr?")
     patrol_metric = substring(m4_metric, start_m, end_m)

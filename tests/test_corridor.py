@@ -210,3 +210,17 @@ def test_an_unreadable_m4_file_is_refused(tmp_path):
 def test_bad_width_is_refused(width):
     with pytest.raises(ValueError, match="width_km="):
         geo.load_corridor(width_km=width)
+
+
+def test_an_m4_that_stops_short_of_the_patrol_segment_is_refused(corridor):
+    # a partial extract that ends at Bdama, 23 km of road short of Jisr al-Shughur and far from Trumba
+    wp = corridor.waypoints.set_index("name").geometry
+    short = LineString([(p.x, p.y) for p in wp[["Latakia", "Ain al-Havr", "Bdama"]]])
+    with pytest.raises(ValueError, match=r"passes \d+\.\d km from Trumba, an end of the patrol segment"):
+        geo.load_corridor(m4=short)
+
+
+def test_an_m4_within_a_few_km_of_both_patrol_ends_is_accepted(corridor):
+    # the shipped line moved 1 km north is still a usable M4
+    moved = LineString([(x, y + 0.009) for x, y in corridor.m4.coords])
+    assert geo.load_corridor(m4=moved).summary().patrol_length_km > 50
