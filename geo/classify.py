@@ -127,9 +127,10 @@ def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
     return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
 
 
-def _bad_reasons(lon: np.ndarray, lat: np.ndarray, lon_text: np.ndarray, lat_text: np.ndarray, i: int) -> str:
-    if lon_text[i] or lat_text[i]:
-        return "coordinate is not a number"
+def _bad_reason(lon: np.ndarray, lat: np.ndarray, known: np.ndarray, i: int) -> str:
+    """Why row ``i`` of a chunk cannot be answered (``known`` holds reasons found while reading)."""
+    if known[i]:
+        return str(known[i])
     if np.isnan(lon[i]) or np.isnan(lat[i]):
         return "missing coordinate"
     if not np.isfinite(lon[i]) or not np.isfinite(lat[i]):
@@ -139,9 +140,9 @@ def _bad_reasons(lon: np.ndarray, lat: np.ndarray, lon_text: np.ndarray, lat_tex
     return f"latitude {lat[i]} out of range, expected [-90, 90]"
 
 
-# --- readers: each yields (table without geometry, lon, lat, not-a-number mask for lon, for lat) ----------------
+# --- readers: each yields (table without geometry, lon, lat, reasons found while reading: "" or a message) --------
 
-Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _read_tabular(
@@ -171,7 +172,8 @@ def _read_tabular(
             table = pa.Table.from_batches([batch])
             lon, lon_text = _to_float(table.column(lon_name))
             lat, lat_text = _to_float(table.column(lat_name))
-            yield table, lon, lat, lon_text, lat_text
+            known = np.where(lon_text | lat_text, "coordinate is not a number", "")
+            yield table, lon, lat, known
 
     return _guard(gen(), path), total
 
@@ -203,8 +205,12 @@ def _read_vector(path: Path, chunk_rows: int) -> tuple[Iterator[Chunk], int | No
                 y = np.full(len(geoms), np.nan)
                 x[usable], y[usable] = shapely.get_x(geoms[usable]), shapely.get_y(geoms[usable])
                 lon, lat = to_lonlat.transform(x, y)
-                not_point = ~usable & ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-                yield table, np.asarray(lon), np.asarray(lat), not_point, np.zeros(len(geoms), dtype=bool)
+                known = np.full(len(geoms), "", dtype=object)
+                known[shapely.is_missing(geoms)] = "missing geometry"
+                known[~shapely.is_missing(geoms) & shapely.is_empty(geoms)] = "empty geometry"
+                for i in np.flatnonzero(~is_point & ~shapely.is_missing(geoms)):
+                    known[i] = f"geometry is a {geoms[i].geom_type}, expected a Point"
+                yield table, np.asarray(lon), np.asarray(lat), known
 
     return _guard(gen(), path), total
 
@@ -243,7 +249,9 @@ class _Writer:
 
             geom = np.full(len(lon), None, dtype=object)
             geom[ok] = shapely.points(lon[ok], lat[ok])
-            gdf = gpd.GeoDataFrame(table.to_pandas(), geometry=list(geom), crs="EPSG:4326")
+            # nullable booleans, so GeoJSON gets true/false/null rather than the text "True"
+            frame = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+            gdf = gpd.GeoDataFrame(frame, geometry=list(geom), crs="EPSG:4326")
             driver = "GeoJSON" if self.fmt == "geojson" else "GPKG"
             gdf.to_file(self.path, driver=driver, layer="classified", append=not self.first)
         self.first = False
@@ -332,7 +340,8 @@ def classify_file(
         if lon_col or lat_col:
             raise ValueError(f"{src}: --lon-col/--lat-col apply to CSV and Parquet; this file has point geometry")
         chunks, _ = _read_vector(src, chunk_rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():
+        raise ValueError(f"output {out}: the folder {out.parent} does not exist")
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
     os.close(fd)
     os.unlink(tmp_name)  # writers create the file themselves
@@ -341,7 +350,7 @@ def classify_file(
     start = time.perf_counter()
     writer = _Writer(tmp, out_fmt)
     try:
-        for table, lon, lat, lon_text, lat_text in chunks:
+        for table, lon, lat, known in chunks:
             ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
             bad = np.flatnonzero(~ok)
             if bad.size:
@@ -350,7 +359,7 @@ def classify_file(
                     report.first_bad = BadRow(
                         row=row,
                         line=row + 1 if in_fmt == "csv" else None,
-                        reason=_bad_reasons(lon, lat, lon_text, lat_text, int(bad[0])),
+                        reason=_bad_reason(lon, lat, known, int(bad[0])),
                     )
                 if strict:
                     raise ValueError(f"{src}: {report.first_bad} (--strict stops at the first bad row)")

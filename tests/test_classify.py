@@ -148,6 +148,7 @@ def test_geojson_lines_are_bad_rows_not_silently_dropped(tmp_path, corridor):
     assert report.bad_rows == 1
     assert len(got) == 2
     assert report.first_bad.row == 2
+    assert report.first_bad.reason == "geometry is a LineString, expected a Point"
 
 
 def test_csv_to_geojson_has_point_geometry(tmp_path, corridor, events_csv):
@@ -232,3 +233,21 @@ def test_cli_quiet_shows_no_progress_bar_even_on_a_terminal(tmp_path, events_csv
     captured = capsys.readouterr()
     assert "classifying" not in captured.err
     assert captured.out == ""
+
+
+def test_geojson_output_has_json_booleans_for_in_corridor(tmp_path, corridor, events_csv):
+    import json
+
+    src, _ = events_csv
+    out = tmp_path / "out.geojson"
+    classify_file(corridor, src, out)
+    values = [f["properties"]["in_corridor"] for f in json.loads(out.read_text(encoding="utf-8"))["features"]]
+    assert {type(v) for v in values} <= {bool, type(None)}
+    assert values.count(None) == 3
+
+
+def test_an_output_in_a_missing_folder_is_refused_like_the_map(tmp_path, corridor, events_csv):
+    src, _ = events_csv
+    with pytest.raises(ValueError, match=r"the folder .*nowhere does not exist"):
+        classify_file(corridor, src, tmp_path / "nowhere" / "out.csv")
+    assert not (tmp_path / "nowhere").exists()
