@@ -14,6 +14,7 @@ al-Havr". The model derives everything from one M4 line:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from os import PathLike
@@ -253,9 +254,12 @@ def read_m4(
     else:
         what = str(m4)
         try:
-            gs = gpd.read_file(Path(str(m4))).geometry
-        except Exception as exc:  # pyogrio raises its own error types
-            raise ValueError(f"{what}: cannot read the M4 line file ({exc})") from None
+            with warnings.catch_warnings():  # a NaN vertex: shapely warns, then the checks below explain
+                warnings.simplefilter("ignore", RuntimeWarning)
+                gs = gpd.read_file(Path(str(m4))).geometry
+        except Exception as exc:  # pyogrio and GEOS raise their own error types, over several lines
+            reason = " ".join(str(exc).split()).removeprefix("IllegalArgumentException: ")
+            raise ValueError(f"{what}: cannot read the M4 line file ({reason})") from None
         src = f"User-supplied file {Path(str(m4)).name}"
     if gs.crs is None:
         raise ValueError(f"{what}: the M4 geometry has no CRS; set one (e.g. .set_crs('EPSG:4326'))")

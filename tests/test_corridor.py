@@ -224,3 +224,26 @@ def test_an_m4_within_a_few_km_of_both_patrol_ends_is_accepted(corridor):
     # the shipped line moved 1 km north is still a usable M4
     moved = LineString([(x, y + 0.009) for x, y in corridor.m4.coords])
     assert geo.load_corridor(m4=moved).summary().patrol_length_km > 50
+
+
+def test_a_one_point_m4_file_gets_a_one_line_error(tmp_path):
+    path = tmp_path / "m4.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[36.1, 35.7]]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match=r"m4\.geojson: cannot read the M4 line file \(point array") as exc:
+        geo.load_corridor(m4=path)
+    assert "\n" not in str(exc.value)
+
+
+def test_an_m4_file_with_a_nan_vertex_is_refused_without_a_warning(tmp_path):
+    path = tmp_path / "m4.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        '"geometry": {"type": "LineString", "coordinates": [[36.1, 35.7], [NaN, 35.8], [36.8, 35.86]]}}]}',
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="NaN or infinite coordinate"):
+        geo.load_corridor(m4=path)  # pytest turns any warning into an error
