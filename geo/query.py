@@ -734,6 +734,8 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
         raise ValueError(f"{name}: expected a number or a 1-D array of numbers, got an array of shape {arr.shape}")
     if arr.dtype.kind in "fiu":
         return arr.astype(float, copy=False)
+    if isinstance(values, (list, tuple)):  # numpy turned a mixed list into text: look at the elements as given
+        arr = np.asarray(values, dtype=object)
     flat = np.atleast_1d(arr)
     result = np.empty(flat.shape)
     for i, v in enumerate(flat):

@@ -397,6 +397,7 @@ def test_threaded_answer_equals_single_threaded(corridor):
         ([36.6, 36.7, 36.8], [35.8, 35.8], r"same length: got 3 values for lon and 2 values for lat"),
         (36.6, [35.8, 35.9], r"same length: got a single number for lon and 2 values for lat"),
         (["36.6", "abc"], [35.8, 35.8], r"^lon\[0\] = '36\.6': expected a number of degrees, got str"),
+        ([36.6, "abc"], [35.8, 35.8], r"^lon\[1\] = 'abc': expected a number of degrees, got str"),
         (36.6, "north", r"^lat='north': expected a number of degrees, got a string"),
         (np.array([True, False]), [35.8, 35.8], r"^lon\[0\] = True: expected a number of degrees, got bool"),
         ([[36.6, 36.7]], [[35.8, 35.9]], r"^lon: expected a number or a 1-D array of numbers, got an array of shape"),
