@@ -181,6 +181,7 @@ class Corridor:
             "places": self.places,
             "m4_waypoints": self.waypoints,
             "context": self.context,
+            "events": self.events,
         }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tempfile
 from collections.abc import Callable
@@ -28,6 +29,8 @@ def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             continue
         if out[col].map(lambda v: isinstance(v, (list, tuple))).any():
             out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
+        elif out[col].map(lambda v: isinstance(v, dt.date)).any():  # derived days of the events: ISO text
+            out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
         elif isinstance(out[col].dtype, pd.Int64Dtype):
             out[col] = out[col].astype("float64")
     return out

@@ -9,7 +9,7 @@ import pytest
 from geo.cli import main
 from geo.export import export_layers
 
-LAYERS = {"m4", "patrol_segment", "security_corridor", "posts", "places", "m4_waypoints", "context"}
+LAYERS = {"m4", "patrol_segment", "security_corridor", "posts", "places", "m4_waypoints", "context", "events"}
 
 
 def test_geojson_export_writes_one_file_per_layer_that_reads_back(tmp_path, corridor):
@@ -59,3 +59,11 @@ def test_a_file_in_place_of_the_folder_is_refused(tmp_path, corridor):
 def test_cli_export_prints_the_files_written(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path), "--format", "gpkg"]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "idlib_corridor.gpkg")
+
+
+def test_events_export_keeps_month_only_dates_and_events_without_a_place(tmp_path, corridor):
+    export_layers(corridor, tmp_path, fmt="gpkg")
+    events = gpd.read_file(tmp_path / "idlib_corridor.gpkg", layer="events")
+    assert len(events) == len(corridor.events)
+    assert events.geometry.isna().sum() == corridor.events.geometry.isna().sum()
+    assert "2020-12" in set(events["date"])
