@@ -241,7 +241,15 @@ def read_places(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
 
 
 def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
-    """Read the 12 Turkish observation posts, checking their dates and fate."""
+    """Read the 12 Turkish observation posts, checking their dates and fate.
+
+    ``established`` and ``evacuated`` may each have an ``_end`` (a reported range's
+    end, after the date) and a ``_by`` (an ISO day inside the date or range, before
+    its last day: the latest day the change can have happened); see
+    :func:`geo.history.change_window`.
+    """
+    from .history import _window  # history imports this module
+
     path = path if path is not None else data_path("posts.geojson")
     gdf = read_layer(
         path,
@@ -262,10 +270,21 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
             raise DataError(f"{where}: fate is 'remained' but an 'evacuated' date {evacuated!r} is given")
         if validate_partial_date(evacuated, where=where) and evacuated < row["established"]:
             raise DataError(f"{where}: evacuated {evacuated!r} before established {row['established']!r}")
+        for key in ("established", "evacuated"):
+            value, end, by = (_given(row.get(k)) for k in (key, f"{key}_end", f"{key}_by"))
+            if value is None and (end, by) != (None, None):
+                raise DataError(f"{where}: {key}_end or {key}_by {end or by!r} is given but no {key!r} date")
+            if value is not None:
+                _window(value, end, by, f"{where}: {key}", f"{key}_end", f"{key}_by")
     gdf = gdf.sort_values("number").reset_index(drop=True)
     if "tr_number" in gdf:
         gdf["tr_number"] = gdf["tr_number"].astype("Int64")
     return gdf
+
+
+def _given(value: Any) -> Any:
+    """None for a missing property (pandas reads null as None or NaN), else the value."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def read_context(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:

@@ -8,22 +8,37 @@ it; :func:`corridor_as_of` answers "what did this look like on day X?".
 Dates keep the precision their source gives: ``"2020-12-26"`` (day) or
 ``"2020-12"`` (month). A month-only date is never turned into a day. To place a
 partial date on the calendar, :func:`date_bounds` gives the first and the last
-day it can denote.
+day it can denote. Two optional fields narrow or widen it, as the sources do:
+
+* an *end* (``date_end`` of an event, ``established_end`` / ``evacuated_end`` of a
+  post) closes a reported range: "evacuated December 2020 - January 2021" is
+  ``"2020-12"`` to ``"2021-01"``, "19-20 October 2020" is ``"2020-10-19"`` to
+  ``"2020-10-20"``;
+* a *by* day (``date_by`` of an event, ``established_by`` / ``evacuated_by`` of a
+  post) is the latest day the change can have happened, when a source says it
+  had happened by then: "in place by 14 May 2018" is ``"2018-05"`` by
+  ``"2018-05-14"``. The month stays month-only; the *by* day is a bound, not
+  the date.
 
 **The "as of" rule.** The state on day *d* is the state at the end of that day.
-An event (or a post's ``established`` / ``evacuated`` date) counts from the last
-day its date can denote: a day-precision date on that very day, a month-only
-date on the last day of its month. Within the month of a month-only date,
-before its last day, the change may or may not have happened yet: the earlier
-state is reported and flagged ``status_uncertain``. So a post evacuated
-``"2020-12"`` is still manned (uncertain) on 2020-12-15 and evacuated on
-2020-12-31; a post set up ``"2018-05"`` is not yet there (uncertain) on
-2018-05-20 and there on 2018-05-31. A change is shown once it is certain.
+A change is *certain* from the earlier of the last day its date (or its range)
+can denote and its *by* day: a day-precision date on that very day, a month-only
+date on the last day of its month, a range on the last day of its end, a date
+with a *by* day on that day if it comes sooner (:func:`change_window`). From the
+first day the change can denote until the day before it is certain, the change
+may or may not have happened yet: the earlier state is reported and flagged
+``status_uncertain``. So a post evacuated ``"2020-12"`` is still manned
+(uncertain) on 2020-12-15 and evacuated on 2020-12-31; a post evacuated
+``"2020-12"`` to ``"2021-01"`` is still manned (uncertain) on 2021-01-05 and
+evacuated on 2021-01-31; a post set up ``"2018-05"`` is not yet there
+(uncertain) on 2018-05-10 and there on 2018-05-31, or on 2018-05-14 if it was
+set up by ``"2018-05-14"``. A change is shown once it is certain; an event is
+among the events "so far" from the same day.
 
-Post status comes from ``established`` and ``evacuated`` in ``data/posts.geojson``
-(the one place those dates are kept; the matching events in ``events.geojson``
-repeat them and a test checks they agree) and from the ``post_besieged``
-events.
+Post status comes from the ``established`` and ``evacuated`` dates (with their
+``_end`` and ``_by`` fields) in ``data/posts.geojson`` (the one place those dates
+are kept; the matching events in ``events.geojson`` repeat them and a test checks
+they agree) and from the ``post_besieged`` events.
 """
 
 from __future__ import annotations
@@ -50,6 +65,7 @@ __all__ = [
     "POST_STATUSES",
     "CorridorState",
     "change_days",
+    "change_window",
     "corridor_as_of",
     "date_bounds",
     "filter_events",
@@ -118,6 +134,73 @@ def date_bounds(value: str, *, where: str = "date") -> tuple[dt.date, dt.date]:
     return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
 
 
+def change_window(
+    value: str, *, end: str | None = None, by: str | None = None, where: str = "date"
+) -> tuple[dt.date, dt.date]:
+    """Return the first day a dated change may have happened and the day from which it is certain.
+
+    Parameters
+    ----------
+    value
+        The change's date, ``YYYY-MM-DD`` or ``YYYY-MM`` (or ``YYYY``).
+    end
+        The end of a reported range (a partial date after ``value``), or None.
+    by
+        The latest day the change can have happened, ``YYYY-MM-DD``, or None. It must
+        fall inside the date (or the range) and before its last day.
+    where
+        What the value is, for the error messages.
+
+    Returns
+    -------
+    tuple of datetime.date
+        ``(first, certain)``: the first day ``value`` can denote, and the earlier of
+        the last day of ``end`` (else of ``value``) and ``by``. Before ``first`` the
+        change has not happened; from ``certain`` on it has; in between it is
+        uncertain.
+
+    Raises
+    ------
+    DataError
+        A bad date, an ``end`` not after ``value``, or a ``by`` that is not a day, falls
+        before ``value`` or is not before the range's last day (it would add nothing).
+
+    Examples
+    --------
+    >>> change_window("2018-05", by="2018-05-14")
+    (datetime.date(2018, 5, 1), datetime.date(2018, 5, 14))
+    >>> change_window("2020-12", end="2021-01")
+    (datetime.date(2020, 12, 1), datetime.date(2021, 1, 31))
+    >>> change_window("2020-10-19", end="2020-10-20")
+    (datetime.date(2020, 10, 19), datetime.date(2020, 10, 20))
+    """
+    return _window(value, end, by, where, "end", "by")
+
+
+def _window(value: str, end: Any, by: Any, where: str, end_name: str, by_name: str) -> tuple[dt.date, dt.date]:
+    first, last = date_bounds(value, where=where)
+    if end is not None:
+        if not isinstance(end, str):
+            raise DataError(f"{where}: {end_name} {end!r} is not a date string 'YYYY-MM-DD' or 'YYYY-MM'")
+        end_last = date_bounds(end, where=f"{where}: {end_name}")[1]
+        if end_last <= last:
+            raise DataError(f"{where}: {end_name} {end!r} is not after date {value!r}")
+        last = end_last
+    if by is None:
+        return first, last
+    if not isinstance(by, str) or len(by) != DATE_PRECISIONS["day"]:
+        raise DataError(f"{where}: {by_name} {by!r} is not a day 'YYYY-MM-DD'")
+    by_day = date_bounds(by, where=f"{where}: {by_name}")[0]
+    if by_day < first:
+        raise DataError(f"{where}: {by_name} {by!r} is before date {value!r}")
+    if by_day >= last:
+        raise DataError(
+            f"{where}: {by_name} {by!r} is not before {last.isoformat()}, the last day the date can denote"
+            " (it adds nothing)"
+        )
+    return first, by_day
+
+
 def parse_day(value: Any, *, what: str = "date") -> dt.date:
     """Turn a day (``datetime.date`` or an ISO 8601 ``YYYY-MM-DD`` string) into a ``datetime.date``.
 
@@ -160,7 +243,8 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
 
     Every event has an ``id``, a ``date`` of day or month precision (``date_precision``
     says which and must agree with the date), optionally a ``date_end`` closing a
-    reported range, a ``type`` from :data:`EVENT_TYPES`, a ``name`` and a short
+    reported range and a ``date_by``, the latest day it can have happened (see
+    :func:`change_window`), a ``type`` from :data:`EVENT_TYPES`, a ``name`` and a short
     ``description``, a ``source`` and a ``confidence`` code. Its geometry is a Point
     (at a post or a place), a LineString (along the M4) or null (no location).
 
@@ -176,7 +260,9 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
         month), CRS EPSG:4326; dates stay strings as in the file. Added columns
         ``day_first`` and ``day_last`` (``datetime.date``) are the first and last day
         the ``date`` can denote, ``span_last`` the last day of ``date_end`` (or
-        ``day_last``). ``post`` is a nullable integer.
+        ``day_last``), ``day_certain`` the day from which the event has certainly
+        happened (the earlier of ``span_last`` and ``date_by``). ``post`` is a
+        nullable integer.
 
     Raises
     ------
@@ -199,7 +285,7 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
         unique=("id",),
         allow_null_geometry=True,
     )
-    firsts, lasts, span_lasts = [], [], []
+    firsts, lasts, span_lasts, certains = [], [], [], []
     for i, row in gdf.iterrows():
         where = f"{path}: feature {i} ({row['name']!r})"
         date, precision = row["date"], row["date_precision"]
@@ -209,21 +295,17 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
         if len(date) != DATE_PRECISIONS[precision]:
             want = "YYYY-MM-DD" if precision == "day" else "YYYY-MM"
             raise DataError(f"{where}: date {date!r} does not have date_precision {precision!r} ({want})")
-        span_last = last
-        end = _optional(row, "date_end")
-        if end is not None:
-            if not isinstance(end, str):
-                raise DataError(f"{where}: date_end {end!r} is not a date string 'YYYY-MM-DD' or 'YYYY-MM'")
-            span_last = date_bounds(end, where=f"{where}: date_end")[1]
-            if span_last <= last:
-                raise DataError(f"{where}: date_end {end!r} is not after date {date!r}")
+        _, span_last = _window(date, _optional(row, "date_end"), None, where, "date_end", "date_by")
+        _, certain = _window(date, _optional(row, "date_end"), _optional(row, "date_by"), where, "date_end", "date_by")
         if row["type"] not in EVENT_TYPES:
             raise DataError(f"{where}: type {row['type']!r}, expected one of {list(EVENT_TYPES)}")
         _check_location(row, gdf.geometry.iloc[i], where)
         firsts.append(first)
         lasts.append(last)
         span_lasts.append(span_last)
+        certains.append(certain)
     gdf["day_first"], gdf["day_last"], gdf["span_last"] = firsts, lasts, span_lasts
+    gdf["day_certain"] = certains
     if "post" in gdf.columns:
         gdf["post"] = gdf["post"].astype("Int64")
     order = sorted(range(len(gdf)), key=lambda k: (firsts[k], lasts[k]))
@@ -327,11 +409,13 @@ class CorridorState:
         The day.
     posts
         All 12 posts (the corridor's posts layer) with two added columns: ``status``, one of
-        :data:`POST_STATUSES`, and ``status_uncertain``, True when a month-only date
-        of the post falls in the day's month but the month is not over (the status is
-        the one before that change).
+        :data:`POST_STATUSES`, and ``status_uncertain``, True when a change of the post
+        may have happened by the end of the day but is not yet certain (a month-only
+        date whose month is not over, a reported range not yet over); the status is
+        the one before that change.
     events
-        The events that had taken place (begun) by the end of the day, in date order.
+        The events that had certainly taken place (or begun) by the end of the day,
+        in date order (an event counts from the day it is certain, as the posts' changes).
     ceasefire
         Whether the ceasefire of 6 March 2020 was in force.
     corridor
@@ -373,7 +457,7 @@ class CorridorState:
 
     @property
     def posts_uncertain(self) -> list[str]:
-        """Names of the posts whose status may change later in this month (month-only dates)."""
+        """Names of the posts whose status may have changed but is not yet certain (month or range not over)."""
         return list(self.posts.loc[self.posts["status_uncertain"], "name"])
 
     def as_dict(self) -> dict[str, Any]:
@@ -407,7 +491,7 @@ class CorridorState:
             f"  posts not yet set up {len(self.posts_not_yet):2d}",
         ]
         if self.posts_uncertain:
-            lines.append(f"  uncertain this month: {names(self.posts_uncertain)} (month-only dates)")
+            lines.append(f"  status uncertain     {names(self.posts_uncertain)} (date known to a month or a range)")
         lines.append(
             f"  events so far        {len(self.events):2d}"
             + (f"  (last: {last['date']} {last['name']})" if last is not None else "")
@@ -415,21 +499,33 @@ class CorridorState:
         return "\n".join(lines)
 
 
+def _post_window(post: pd.Series, key: str) -> tuple[dt.date, dt.date] | None:
+    """(first, certain) days of the post's ``established`` or ``evacuated`` change, or None when it has none."""
+    value = _optional(post, key)
+    if value is None:
+        return None
+    where = f"post {post['number']} ({post['name']!r}): {key}"
+    return _window(value, _optional(post, f"{key}_end"), _optional(post, f"{key}_by"), where, f"{key}_end", f"{key}_by")
+
+
 def _post_status(
-    day: dt.date, established: str, evacuated: str | None, besieged: list[tuple[dt.date, dt.date]], where: str
+    day: dt.date,
+    established: tuple[dt.date, dt.date],
+    evacuated: tuple[dt.date, dt.date] | None,
+    besieged: list[tuple[dt.date, dt.date]],
 ) -> tuple[str, bool]:
-    est_first, est_last = date_bounds(established, where=f"{where}: established")
-    if day < est_last:
+    est_first, est_certain = established
+    if day < est_certain:
         return "not_established", day >= est_first
     uncertain = False
     if evacuated is not None:
-        ev_first, ev_last = date_bounds(evacuated, where=f"{where}: evacuated")
-        if day >= ev_last:
+        ev_first, ev_certain = evacuated
+        if day >= ev_certain:
             return "evacuated", False
         uncertain = day >= ev_first
     status = "active"
-    for b_first, b_last in besieged:
-        if day >= b_last:
+    for b_first, b_certain in besieged:
+        if day >= b_certain:
             status = "besieged"
         elif day >= b_first:
             uncertain = True
@@ -439,9 +535,10 @@ def _post_status(
 def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFrame | None = None) -> CorridorState:
     """The state of the corridor and its posts at the end of ``date``.
 
-    See the module docstring for the rule on month-only dates: a change counts from
-    the last day its date can denote; before that, inside the month, the earlier
-    state is given and flagged uncertain.
+    See the module docstring for the rule: a change counts from the day it is
+    certain (the last day its date or reported range can denote, or its *by* day if
+    sooner); from its first possible day until then the earlier state is given and
+    flagged uncertain.
 
     Parameters
     ----------
@@ -470,18 +567,20 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
     """
     day = parse_day(date, what="date")
     events = corridor.events if events is None else events
-    happened = events[events["day_last"] <= day]
+    happened = events[events["day_certain"] <= day]
 
     besieged: dict[int, list[tuple[dt.date, dt.date]]] = {}
     for _, ev in events[events["type"] == "post_besieged"].iterrows():
-        besieged.setdefault(int(ev["post"]), []).append((ev["day_first"], ev["day_last"]))
+        besieged.setdefault(int(ev["post"]), []).append((ev["day_first"], ev["day_certain"]))
 
     posts = corridor.posts.copy()
     statuses, uncertain = [], []
     for _, post in posts.iterrows():
-        where = f"post {post['number']} ({post['name']!r})"
-        evacuated = _optional(post, "evacuated")
-        status, unsure = _post_status(day, post["established"], evacuated, besieged.get(int(post["number"]), []), where)
+        established = _post_window(post, "established")
+        if established is None:
+            raise DataError(f"post {post['number']} ({post['name']!r}): no 'established' date")
+        evacuated = _post_window(post, "evacuated")
+        status, unsure = _post_status(day, established, evacuated, besieged.get(int(post["number"]), []))
         statuses.append(status)
         uncertain.append(unsure)
     posts["status"] = statuses
@@ -491,7 +590,7 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
         return bool((happened["type"] == kind).any())
 
     patrols = events[events["type"] == "patrol"]
-    running = bool(len(patrols)) and patrols["day_last"].min() <= day <= patrols["day_first"].max()
+    running = bool(len(patrols)) and patrols["day_certain"].min() <= day <= patrols["day_first"].max()
     return CorridorState(
         date=day,
         posts=posts,
@@ -505,23 +604,24 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
 def change_days(corridor: Corridor, events: gpd.GeoDataFrame) -> list[dt.date]:
     """Every day on which :func:`corridor_as_of` can give a different answer from the day before.
 
-    These are the first and last days of every event date and of every post's
-    ``established`` and ``evacuated`` date, plus the day after the last joint patrol
-    (when the patrols stop running), sorted and without repeats.
+    These are the first day and the day from which it is certain (see
+    :func:`change_window`) of every event and of every post's ``established`` and
+    ``evacuated`` change, plus the day after the last joint patrol (when the patrols
+    stop running), sorted and without repeats.
 
     Examples
     --------
     >>> from geo import load_corridor
     >>> days = change_days(load_corridor(), read_events())
-    >>> days[0].isoformat()
-    '2017-10-01'
+    >>> days[0].isoformat(), days[-1].isoformat()
+    ('2017-10-01', '2021-01-31')
     """
-    days: set[dt.date] = set(events["day_first"]) | set(events["day_last"])
+    days: set[dt.date] = set(events["day_first"]) | set(events["day_certain"])
     for _, post in corridor.posts.iterrows():
         for key in ("established", "evacuated"):
-            value = _optional(post, key)
-            if value is not None:
-                days.update(date_bounds(value, where=f"post {post['number']}: {key}"))
+            window = _post_window(post, key)
+            if window is not None:
+                days.update(window)
     patrols = events[events["type"] == "patrol"]
     if len(patrols):
         days.add(patrols["day_first"].max() + dt.timedelta(days=1))

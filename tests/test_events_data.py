@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -135,7 +136,12 @@ def test_each_post_has_one_establishment_event_dated_as_in_posts_geojson(raw_eve
     est = [f["properties"] for f in raw_events if f["properties"]["type"] == "post_established"]
     assert sorted(p["post"] for p in est) == sorted(raw_posts)
     for p in est:
-        assert p["date"] == raw_posts[p["post"]]["properties"]["established"], p["id"]
+        post = raw_posts[p["post"]]["properties"]
+        assert (p["date"], p["date_end"], p["date_by"]) == (
+            post["established"],
+            post["established_end"],
+            post["established_by"],
+        ), p["id"]
 
 
 def test_each_evacuated_post_has_one_evacuation_event_dated_as_in_posts_geojson(raw_events, raw_posts):
@@ -143,7 +149,12 @@ def test_each_evacuated_post_has_one_evacuation_event_dated_as_in_posts_geojson(
     evacuated = {n for n, f in raw_posts.items() if f["properties"]["fate"] == "evacuated"}
     assert sorted(p["post"] for p in evac) == sorted(evacuated)
     for p in evac:
-        assert p["date"] == raw_posts[p["post"]]["properties"]["evacuated"], p["id"]
+        post = raw_posts[p["post"]]["properties"]
+        assert (p["date"], p["date_end"], p["date_by"]) == (
+            post["evacuated"],
+            post["evacuated_end"],
+            post["evacuated_by"],
+        ), p["id"]
 
 
 @pytest.mark.parametrize(
@@ -163,6 +174,45 @@ def test_each_evacuated_post_has_one_evacuation_event_dated_as_in_posts_geojson(
 )
 def test_key_events_carry_the_dates_of_the_reference_notes(raw_events, event_id, date):
     assert _of(raw_events, event_id)["properties"]["date"] == date
+
+
+def test_in_place_by_notes_give_a_by_day_and_the_month_stays_a_month(raw_events, raw_posts):
+    # "In place by 14 Feb 2018" / "In place by 14 May 2018" in the posts' notes; FACTS.md: the 12th and last
+    # post was set up on 16 May 2018, so al-Rashidin ("May 2018") was set up by then.
+    expected = {3: "2018-02-14", 12: "2018-05-14", 5: "2018-05-16"}
+    for number, by in expected.items():
+        post = raw_posts[number]["properties"]
+        assert post["established"] == by[:7], number  # the month, still month-only
+        assert post["established_by"] == by, number
+    for number in (3, 12):
+        note = raw_posts[number]["properties"]["established_note"]
+        day = dt.date.fromisoformat(expected[number])
+        assert f"In place by {day.day} {day:%b} {day.year}" in note, note
+    assert "16 May 2018" in raw_posts[5]["properties"]["established_note"]
+    assert "Anadolu Agency" in _of(raw_events, "post-5-established")["properties"]["date_note"]
+    others = {n for n, f in raw_posts.items() if f["properties"]["established_by"] is not None}
+    assert others == set(expected)
+
+
+def test_ranges_in_the_posts_notes_are_recorded_as_ranges(raw_posts):
+    # The notes' own wording: "15-16 February 2018", "13-14 May 2018", "19-20 October 2020",
+    # "December 2020 - January 2021".
+    ranges = {
+        (n, key): f["properties"][f"{key}_end"]
+        for n, f in raw_posts.items()
+        for key in ("established", "evacuated")
+        if f["properties"][f"{key}_end"] is not None
+    }
+    assert ranges == {
+        (8, "established"): "2018-02-16",
+        (10, "established"): "2018-05-14",
+        (9, "evacuated"): "2020-10-20",
+        (6, "evacuated"): "2021-01",
+    }
+    assert "15-16 February 2018" in raw_posts[8]["properties"]["established_note"]
+    assert "13-14 May 2018" in raw_posts[10]["properties"]["established_note"]
+    assert "19-20 October 2020" in raw_posts[9]["properties"]["fate_note"]
+    assert "December 2020 - January 2021" in raw_posts[6]["properties"]["fate_note"]
 
 
 def test_reported_ranges_keep_their_end_date(raw_events):

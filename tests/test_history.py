@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from geo.cli import main
-from geo.data import DataError, data_path
+from geo.corridor import load_corridor
+from geo.data import DataError, data_path, read_posts
 from geo.history import (
     CorridorState,
     change_days,
+    change_window,
     corridor_as_of,
     date_bounds,
     filter_events,
@@ -105,6 +107,11 @@ def _feature(features, event_id):
         (_set(0, date_precision="week"), "date_precision 'week'"),
         (_set(0, date_end="2017-09"), "date_end '2017-09' is not after date '2017-10'"),
         (_set(0, date_end="2017-10"), "not after"),
+        (_set(0, date_by="2017-10"), "date_by '2017-10' is not a day"),
+        (_set(0, date_by="2017-09-30"), "date_by '2017-09-30' is before date '2017-10'"),
+        (_set(0, date_by="2017-10-31"), "date_by '2017-10-31' is not before 2017-10-31"),
+        (_set(0, date_by="2017-11-02"), "date_by '2017-11-02' is not before 2017-10-31"),
+        (_set(0, date_by="2017-10-32"), "date_by: date '2017-10-32' is not a calendar date"),
         (_set(0, type="massacre"), "type 'massacre', expected one of"),
         (_set(0, type=None), "missing required property 'type'"),
         (_set(0, source=""), "missing required property 'source'"),
@@ -174,6 +181,73 @@ def test_the_shipped_layers_without_null_geometries_still_refuse_one(data_copy):
         read_places(path)
 
 
+# --- a change's window: first possible day, day it is certain -----------------------------------------
+
+
+def test_a_month_with_a_by_day_is_certain_from_that_day():
+    assert change_window("2018-05", by="2018-05-14") == (dt.date(2018, 5, 1), dt.date(2018, 5, 14))
+
+
+def test_a_range_over_two_months_is_certain_from_the_last_day_of_the_second():
+    assert change_window("2020-12", end="2021-01") == (dt.date(2020, 12, 1), dt.date(2021, 1, 31))
+
+
+def test_a_by_day_may_fall_inside_a_range_past_the_first_month():
+    assert change_window("2020-12", end="2021-01", by="2021-01-12") == (dt.date(2020, 12, 1), dt.date(2021, 1, 12))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"value": "2018-05", "by": "2018-05"}, "by '2018-05' is not a day"),
+        ({"value": "2018-05", "by": "2018-04-30"}, "by '2018-04-30' is before date '2018-05'"),
+        ({"value": "2018-05", "by": "2018-05-31"}, "not before 2018-05-31"),
+        ({"value": "2018-05-16", "by": "2018-05-16"}, "not before 2018-05-16"),
+        ({"value": "2018-05", "end": "2018-04"}, "end '2018-04' is not after date '2018-05'"),
+        ({"value": "2018-05", "end": 2018}, "end 2018 is not a date string"),
+        ({"value": "2018-05", "by": "2018-05-32"}, "by: date '2018-05-32' is not a calendar date"),
+    ],
+)
+def test_a_bad_end_or_by_is_refused_naming_it(kwargs, message):
+    with pytest.raises(DataError, match=message):
+        change_window(**kwargs, where="here")
+
+
+def _broken_posts(data_copy: Path, name: str, **props) -> Path:
+    path = data_copy / "posts.geojson"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    next(f for f in doc["features"] if f["properties"]["name"] == name)["properties"].update(props)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "props", "message"),
+    [
+        ("al-Zaytuna", {"established_by": "2018-06-01"}, "established_by '2018-06-01' is not before 2018-05-31"),
+        ("al-Zaytuna", {"established_by": "2018-04-30"}, "established_by '2018-04-30' is before date '2018-05'"),
+        ("al-Zaytuna", {"established_by": "14 May 2018"}, "established_by '14 May 2018' is not a day"),
+        ("al-Zaytuna", {"established_by": "2018-05"}, "established_by '2018-05' is not a day"),
+        ("Anadan", {"established_by": "2018-03-17"}, "established_by '2018-03-17' is not before 2018-03-17"),
+        ("al-Eis", {"evacuated_end": "2020-11"}, "evacuated_end '2020-11' is not after date '2020-12'"),
+        ("al-Eis", {"evacuated_by": "2021-02-01"}, "evacuated_by '2021-02-01' is not before 2021-01-31"),
+        ("Salwa", {"evacuated_end": "2021-01"}, "evacuated_end or evacuated_by '2021-01' is given but no 'evacuated'"),
+    ],
+)
+def test_a_bad_end_or_by_of_a_post_is_refused_naming_the_post(data_copy, name, props, message):
+    path = _broken_posts(data_copy, name, **props)
+    with pytest.raises(DataError, match=message) as err:
+        read_posts(path)
+    assert f"({name!r})" in str(err.value)
+
+
+def test_a_range_end_on_a_post_moves_the_day_it_counts_as_of(data_copy):
+    _broken_posts(data_copy, "Anadan", evacuated_end="2021-01")
+    c = load_corridor(data_dir=data_copy)
+    assert "Anadan" in c.as_of("2021-01-05").posts_uncertain
+    assert "Anadan" in c.as_of("2021-01-31").posts_evacuated
+
+
 # --- as of a day --------------------------------------------------------------------------------------
 
 
@@ -218,8 +292,8 @@ def test_a_post_set_up_in_a_month_appears_at_the_end_of_that_month_and_is_uncert
 
 
 def test_a_post_evacuated_in_a_month_counts_as_evacuated_only_when_the_month_is_over(corridor, raw_posts):
-    december_2020 = _names(raw_posts, lambda p: p["evacuated"] == "2020-12")
-    assert "Anadan" in december_2020
+    december_2020 = _names(raw_posts, lambda p: p["evacuated"] == "2020-12" and p["evacuated_end"] is None)
+    assert december_2020 == {"Anadan", "Surman"}
     mid = corridor_as_of(corridor, "2020-12-15")
     assert not december_2020 & set(mid.posts_evacuated)
     assert december_2020 <= set(mid.posts_existing)
@@ -228,31 +302,111 @@ def test_a_post_evacuated_in_a_month_counts_as_evacuated_only_when_the_month_is_
     assert december_2020 <= set(end.posts_evacuated)
 
 
-def test_a_day_precision_evacuation_counts_from_that_day(corridor):
-    assert "Morek" in corridor_as_of(corridor, "2020-10-18").posts_existing
-    assert "Morek" in corridor_as_of(corridor, "2020-10-19").posts_evacuated
+def test_a_day_precision_evacuation_counts_from_that_day(corridor, raw_posts):
+    assert _names(raw_posts, lambda p: p["evacuated"] == "2020-11-04" and p["evacuated_end"] is None) == {"Sher Mughar"}
+    assert "Sher Mughar" in corridor_as_of(corridor, "2020-11-03").posts_existing
+    assert "Sher Mughar" in corridor_as_of(corridor, "2020-11-04").posts_evacuated
+    assert "Sher Mughar" not in corridor_as_of(corridor, "2020-11-04").posts_uncertain
+
+
+def test_a_two_day_evacuation_is_uncertain_on_its_first_day_and_certain_on_its_second(corridor, raw_posts):
+    # Morek: "evacuated 19-20 October 2020".
+    assert _names(raw_posts, lambda p: (p["evacuated"], p["evacuated_end"]) == ("2020-10-19", "2020-10-20")) == {
+        "Morek"
+    }
+    before, first, second = (corridor_as_of(corridor, f"2020-10-{d}") for d in (18, 19, 20))
+    assert "Morek" in before.posts_besieged
+    assert "Morek" not in before.posts_uncertain
+    assert "Morek" in first.posts_besieged
+    assert "Morek" in first.posts_uncertain
+    assert "Morek" in second.posts_evacuated
+    assert "Morek" not in second.posts_uncertain
+    assert "post-9-evacuated" not in set(first.events["id"])
+    assert "post-9-evacuated" in set(second.events["id"])
+
+
+def test_an_evacuation_over_december_and_january_stays_uncertain_until_31_january(corridor, raw_posts):
+    # al-Eis: "evacuated December 2020 - January 2021".
+    assert _names(raw_posts, lambda p: (p["evacuated"], p["evacuated_end"]) == ("2020-12", "2021-01")) == {"al-Eis"}
+    for day in ("2020-12-01", "2020-12-31", "2021-01-05", "2021-01-30"):
+        s = corridor_as_of(corridor, day)
+        assert "al-Eis" in s.posts_besieged, day
+        assert "al-Eis" in s.posts_uncertain, day
+        assert "post-6-evacuated" not in set(s.events["id"]), day
+    s = corridor_as_of(corridor, "2021-01-31")
+    assert "al-Eis" in s.posts_evacuated
+    assert s.posts_uncertain == []
+    assert "post-6-evacuated" in set(s.events["id"])
+
+
+def test_a_post_in_place_by_a_day_counts_from_that_day_though_its_date_is_a_month(corridor, raw_posts):
+    # al-Zaytuna: "In place by 14 May 2018"; its date stays "2018-05".
+    zaytuna = next(p for p in raw_posts if p["name"] == "al-Zaytuna")
+    assert (zaytuna["established"], zaytuna["established_by"]) == ("2018-05", "2018-05-14")
+    assert "In place by 14 May 2018" in zaytuna["established_note"]
+    assert "al-Zaytuna" in corridor_as_of(corridor, "2018-04-30").posts_not_yet
+    assert "al-Zaytuna" not in corridor_as_of(corridor, "2018-04-30").posts_uncertain
+    on_13 = corridor_as_of(corridor, "2018-05-13")
+    assert "al-Zaytuna" in on_13.posts_not_yet
+    assert "al-Zaytuna" in on_13.posts_uncertain
+    on_14 = corridor_as_of(corridor, "2018-05-14")
+    assert "al-Zaytuna" in on_14.posts_existing
+    assert "al-Zaytuna" not in on_14.posts_uncertain
+    assert "post-12-established" in set(on_14.events["id"])
+    assert "al-Zaytuna" in corridor_as_of(corridor, "2018-05-20").posts_existing
+
+
+def test_sheikh_aqil_is_in_place_from_14_february_2018(corridor):
+    s13, s14 = (corridor.as_of(f"2018-02-{d}") for d in (13, 14))
+    assert "Sheikh Aqil" in s13.posts_not_yet
+    assert "Sheikh Aqil" in s13.posts_uncertain
+    assert "Sheikh Aqil" in s14.posts_existing
+    assert "Sheikh Aqil" not in s14.posts_uncertain
+
+
+def test_all_12_posts_stand_on_16_may_2018_when_the_last_was_set_up(corridor):
+    # FACTS.md: "the 12th and last post was set up at Ishtabraq on 16 May 2018" (Anadolu Agency).
+    s = corridor_as_of(corridor, "2018-05-16")
+    assert len(s.posts_existing) == 12
+    assert s.posts_uncertain == []
+    before = corridor_as_of(corridor, "2018-05-15")
+    assert set(before.posts_not_yet) == {"al-Rashidin", "Ishtabraq"}
+    assert set(before.posts_uncertain) == {"al-Rashidin"}
+
+
+def test_a_post_set_up_over_two_days_counts_from_the_second(corridor):
+    # Surman "15-16 February 2018".
+    assert "Surman" in corridor_as_of(corridor, "2018-02-15").posts_uncertain
+    assert "Surman" in corridor_as_of(corridor, "2018-02-15").posts_not_yet
+    assert "Surman" in corridor_as_of(corridor, "2018-02-16").posts_existing
 
 
 def test_a_surrounded_post_is_besieged_until_it_is_evacuated(corridor):
     assert "Morek" not in corridor_as_of(corridor, "2019-08-15").posts_besieged
     assert "Morek" in corridor_as_of(corridor, "2019-08-15").posts_uncertain
     assert "Morek" in corridor_as_of(corridor, "2019-09-01").posts_besieged
-    assert "Morek" not in corridor_as_of(corridor, "2020-10-19").posts_besieged
+    assert "Morek" not in corridor_as_of(corridor, "2020-10-20").posts_besieged  # evacuated 19-20 October
+
+
+def _last_day(value: str) -> dt.date:
+    if len(value) == 10:
+        return dt.date.fromisoformat(value)
+    year, month = int(value[:4]), int(value[5:7])
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _expected_status(post: dict, day: dt.date) -> tuple[bool, bool]:
     """(set up, evacuated) at the end of ``day``, worked out from the raw date strings."""
 
-    def certain_by(value: str | None) -> bool:
-        if value is None:
+    def certain_by(key: str) -> bool:
+        if post[key] is None:
             return False
-        if len(value) == 10:
-            return dt.date.fromisoformat(value) <= day
-        year, month = int(value[:4]), int(value[5:7])
-        month_over = dt.date(year, month, calendar.monthrange(year, month)[1])
-        return month_over <= day
+        certain = _last_day(post[f"{key}_end"] or post[key])
+        if post[f"{key}_by"] is not None:
+            certain = min(certain, dt.date.fromisoformat(post[f"{key}_by"]))
+        return certain <= day
 
-    return certain_by(post["established"]), certain_by(post["evacuated"])
+    return certain_by("established"), certain_by("evacuated")
 
 
 def test_as_of_agrees_with_the_posts_dates_around_every_change(corridor, events, raw_posts):
@@ -285,9 +439,11 @@ def test_as_of_refuses_a_bad_day(corridor):
 def test_the_state_reads_as_text_and_as_json(corridor):
     s = corridor_as_of(corridor, "2020-12-31")
     assert "As of 2020-12-31" in str(s)
+    assert "status uncertain     al-Eis (date known to a month or a range)" in str(s)
     d = json.loads(json.dumps(s.as_dict()))
     assert d["date"] == "2020-12-31"
     assert "Morek" in d["posts_evacuated"]
+    assert d["posts_uncertain"] == ["al-Eis"]
 
 
 # --- filtering ----------------------------------------------------------------------------------------

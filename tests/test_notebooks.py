@@ -320,15 +320,23 @@ def test_posts_notebook_draws_the_timeline_chart():
 # 04 · timeline -----------------------------------------------------------------------------------------
 
 
+def _certain_from(p: dict, key: str) -> dt.date:
+    """The day a post's change is certain: its (range's) last day, or its ``_by`` day if sooner."""
+    certain = last_day(p.get(f"{key}_end") or p[key])
+    if p.get(f"{key}_by"):
+        certain = min(certain, dt.date.fromisoformat(p[f"{key}_by"]))
+    return certain
+
+
 def _posts_on(day: dt.date) -> dict[str, list[str]]:
     """Posts manned, evacuated and uncertain at the end of ``day``, from the raw dates in posts.geojson."""
     manned, evacuated, uncertain = [], [], []
     for f in raw("posts.geojson"):
         p = f["properties"]
-        if last_day(p["established"]) > day:
+        if _certain_from(p, "established") > day:
             continue
         left = p.get("evacuated")
-        if left and last_day(left) <= day:
+        if left and _certain_from(p, "evacuated") <= day:
             evacuated.append(p["name"])
         else:
             manned.append(p["name"])
@@ -337,12 +345,15 @@ def _posts_on(day: dt.date) -> dict[str, list[str]]:
     return {"manned": manned, "evacuated": evacuated, "uncertain": uncertain}
 
 
+_UNCERTAIN = r"status uncertain\s+(.*) \(date known to a month or a range\)"
+
+
 def _state_lines(text: str) -> dict[str, str]:
     return {
         "manned": re.search(r"posts manned\s+(\d+)", text).group(1),
         "evacuated": re.search(r"posts evacuated\s+(\d+)", text).group(1),
         "evacuated names": re.search(r"posts evacuated\s+\d+\s+\((.*)\)", text).group(1),
-        "uncertain": (re.search(r"uncertain this month: (.*) \(month-only dates\)", text) or [None, ""])[1],
+        "uncertain": (re.search(_UNCERTAIN, text) or [None, ""])[1],
     }
 
 
@@ -439,7 +450,7 @@ def test_timeline_map_output_slider_moves_the_posts_with_the_network_off(browser
             return _count(browser, ".leaflet-marker-pane .idlib-tl-post")
 
         for day in (dt.date(2017, 11, 1), dt.date(2018, 6, 1)):
-            expected = sum(last_day(f["properties"]["established"]) <= day for f in raw("posts.geojson"))
+            expected = sum(_certain_from(f["properties"], "established") <= day for f in raw("posts.geojson"))
             assert shown_on(day) == expected
     finally:
         browser.switch_to.default_content()
