@@ -117,7 +117,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
     if args.json:
         import shapely.geometry
 
-        cols = ["id", "date", "date_precision", "date_end", "type", "name", "description"]
+        cols = ["id", "date", "date_precision", "date_end", "date_by", "type", "name", "description"]
         cols += ["post", "place", "route", "source", "confidence", "location_confidence", "date_note"]
         records = []
         for i in range(len(ev)):
