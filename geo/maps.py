@@ -37,6 +37,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.ops
 import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
@@ -46,6 +47,7 @@ from shapely.geometry import LineString, Point
 from ._leaflet_controls import (
     MAP_CSS,
     Bind,
+    Declutter,
     DivMarker,
     FitView,
     MapSetup,
@@ -57,7 +59,7 @@ from .corridor import PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
 from .geodesy import GEOD, WGS84
 from .offline import OfflineAssets, external_references
-from .timeline_map import EVENT_STYLES, add_time_slider
+from .timeline_map import ARRANGEMENT_STYLES, EVENT_STYLES, add_time_slider
 
 __all__ = ["BASEMAPS", "CorridorMap", "build_map", "chainage_ticks", "map_html", "save_map"]
 
@@ -72,6 +74,8 @@ BASEMAPS = (
 _NDIGITS = 6
 #: Half length of a kilometre tick across the road, metres.
 _TICK_HALF_M = 800.0
+#: A straight piece of the M4 longer than this (no waypoint on it) is drawn dashed, metres.
+_LONG_STRAIGHT_M = 20_000.0
 
 _COLORS = {
     "north": "#d7301f",
@@ -96,6 +100,13 @@ _LEGEND_CSS = """
 .idlib-legend li.idlib-legend-head { font-weight: 700; margin-top: 7px; }
 .idlib-legend .sw.idlib-tl-post { width: 14px; height: 14px; margin: 0 3px 0 8px; box-shadow: none; }
 .idlib-legend .sw.idlib-ev { width: 16px; margin: 0 3px 0 8px; }
+.idlib-legend li.idlib-legend-wrap { white-space: normal; color: #555; }
+/* The slider on a day before the corridor existed (geo.timeline_map marks the map's container). */
+.idlib-tl-before-corridor path.idlib-corridor { opacity: 0.12; }
+.idlib-tl-before-corridor path.idlib-patrol, .idlib-tl-before-corridor path.idlib-patrol-end,
+.idlib-tl-before-corridor path.idlib-tick { opacity: 0.2; }
+.idlib-tl-before-corridor .leaflet-tooltip.idlib-km { visibility: hidden; }
+.idlib-tl-before-corridor .leaflet-tooltip.idlib-end { opacity: 0.5; }
 """
 _ATTRIBUTION_TEXT = (
     "Data: © OpenStreetMap contributors (ODbL), Natural Earth (public domain), "
@@ -186,6 +197,17 @@ def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_typ
 # ------------------------------------------------------------------------------------------ km ticks
 
 
+def _step_km(value: Any, name: str) -> float:
+    """A distance between ticks, kilometres: a finite number > 0, else a ValueError naming ``name``."""
+    try:
+        step = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}={value!r}: expected a number of kilometres") from None
+    if not math.isfinite(step) or step <= 0:
+        raise ValueError(f"{name}={value!r}: expected a finite distance > 0 km")
+    return step
+
+
 def chainage_ticks(corridor: Corridor, step_km: float = 10.0) -> gpd.GeoDataFrame:
     """Kilometre ticks along the patrol segment, every ``step_km`` from Trumba.
 
@@ -214,12 +236,7 @@ def chainage_ticks(corridor: Corridor, step_km: float = 10.0) -> gpd.GeoDataFram
     >>> ticks["chainage_km"].tolist()
     [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
     """
-    try:
-        step = float(step_km)
-    except (TypeError, ValueError):
-        raise ValueError(f"step_km={step_km!r}: expected a number of kilometres") from None
-    if not math.isfinite(step) or step <= 0:
-        raise ValueError(f"step_km={step_km!r}: expected a finite distance > 0 km")
+    step = _step_km(step_km, "step_km")
     lonlat = np.asarray(corridor.patrol_segment.coords)[:, :2]
     _, _, seg_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
     cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
@@ -258,10 +275,41 @@ def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> None:
             line.add_child(Bind(tip, "tooltip", sticky=True))
 
 
+def _across_border(corridor: Corridor, half: shapely.Geometry) -> str:
+    """A caveat when the border line of the context layer cuts off part of a corridor half, else ''.
+
+    The half is split along the border line; the pieces that do not touch the patrol
+    segment lie across the line from the road. Their geodesic area is given, with the
+    place nearest to them.
+    """
+    context = corridor.context
+    border = context[context["kind"].astype(str) == "border"].geometry
+    if border.empty or not half.intersects(shapely.union_all(list(border))):
+        return ""
+    pieces = shapely.ops.split(half, shapely.union_all(list(border))).geoms
+    across = [p for p in pieces if p.distance(corridor.patrol_segment) > 0]
+    if not across:
+        return ""
+    area_km2 = sum(abs(GEOD.geometry_area_perimeter(p)[0]) for p in across) / 1e6
+    centre = shapely.union_all(across).centroid
+    places = corridor.places
+    near = ""
+    if len(places):
+        _, _, dist = GEOD.inv(
+            np.full(len(places), centre.x), np.full(len(places), centre.y), places.geometry.x, places.geometry.y
+        )
+        near = f" near {_plain(places['name'].iloc[int(np.argmin(dist))])},"
+    return (
+        f"The protocol's {corridor.width_km:g} km is measured from the road:{near} "
+        f"about {area_km2:.1f} km² of this half lies across the Turkey-Syria border line of the map "
+        "(Natural Earth), i.e. in Turkey."
+    )
+
+
 def _add_corridor(m: folium.Map, corridor: Corridor) -> None:
     halves = corridor.layers()["security_corridor"]
     total_km2 = float(halves["area_km2"].sum())
-    for _, row in halves.iterrows():
+    for k, (_, row) in enumerate(halves.iterrows()):
         side = str(row["side"])
         by = str(row["patrolled_by"])
         group = folium.FeatureGroup(name=f"Security corridor, {side} half ({by} patrols)").add_to(m)
@@ -280,10 +328,39 @@ def _add_corridor(m: folium.Map, corridor: Corridor) -> None:
                 ("Patrolled by", f"{by} (as reported)"),
                 ("Width", f"{float(row['width_km']):g} km {side} of the M4, along the patrol segment"),
                 ("Area", f"{float(row['area_km2']):,.1f} km² (whole corridor {total_km2:,.1f} km², geodesic)"),
+                ("Caveat", _across_border(corridor, halves.geometry.iloc[k])),
                 ("Source", row.get("source")),
             ],
         )
         poly.add_child(Bind(popup, "popup", maxWidth=360))
+
+
+def _long_straights(line: LineString) -> list[LineString]:
+    """The straight pieces of ``line`` longer than :data:`_LONG_STRAIGHT_M` (geodesic): no waypoint on them."""
+    lonlat = np.asarray(line.coords)[:, :2]
+    _, _, seg_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
+    return [LineString(lonlat[i : i + 2]) for i in np.flatnonzero(seg_m > _LONG_STRAIGHT_M)]
+
+
+#: Label sides for the patrol ends, in order of preference: [Leaflet direction, [dx, dy] pixels].
+_END_PLACES = {
+    # The start (east end, beside Saraqib): above or west of its marker, never east (where Saraqib is).
+    "start": [["top", [0, -8]], ["left", [-8, 0]], ["top", [0, -36]], ["top", [-60, -36]], ["bottom", [0, 8]]],
+    "end": [["left", [-8, 0]], ["bottom", [0, 8]], ["top", [0, -8]], ["left", [-8, 24]]],
+}
+_KM_PLACES = [
+    ["bottom", [0, 2]],
+    ["top", [0, -2]],
+    ["right", [4, 0]],
+    ["left", [-4, 0]],
+    ["top", [-14, -2]],
+    ["bottom", [-14, 2]],
+    ["top", [14, -2]],
+    ["bottom", [14, 2]],
+    ["bottom", [0, 14]],
+    ["top", [0, -14]],
+]
+_PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["bottom", [0, 2]]]
 
 
 def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
@@ -291,16 +368,32 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
     m4 = layers["m4"].iloc[0]
     group = folium.FeatureGroup(name="M4 highway").add_to(m)
     line = folium.PolyLine(_latlngs(corridor.m4), color=_COLORS["m4"], weight=3.5, class_name="idlib-m4")
-    line.add_to(group).add_child(
-        Bind(
-            _popup_html(
-                "M4 highway (Latakia - Saraqib)",
-                [("Length", f"{float(m4['length_km']):.1f} km (geodesic)"), ("Geometry", m4.get("source"))],
-            ),
-            "popup",
-            maxWidth=360,
+    straights = _long_straights(corridor.m4)
+    rows = [
+        ("Length", f"{float(m4['length_km']):.1f} km (geodesic)"),
+        ("Alignment", "approximate: straight between sourced waypoints beside the road (see data/SOURCES.md)"),
+    ]
+    if straights:
+        km = sum(GEOD.geometry_length(g) for g in straights) / 1000
+        rows.append(
+            (
+                "Dashed",
+                f"{km:.0f} km with no sourced waypoint for over {_LONG_STRAIGHT_M / 1000:g} km: "
+                "one straight line, furthest from the real road",
+            )
         )
+    rows.append(("Geometry", m4.get("source")))
+    line.add_to(group).add_child(
+        Bind(_popup_html("M4 highway (Latakia - Saraqib), approximate alignment", rows), "popup", maxWidth=360)
     )
+    for straight in straights:  # white dashes over the grey line: it reads as dashed, and stays clickable
+        folium.PolyLine(
+            _latlngs(straight),
+            color="#ffffff",
+            weight=2.5,
+            dash_array="8 8",
+            class_name="idlib-m4-approx",
+        ).add_to(group).options["interactive"] = False  # clicks reach the M4 line below (Folium drops the kwarg)
 
     patrol = layers["patrol_segment"].iloc[0]
     length_km = float(patrol["length_km"])
@@ -323,12 +416,8 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
         )
     )
     coords = corridor.patrol_segment.coords
-    ends = (
-        # Saraqib is labelled 3 km east of Trumba: put the start's label below-right of it.
-        (coords[0], PATROL_START, "start", 0.0, "right", [4, 16]),
-        (coords[-1], PATROL_END, "end", length_km, "left", [-4, 8]),
-    )
-    for (lon, lat), name, which, km, direction, offset in ends:
+    ends = ((coords[0], PATROL_START, "start", 0.0), (coords[-1], PATROL_END, "end", length_km))
+    for (lon, lat), name, which, km in ends:
         dot = folium.CircleMarker(
             (round(lat, _NDIGITS), round(lon, _NDIGITS)),
             radius=6,
@@ -340,9 +429,16 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
             class_name=f"idlib-patrol-end idlib-patrol-{which}",
         ).add_to(group)
         label = f"{_text(name)} - patrol {which} (km {round(km, 1):g})"
+        (direction, offset), *_ = _END_PLACES[which]
         dot.add_child(
             Bind(
-                label, "tooltip", permanent=True, direction=direction, offset=offset, className="idlib-label idlib-end"
+                label,
+                "tooltip",
+                permanent=True,
+                direction=direction,
+                offset=offset,
+                places=_END_PLACES[which],
+                className="idlib-label idlib-end",
             )
         )
 
@@ -354,7 +450,15 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
         km = float(row["chainage_km"])
         if km > 0:  # km 0 is labelled by the patrol start
             tick.add_child(
-                Bind(f"{km:g} km", "tooltip", permanent=True, direction="top", className="idlib-label idlib-km")
+                Bind(
+                    f"{km:g} km",
+                    "tooltip",
+                    permanent=True,
+                    direction=_KM_PLACES[0][0],
+                    offset=_KM_PLACES[0][1],
+                    places=_KM_PLACES,
+                    className="idlib-label idlib-km",
+                )
             )
 
 
@@ -428,7 +532,15 @@ def _add_places(m: folium.Map, places: gpd.GeoDataFrame) -> None:
         ).add_to(group)
         if str(row["name"]) not in (PATROL_START, PATROL_END):  # labelled by the patrol segment's ends
             dot.add_child(
-                Bind(_text(row["name"]), "tooltip", permanent=True, direction="right", className="idlib-label")
+                Bind(
+                    _text(row["name"]),
+                    "tooltip",
+                    permanent=True,
+                    direction=_PLACE_PLACES[0][0],
+                    offset=_PLACE_PLACES[0][1],
+                    places=_PLACE_PLACES,
+                    className="idlib-label",
+                )
             )
         popup = _popup_html(
             str(row["name"]),
@@ -456,8 +568,11 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
     def box(color: str) -> str:
         return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
 
+    m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway (approximate alignment)</li>"
+    if _long_straights(corridor.m4):  # one row: the dashed stretch is the least sure part of the same line
+        dashed = line(_COLORS["m4"], 3.5, "dash").replace('class="sw"', 'class="sw idlib-ev"')
+        m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway, approximate{dashed}unsourced</li>"
     items = [
-        (line(_COLORS["m4"], 3.5), "M4 highway"),
         (line(_COLORS["patrol"], 6), f"Joint-patrol segment, {PATROL_START} - {PATROL_END}"),
         (line(_COLORS["tick"], 2), f"Tick every {step_km:g} km from {PATROL_START}"),
         (box(_COLORS["north"]), f"Corridor north of the M4, {w} km (Turkish patrols)"),
@@ -468,7 +583,7 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
         (line(_COLORS["admin1"], 1.5, "dash"), "Governorate boundary"),
         (line(_COLORS["coastline"], 1.6), "Coastline"),
     ]
-    rows = "".join(f"<li>{sw}{html.escape(label)}</li>" for sw, label in items)
+    rows = m4 + "".join(f"<li>{sw}{html.escape(label)}</li>" for sw, label in items)
     if timeline:
         symbols = "".join(
             f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
@@ -479,11 +594,17 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
             css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
             return f'<span class="sw idlib-ev" style="{css}"></span>'
 
+        def arrangement(style: dict[str, Any]) -> str:
+            css = f"border-top:{style['weight']}px dashed {style['color']};height:0"
+            return f'<span class="sw idlib-ev" style="{css}"></span>'
+
         events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
         rows += (
             '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'
             f'<li class="idlib-legend-time">Post{symbols}</li>'
             f'<li class="idlib-legend-time">Event{events}</li>'
+            f'<li class="idlib-legend-time">{arrangement(ARRANGEMENT_STYLES["recent"])}'
+            "Agreement on the route (not a patrol)</li>"
         )
     return (
         "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
@@ -648,7 +769,7 @@ def build_map(
     if not isinstance(timeline, (bool, np.bool_)):
         raise ValueError(f"timeline={timeline!r}: expected True or False")
     timeline = bool(timeline)
-    chainage_ticks(corridor, tick_km)  # validates tick_km before anything is drawn
+    tick_km = _step_km(tick_km, "tick_km")  # before anything is drawn
 
     extent = shapely.union_all(
         [corridor.m4, corridor.security_corridor, *corridor.posts.geometry, *corridor.places.geometry]
@@ -681,12 +802,21 @@ def build_map(
 
     _add_context(m, corridor.context)
     _add_corridor(m, corridor)
-    _add_roads(m, corridor, float(tick_km))
+    _add_roads(m, corridor, tick_km)
     _add_places(m, corridor.places)
     final_posts = _add_posts(m, corridor.posts)
     if timeline:
         # Bottom left, above the scale bar: the south-west of the view is the coast, with little of ours.
-        add_time_slider(m, corridor, events, replaces=final_posts, position="bottomleft", key=False)
+        add_time_slider(
+            m,
+            corridor,
+            events,
+            replaces=final_posts,
+            position="bottomleft",
+            key=False,
+            post_details=[_post_popup(row) for _, row in corridor.posts.iterrows()],
+            before_corridor_note=" (its layers drawn faint)",
+        )
 
     if offline:
         m.add_child(OwnControls())
@@ -704,11 +834,12 @@ def build_map(
         ).add_to(m)
         plugins.MiniMap(folium.TileLayer(BASEMAPS[0][1]), position="bottomright", toggle_display=True).add_to(m)
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
-    m.add_child(PanelControl(_legend(corridor, float(tick_km), timeline), "topleft", "idlib-panel idlib-legend"))
+    m.add_child(PanelControl(_legend(corridor, tick_km, timeline), "topleft", "idlib-panel idlib-legend"))
     if timeline:
         m.add_child(_LegendAbovePanel(".idlib-timeline"))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.add_child(FitView(bounds, clear_of=".idlib-legend"))
+    m.add_child(Declutter())
     _renumber(m)
     return m
 

@@ -21,7 +21,14 @@ day the answer can change (:func:`geo.history.change_days`, with the rules of
 :func:`geo.history.corridor_as_of`) and the page only looks up the last of those
 days on or before the slider's day. The slider and :func:`corridor_as_of` can
 therefore never disagree. Every text from the data reaches the page as JSON and
-is shown with ``textContent``, never parsed as HTML.
+is shown with ``textContent``, never parsed as HTML; the one exception is the
+``post_details`` a caller passes, ready-escaped HTML (:func:`add_time_slider`).
+
+Events that record an arrangement (:data:`ARRANGEMENT_TYPES`: the corridor, the
+patrol sides, ...) are drawn as thin dashed grey lines, apart from what happened
+where it is drawn (patrols, attacks). While the slider's layers show a day before
+the corridor existed, the map's container has the class ``idlib-tl-before-corridor``
+(a stylesheet can fade the corridor's own layers with it).
 """
 
 from __future__ import annotations
@@ -45,6 +52,8 @@ if TYPE_CHECKING:
     from .corridor import Corridor
 
 __all__ = [
+    "ARRANGEMENT_STYLES",
+    "ARRANGEMENT_TYPES",
     "EVENTS_LAYER_NAME",
     "EVENT_STYLES",
     "POSTS_LAYER_NAME",
@@ -65,6 +74,14 @@ POST_SYMBOLS: dict[str, dict[str, str]] = {
 EVENT_STYLES: dict[str, dict[str, Any]] = {
     "recent": {"color": "#b91c1c", "weight": 4, "opacity": 0.9, "fillColor": "#ef4444", "fillOpacity": 0.8},
     "earlier": {"color": "#6b7280", "weight": 2, "opacity": 0.6, "fillColor": "#9ca3af", "fillOpacity": 0.5},
+}
+#: Event types that record an arrangement (an agreement, the corridor, the patrol sides) rather than
+#: something that happened where it is drawn: on the map they are thin dashed grey lines, never red.
+ARRANGEMENT_TYPES = ("agreement", "ceasefire", "corridor", "suspension")
+#: Leaflet path options of an arrangement in the month before the slider's day, and of an earlier one.
+ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
+    "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
+    "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
 }
 #: Names of the slider's two layers (in a layer control).
 POSTS_LAYER_NAME = "Observation posts on the slider's day"
@@ -110,6 +127,7 @@ def timeline_data(
     *,
     start: str | dt.date | None = None,
     end: str | dt.date | None = None,
+    post_details: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The data the slider's page needs, as plain JSON-able Python.
 
@@ -122,22 +140,27 @@ def timeline_data(
     start, end
         First and last day of the slider (days, ``YYYY-MM-DD``); by default the first and
         the last day on which the state changes.
+    post_details
+        For each post (in ``corridor.posts`` order), ready-escaped HTML that its popup shows
+        under the day's account (see :func:`add_time_slider`); None for none.
 
     Returns
     -------
     dict
         ``start``, ``end`` (ISO days), ``days`` (the slider's length, end - start, in days),
-        ``posts`` (number, name, lat, lon), ``events`` (id, date, type, name, description,
+        ``posts`` (number, name, lat, lon, ``details``: HTML or None), ``events`` (id, date, type, name, description,
         source, ``post`` number or None, ``first`` and ``last``: day offsets from ``start``,
         geometry as GeoJSON or None), ``frames`` (``day`` offset, ``date``, post ``status``
         and ``uncertain`` lists in ``posts`` order, indices of the ``events`` that had
         happened, ``ceasefire``, ``corridor``, ``joint_patrols``), ``event_styles``,
-        ``labels`` and ``key`` (long and short words for each status) and ``recent_days``.
+        ``arrangement_types``, ``arrangement_styles``, ``labels`` and ``key`` (long and short
+        words for each status) and ``recent_days``.
 
     Raises
     ------
     ValueError
-        ``start`` or ``end`` is not a day, or ``start`` is after ``end``.
+        ``start`` or ``end`` is not a day, ``start`` is after ``end``, or ``post_details``
+        is not one string per post.
 
     Examples
     --------
@@ -170,9 +193,19 @@ def timeline_data(
                 "joint_patrols": state.joint_patrols,
             }
         )
+    n_posts = len(corridor.posts)
+    if post_details is None:
+        details: list[str | None] = [None] * n_posts
+    else:
+        details = list(post_details)
+        if len(details) != n_posts:
+            raise ValueError(f"post_details: {len(details)} item(s), expected one per post ({n_posts})")
+        bad = [i for i, d in enumerate(details) if not isinstance(d, str)]
+        if bad:
+            raise ValueError(f"post_details[{bad[0]}]={details[bad[0]]!r}: expected a string of HTML")
     posts = [
-        {"number": int(p["number"]), "name": str(p["name"]), "lat": float(g.y), "lon": float(g.x)}
-        for (_, p), g in zip(corridor.posts.iterrows(), corridor.posts.geometry, strict=True)
+        {"number": int(p["number"]), "name": str(p["name"]), "lat": float(g.y), "lon": float(g.x), "details": d}
+        for (_, p), g, d in zip(corridor.posts.iterrows(), corridor.posts.geometry, details, strict=True)
     ]
     evs = []
     for k in range(len(events)):
@@ -199,10 +232,13 @@ def timeline_data(
         "events": evs,
         "frames": frames,
         "event_styles": EVENT_STYLES,
+        "arrangement_types": list(ARRANGEMENT_TYPES),
+        "arrangement_styles": ARRANGEMENT_STYLES,
         "labels": _STATUS_LABELS,
         "key": {"active": "manned", "besieged": "surrounded", "evacuated": "evacuated"},
         "statuses": list(POST_STATUSES),
         "recent_days": _RECENT_DAYS,
+        "before_corridor_note": "",
     }
 
 
@@ -234,6 +270,8 @@ _PANEL_CSS = """
 .idlib-tl-popup h4 { margin: 0 0 4px; font-size: 14px; }
 .idlib-tl-popup ul { margin: 4px 0; padding-left: 16px; }
 .idlib-tl-popup .idlib-src { color: #555; font-size: 11px; }
+.idlib-tl-popup .idlib-tl-details { margin-top: 6px; border-top: 1px solid #ddd; padding-top: 4px; }
+.idlib-tl-popup .idlib-tl-details h4 { display: none; }
 """
 
 
@@ -313,13 +351,15 @@ class TimeSlider(MacroElement):
       if (sources.indexOf(e.source) < 0) { sources.push(e.source); }
     });
     if (sources.length) { el("div", "idlib-src", div, "Source: " + sources.join("; ")); }
+    // The post's own details, as the final-status popup gives them: HTML escaped in Python.
+    if (p.details) { el("div", "idlib-tl-details", div).innerHTML = p.details; }
     return div;
   }
   var postMarkers = data.posts.map(function (p, i) {
     var m = L.marker([p.lat, p.lon], {icon: symbol(p, "active"), keyboard: true, riseOnHover: true});
     tips.push(L.DomUtil.create("span"));
     m.bindTooltip(tips[i], {direction: "right"});
-    m.bindPopup(function () { return postPopup(i); }, {maxWidth: 360});
+    m.bindPopup(function () { return postPopup(i); }, {maxWidth: 420});
     return m;
   });
   function eventPopup(e) {
@@ -424,7 +464,13 @@ class TimeSlider(MacroElement):
     }
     showHint();
   }
-  map.on("overlayadd overlayremove", showHint);
+  // While the slider's view shows a day before the corridor existed, the map's container says so
+  // (class idlib-tl-before-corridor), for the page's stylesheet to fade the corridor's layers.
+  function markCorridor() {
+    var before = timeShown() && !frameAt(current).corridor;
+    map.getContainer().classList.toggle("idlib-tl-before-corridor", before);
+  }
+  map.on("overlayadd overlayremove", function () { showHint(); markCorridor(); });
 
   function render(off) {
     current = Math.max(0, Math.min(data.days, off));
@@ -446,13 +492,17 @@ class TimeSlider(MacroElement):
       if (!happened[k]) { eventLayer.removeLayer(lyr); return; }
       eventLayer.addLayer(lyr);
       var recent = current - data.events[k].last <= data.recent_days;
-      lyr.setStyle(recent ? data.event_styles.recent : data.event_styles.earlier);
-      if (recent) { lyr.bringToFront(); }
+      var styles = data.arrangement_types.indexOf(data.events[k].type) >= 0 ? data.arrangement_styles :
+        data.event_styles;
+      lyr.setStyle(recent ? styles.recent : styles.earlier);
+      if (recent && styles === data.event_styles) { lyr.bringToFront(); }
     });
+    markCorridor();
     ui.slider.value = current;
     ui.date.textContent = iso(current);
     ui.flags.textContent = "Ceasefire: " + (f.ceasefire ? "yes" : "no") + " \u00B7 corridor: " +
-      (f.corridor ? "yes" : "no") + " \u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no");
+      (f.corridor ? "yes" : "no" + (timeShown() ? data.before_corridor_note : "")) +
+      " \u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no");
     ui.posts.textContent = "Posts: " + manned + " manned" + (sieged ? " (" + sieged + " surrounded)" : "") +
       (gone ? ", " + gone + " evacuated" : "") + (later ? ", " + later + " not yet set up" : "");
     ui.events.textContent = "";
@@ -536,6 +586,8 @@ def add_time_slider(
     interval_ms: int = 800,
     replaces: Sequence[folium.map.Layer] = (),
     key: bool = True,
+    post_details: Sequence[str] | None = None,
+    before_corridor_note: str = "",
 ) -> folium.Map:
     """Add the time slider and its two layers to a Folium map and return the map.
 
@@ -570,6 +622,14 @@ def add_time_slider(
     key
         Whether the panel shows a key to the post symbols (False when the map's legend
         explains them).
+    post_details
+        For each post (in ``corridor.posts`` order), HTML shown in its popup under the
+        day's account, e.g. the names, spellings and coordinate source of the map's own
+        post popup. It is inserted as HTML: every text from the data in it must already be
+        escaped (as :func:`geo.maps.build_map` does).
+    before_corridor_note
+        Text the panel adds after "corridor: no" while the slider's layers show a day
+        before the corridor existed, e.g. to say how the map draws the corridor then.
 
     Returns
     -------
@@ -600,7 +660,8 @@ def add_time_slider(
     for i, layer in enumerate(replaces):
         if not isinstance(layer, folium.map.Layer) or layer._parent is not m:
             raise ValueError(f"replaces[{i}]={layer!r}: expected a layer (e.g. a FeatureGroup) added to the map m")
-    data = timeline_data(corridor, events, start=start, end=end)
+    data = timeline_data(corridor, events, start=start, end=end, post_details=post_details)
+    data["before_corridor_note"] = str(before_corridor_note)
     day = parse_day(initial, what="initial") if initial is not None else dt.date.fromisoformat(data["end"])
     if not data["start"] <= day.isoformat() <= data["end"]:
         raise ValueError(f"initial {day.isoformat()} is outside the slider's days {data['start']}..{data['end']}")

@@ -427,6 +427,110 @@ def test_play_advances_the_slider_day_by_day_and_pause_stops_it(
     assert _since_last_look(browser) == ([], [])
 
 
+def _opacity(driver, selector: str) -> list[float]:
+    """The effective opacity (CSS opacity times stroke opacity) of each element matching ``selector``."""
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(e => {"
+        "  var s = getComputedStyle(e); return parseFloat(s.opacity) * parseFloat(s.strokeOpacity || 1); })",
+        selector,
+    )
+
+
+def test_the_corridor_layers_fade_on_the_slider_days_before_the_corridor(
+    browser, fresh_offline_page, corridor, events, slider_days
+):
+    faded = "path.idlib-corridor, path.idlib-patrol, path.idlib-tick"
+    at_load = _opacity(browser, faded)
+    assert len(at_load) == 2 + 1 + _count(browser, "path.idlib-tick")
+    assert min(at_load) > 0.5
+    for day in ("2019-01-01", "2020-06-01", "2019-01-01"):
+        _slide_to(browser, day, slider_days[0])
+        exists = corridor_as_of(corridor, day, events=events).corridor
+        assert exists is (day > "2020-03-06"), day
+        shown = _opacity(browser, faded)
+        assert (min(shown) > 0.5) if exists else (max(shown) < 0.5), (day, shown)
+        flags = browser.find_element(By.CSS_SELECTOR, ".idlib-flags").text
+        assert ("corridor: yes" in flags) is exists
+        visible_km = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-tooltip.idlib-km'))"
+            ".filter(e => getComputedStyle(e).visibility === 'visible').length"
+        )
+        assert visible_km == (_count(browser, ".leaflet-tooltip.idlib-km") if exists else 0)
+    # Switching the slider's layers off brings the final view back, corridor and all.
+    for name in TIME_LAYERS:
+        _toggle(browser, name)
+    assert min(_opacity(browser, faded)) > 0.5
+
+
+def test_agreements_along_the_route_are_thin_grey_dashes_and_patrols_red(browser, fresh_offline_page, slider_days):
+    _slide_to(browser, "2020-07-25", slider_days[0])  # the corridor events and the full-route patrol of 22 July
+    styles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('path.idlib-event')).map(e => [e.getAttribute('class'),"
+        " e.getAttribute('stroke'), e.getAttribute('stroke-dasharray'), +e.getAttribute('stroke-width')])"
+    )
+    corridor = [s for s in styles if "idlib-event-corridor" in s[0]]
+    patrols = [s for s in styles if "idlib-event-patrol" in s[0]]
+    assert corridor
+    assert patrols
+    assert all(dash and color.lower() != "#b91c1c" and width <= 2 for _, color, dash, width in corridor)
+    recent_patrol = [s for s in patrols if s[1].lower() == "#b91c1c"]
+    assert recent_patrol
+    assert all(not dash and width >= 4 for _, _, dash, width in recent_patrol)
+    legend = browser.find_element(By.CSS_SELECTOR, ".idlib-legend").get_attribute("textContent")
+    assert "Agreement on the route (not a patrol)" in legend
+
+
+def test_the_sliders_post_popups_give_spellings_and_coordinate_source(browser, fresh_offline_page, slider_days):
+    posts = _features(Path(__file__).resolve().parent.parent, "posts.geojson")
+    _slide_to(browser, "2020-06-01", slider_days[0])
+    props = posts[1]["properties"]  # a post with alternative spellings
+    assert props["alt_names"]
+    browser.execute_script(
+        "Array.from(document.querySelectorAll('.idlib-tl-post')).find(e => e.textContent === arguments[0])"
+        ".dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+        str(props["number"]),
+    )
+    text = _popup_text(browser)
+    assert text.startswith(f"Post {props['number']}: {props['name']}On 2020-06-01")
+    for alt in props["alt_names"]:
+        assert alt in text
+    words = {"S": "sourced", "P": "proxy", "E": "estimate"}
+    assert f"{props['confidence']} ({words[props['confidence']]})" in text
+    assert props["source"] in text
+
+
+@pytest.mark.parametrize("size", [(1280, 900), (1024, 640)])
+def test_the_patrol_start_label_is_not_east_of_its_marker_nor_on_a_post(browser, pages, size):
+    old = browser.get_window_size()
+    try:
+        browser.set_window_size(*size)
+        open_offline(browser, pages["offline"])
+        labels = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-tooltip.idlib-end'))"
+            ".map(e => [e.textContent, e.getBoundingClientRect().toJSON()])"
+        )
+        label = next(box for text, box in labels if "patrol start" in text)
+        dot = _box(browser, "path.idlib-patrol-start")
+        centre_x = (dot["left"] + dot["right"]) / 2
+        assert (label["left"] + label["right"]) / 2 <= centre_x + 1  # west of or above the marker
+        posts = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-marker-pane .idlib-post'))"
+            ".map(e => e.getBoundingClientRect().toJSON())"
+        )
+        assert not any(_overlap(label, p) for p in posts), (label, posts)
+        # The km labels the QA review found on place labels and posts are clear of them at both sizes.
+        boxes = browser.execute_script(
+            "return Object.fromEntries(Array.from(document.querySelectorAll('.leaflet-tooltip.idlib-label'))"
+            ".map(e => [e.textContent, e.getBoundingClientRect().toJSON()]))"
+        )
+        post_12 = _box(browser, ".leaflet-marker-pane .idlib-post[title^='Post 12: ']")
+        clashes = [("20 km", "Bsanqul"), ("60 km", "Bdama"), ("20 km", "Jisr al-Shughur")]
+        assert not [(k, p) for k, p in clashes if _overlap(boxes[k], boxes[p])]
+        assert not _overlap(boxes["60 km"], post_12)
+    finally:
+        browser.set_window_size(old["width"], old["height"])
+
+
 def test_the_layer_control_brings_the_final_status_back(browser, fresh_offline_page, slider_days, repo_root):
     fates = [p["properties"]["fate"] for p in _features(repo_root, "posts.geojson")]
     _slide_to(browser, "2018-03-01", slider_days[0])

@@ -246,6 +246,45 @@ def test_corridor_halves_are_told_apart_and_give_width_and_area(offline_map, cor
     assert f"whole corridor {total:,.1f} km²" in popup
 
 
+def test_m4_is_called_approximate_and_its_long_straight_without_waypoints_is_dashed(offline_map, repo_root):
+    doc = json.loads((repo_root / "data" / "m4_waypoints.geojson").read_text(encoding="utf-8"))
+    waypoints = [f["geometry"]["coordinates"] for f in doc["features"]]
+    long_legs = [(a, b) for a, b in itertools.pairwise(waypoints) if GEOD.inv(a[0], a[1], b[0], b[1])[2] > 20_000]
+    assert len(long_legs) == 1  # Latakia - Ain al-Havr: no sourced point on the mountain road
+    dashed = [el for el in _of(offline_map, folium.PolyLine) if "idlib-m4-approx" in _classes(el)]
+    assert len(dashed) == 1
+    (lat1, lon1), (lat2, lon2) = dashed[0].locations
+    assert [lon1, lat1] == pytest.approx(long_legs[0][0], abs=1e-6)
+    assert [lon2, lat2] == pytest.approx(long_legs[0][1], abs=1e-6)
+    assert dashed[0].options["dashArray"]
+    m4 = next(el for el in _of(offline_map, folium.PolyLine) if "idlib-m4" in _classes(el))
+    assert "approximate" in _bound(m4, "bindPopup")[0]
+    legend = next(el for el in _of(offline_map, geo.maps.PanelControl) if "idlib-legend" in el.class_name)
+    assert "M4 highway, approximate" in json.loads(legend.content)
+
+
+def test_north_half_popup_warns_of_the_part_across_the_border_line(offline_map, corridor, repo_root):
+    border = [
+        shapely.geometry.shape(f["geometry"])
+        for f in json.loads((repo_root / "data" / "context.geojson").read_text(encoding="utf-8"))["features"]
+        if f["properties"]["kind"] == "border"
+    ]
+    # The faces cut out of each half by the border line, away from the road (polygonize, not split).
+    expected = {}
+    for side, half in (("north", corridor.corridor_north), ("south", corridor.corridor_south)):
+        faces = shapely.polygonize([shapely.union_all([half.exterior, *border])]).geoms
+        away = [f for f in faces if half.contains(f.representative_point()) and not f.intersects(corridor.m4)]
+        expected[side] = sum(abs(GEOD.geometry_area_perimeter(f)[0]) for f in away) / 1e6
+    assert expected["north"] > 1
+    assert expected["south"] == 0
+    polys = {el.options["className"]: el for el in _of(offline_map, folium.Polygon)}
+    north = _bound(polys["idlib-corridor idlib-corridor-north"], "bindPopup")[0]
+    south = _bound(polys["idlib-corridor idlib-corridor-south"], "bindPopup")[0]
+    assert "measured from the road" in north
+    assert f"about {expected['north']:.1f} km² of this half lies across the Turkey-Syria border line" in north
+    assert "border line" not in south
+
+
 def test_posts_are_div_markers_styled_by_fate_never_the_default_icon(offline_map, offline_html, repo_root):
     raw = {p["number"]: p for p in _raw_features(repo_root, "posts.geojson")}
     markers = _of(offline_map, DivMarker)
@@ -341,11 +380,12 @@ def test_a_larger_step_gives_fewer_ticks(corridor):
 
 
 @pytest.mark.parametrize("step", [0, -10, float("nan"), float("inf"), "ten", None])
-def test_a_bad_tick_step_is_refused(corridor, step):
+def test_a_bad_tick_step_is_refused_naming_the_argument_given(corridor, step):
     with pytest.raises(ValueError, match="step_km="):
         chainage_ticks(corridor, step)
-    with pytest.raises(ValueError, match="step_km="):
+    with pytest.raises(ValueError, match="tick_km=") as caught:
         build_map(corridor, tick_km=step)
+    assert "step_km" not in str(caught.value)
 
 
 def test_map_draws_a_labelled_tick_every_10_km(offline_map, corridor):

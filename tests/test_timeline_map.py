@@ -152,6 +152,26 @@ def test_bad_slider_options_are_refused(corridor, kwargs, message):
         add_time_slider(folium.Map(tiles=None), corridor, **kwargs)
 
 
+def test_post_details_must_be_one_string_per_post(corridor):
+    with pytest.raises(ValueError, match=r"post_details: 11 item\(s\), expected one per post \(12\)"):
+        add_time_slider(folium.Map(tiles=None), corridor, post_details=["<b>x</b>"] * 11)
+    with pytest.raises(ValueError, match=r"post_details\[3\]=None: expected a string"):
+        add_time_slider(folium.Map(tiles=None), corridor, post_details=["x"] * 3 + [None] + ["x"] * 8)
+
+
+def test_arrangements_are_styled_apart_from_patrols_and_never_red(page):
+    data = _embedded(page)
+    corridor_events = [e for e in data["events"] if e["type"] == "corridor" and e["geometry"]]
+    assert corridor_events, "the data has corridor events drawn along the route"
+    assert all(e["type"] in data["arrangement_types"] for e in corridor_events)
+    assert "patrol" not in data["arrangement_types"]
+    for when in ("recent", "earlier"):
+        style = data["arrangement_styles"][when]
+        assert style["dashArray"]
+        assert style["color"] != data["event_styles"]["recent"]["color"]
+        assert style["weight"] < data["event_styles"]["recent"]["weight"]
+
+
 def test_only_a_folium_map_takes_a_slider(corridor):
     with pytest.raises(ValueError, match=r"expected a folium\.Map"):
         add_time_slider("map.html", corridor)  # type: ignore[arg-type]
