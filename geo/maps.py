@@ -387,13 +387,15 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
         Bind(_popup_html("M4 highway (Latakia - Saraqib), approximate alignment", rows), "popup", maxWidth=360)
     )
     for straight in straights:  # white dashes over the grey line: it reads as dashed, and stays clickable
-        folium.PolyLine(
+        dashes = folium.PolyLine(
             _latlngs(straight),
             color="#ffffff",
             weight=2.5,
             dash_array="8 8",
             class_name="idlib-m4-approx",
-        ).add_to(group).options["interactive"] = False  # clicks reach the M4 line below (Folium drops the kwarg)
+        )
+        dashes.options["interactive"] = False  # clicks reach the M4 line below (Folium drops the kwarg)
+        dashes.add_to(group)
 
     patrol = layers["patrol_segment"].iloc[0]
     length_km = float(patrol["length_km"])
