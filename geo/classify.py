@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
+
+from .query import swapped_check
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -80,7 +82,8 @@ class ClassifyReport:
     first_bad: BadRow | None = None
     seconds: float = 0.0
     chunks: int = 0
-    notes: list[str] = field(default_factory=list)
+    swapped_rows: int = 0
+    first_swapped: BadRow | None = None
 
     @property
     def rows_per_second(self) -> float:
@@ -368,10 +371,23 @@ def classify_file(
                 table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
                     "latitude", pa.array(lat, mask=~ok)
                 )
-            for f, col in zip(QUERY_SCHEMA, _results(corridor, lon, lat, ok), strict=True):
+            results = _results(corridor, lon, lat, ok)
+            for f, col in zip(QUERY_SCHEMA, results, strict=True):
                 if f.name in table.column_names:
                     table = table.drop_columns([f.name])
                 table = table.append_column(f, col)
+            rows_ok = np.flatnonzero(ok)
+            distance = results[0].to_numpy(zero_copy_only=False)[rows_ok]
+            swapped = rows_ok[swapped_check(corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
+            if swapped.size:
+                if report.first_swapped is None:
+                    row = report.rows + int(swapped[0]) + 1
+                    report.first_swapped = BadRow(
+                        row=row,
+                        line=row + 1 if in_fmt == "csv" else None,
+                        reason=f"lon {lon[swapped[0]]}, lat {lat[swapped[0]]} read the other way round lies by the M4",
+                    )
+                report.swapped_rows += int(swapped.size)
             writer.write(table, lon, lat, ok)
             report.rows += table.num_rows
             report.chunks += 1

@@ -13,9 +13,6 @@ __all__ = ["main"]
 
 #: A point further than this from the M4 is legal but suspicious (swapped lat/lon, wrong CRS).
 FAR_WARNING_KM = 200.0
-#: A point further than SWAP_HINT_FAR_KM whose swapped twin lies within SWAP_HINT_NEAR_KM gets a hint.
-SWAP_HINT_FAR_KM = 30.0
-SWAP_HINT_NEAR_KM = 10.0
 
 
 def _corridor(args: argparse.Namespace):  # -> Corridor, imported lazily to keep --help fast
@@ -50,12 +47,14 @@ def _cmd_query(args: argparse.Namespace) -> int:
             "The command takes LON LAT.",
             file=sys.stderr,
         )
-    elif record["distance_m"] > SWAP_HINT_FAR_KM * 1000 and -90 <= args.lon <= 90:
-        swapped = float(c.query(args.lat, args.lon).iloc[0]["distance_m"])
-        if swapped < SWAP_HINT_NEAR_KM * 1000:
+    else:
+        from .query import swapped_check
+
+        looks_swapped, twin_m = swapped_check(c, args.lon, args.lat, record["distance_m"])
+        if looks_swapped[0]:
             print(
                 f"warning: ({args.lon}, {args.lat}) is {record['distance_m'] / 1000:.0f} km from the M4, but "
-                f"({args.lat}, {args.lon}) is {swapped / 1000:.1f} km from it: did you mean "
+                f"({args.lat}, {args.lon}) is {twin_m[0] / 1000:.1f} km from it: did you mean "
                 f"'query {args.lat} {args.lon}'? The command takes LON LAT.",
                 file=sys.stderr,
             )
@@ -193,6 +192,13 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         print(
             f"warning: {report.bad_rows:,} of {report.rows:,} rows had missing or invalid coordinates; "
             f"kept with empty results (first: {report.first_bad}). Use --strict to stop at the first one.",
+            file=sys.stderr,
+        )
+    if report.swapped_rows:
+        print(
+            f"warning: {report.swapped_rows:,} rows look like swapped lat/lon: over 30 km from the M4 as given, "
+            f"within 10 km of it the other way round (first: {report.first_swapped}). They were answered as given; "
+            "check --lon-col and --lat-col.",
             file=sys.stderr,
         )
     if not args.quiet:

@@ -94,7 +94,10 @@ __all__ = [
     "MAX_PIECE_M",
     "SIDES",
     "SIMPLIFY_TOLERANCE_M",
+    "SWAP_FAR_M",
+    "SWAP_NEAR_M",
     "query",
+    "swapped_check",
 ]
 
 #: Columns added by :func:`query`, in order.
@@ -936,3 +939,44 @@ def query(
         return result
     lon_a, lat_a, index = _from_arrays(lon, lat)
     return pd.DataFrame(_answer(idx, lon_a, lat_a, workers), index=index, copy=False)  # fresh arrays: no copy
+
+
+#: A point further than SWAP_FAR_M from the M4 whose swapped twin (lat as lon, lon as lat) lies within
+#: SWAP_NEAR_M of it was most probably given the wrong way round.
+SWAP_FAR_M = 30_000.0
+SWAP_NEAR_M = 10_000.0
+
+
+def swapped_check(
+    corridor: Corridor, lon: ArrayLike, lat: ArrayLike, distance_m: ArrayLike
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which points look like swapped lat/lon, and how far their swapped twins are from the M4.
+
+    Parameters
+    ----------
+    corridor
+        The model.
+    lon, lat, distance_m
+        Valid points (degrees) and their distances to the M4 (metres), as :func:`query` gave them.
+
+    Returns
+    -------
+    looks_swapped : numpy.ndarray of bool
+        Further than :data:`SWAP_FAR_M` from the M4, while the swapped twin lies within :data:`SWAP_NEAR_M`.
+    swapped_distance_m : numpy.ndarray of float
+        The twin's distance to the M4, metres; NaN where it was not worth checking.
+
+    Examples
+    --------
+    >>> import geo
+    >>> c = geo.load_corridor()
+    >>> swapped, d = swapped_check(c, [35.81, 36.61], [36.61, 35.81], [94_978.0, 248.7])
+    >>> swapped.tolist(), round(float(d[0]))
+    ([True, False], 249)
+    """
+    lon_a, lat_a, dist = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (lon, lat, distance_m))
+    twin = np.full(lon_a.shape, np.nan)
+    check = (dist > SWAP_FAR_M) & (np.abs(lon_a) <= 90)
+    if check.any():
+        twin[check] = query(corridor, lat_a[check], lon_a[check])["distance_m"].to_numpy()
+    return twin < SWAP_NEAR_M, twin

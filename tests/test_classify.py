@@ -251,3 +251,20 @@ def test_an_output_in_a_missing_folder_is_refused_like_the_map(tmp_path, corrido
     with pytest.raises(ValueError, match=r"the folder .*nowhere does not exist"):
         classify_file(corridor, src, tmp_path / "nowhere" / "out.csv")
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_rows_that_look_like_swapped_lat_lon_are_counted_and_named(tmp_path, corridor, capsys):
+    src = tmp_path / "in.csv"
+    # row 1 Ariha as given; row 2 Ariha swapped (95 km off, 0.2 km when read the other way); row 3 Aleppo (far
+    # both ways round)
+    src.write_text("lon,lat\n36.61,35.81\n35.81,36.61\n37.16,36.20\n", encoding="utf-8")
+    report = classify_file(corridor, src, tmp_path / "out.csv")
+    assert report.swapped_rows == 1
+    assert (report.first_swapped.row, report.first_swapped.line) == (2, 3)
+    assert main(["classify", str(src), "-o", str(tmp_path / "out2.csv"), "--quiet"]) == 0
+    assert "warning: 1 rows look like swapped lat/lon" in capsys.readouterr().err
+
+
+def test_a_clean_file_has_no_swapped_rows(tmp_path, corridor, events_csv):
+    src, _ = events_csv
+    assert classify_file(corridor, src, tmp_path / "out.csv").swapped_rows == 0
