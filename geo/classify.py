@@ -350,6 +350,12 @@ def classify_file(
     os.unlink(tmp_name)  # writers create the file themselves
     tmp = Path(tmp_name)
     report = ClassifyReport(output=out)
+
+    def row_ref(i: int, reason: str) -> BadRow:
+        """Row ``i`` of the current chunk, counted from 1 over the file (CSV: with its line, after the header)."""
+        row = report.rows + i + 1
+        return BadRow(row=row, line=row + 1 if in_fmt == "csv" else None, reason=reason)
+
     start = time.perf_counter()
     writer = _Writer(tmp, out_fmt)
     try:
@@ -358,12 +364,7 @@ def classify_file(
             bad = np.flatnonzero(~ok)
             if bad.size:
                 if report.first_bad is None:
-                    row = report.rows + int(bad[0]) + 1
-                    report.first_bad = BadRow(
-                        row=row,
-                        line=row + 1 if in_fmt == "csv" else None,
-                        reason=_bad_reason(lon, lat, known, int(bad[0])),
-                    )
+                    report.first_bad = row_ref(int(bad[0]), _bad_reason(lon, lat, known, int(bad[0])))
                 if strict:
                     raise ValueError(f"{src}: {report.first_bad} (--strict stops at the first bad row)")
                 report.bad_rows += int(bad.size)
@@ -381,11 +382,9 @@ def classify_file(
             swapped = rows_ok[swapped_check(corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
             if swapped.size:
                 if report.first_swapped is None:
-                    row = report.rows + int(swapped[0]) + 1
-                    report.first_swapped = BadRow(
-                        row=row,
-                        line=row + 1 if in_fmt == "csv" else None,
-                        reason=f"lon {lon[swapped[0]]}, lat {lat[swapped[0]]} read the other way round lies by the M4",
+                    i = int(swapped[0])
+                    report.first_swapped = row_ref(
+                        i, f"lon {lon[i]}, lat {lat[i]} read the other way round lies by the M4"
                     )
                 report.swapped_rows += int(swapped.size)
             writer.write(table, lon, lat, ok)
