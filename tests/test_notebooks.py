@@ -415,7 +415,8 @@ def _count(browser, selector: str) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_path):
-    requested = open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb")).requested_urls()
+    page = open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb"))
+    requested = page.requested_urls()
     try:
         wait = _in_map_frame(browser)
         wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
@@ -424,13 +425,15 @@ def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_pa
     finally:
         browser.switch_to.default_content()
     assert [u for u in requested if re.match(r"(https?|wss?|ftp):", u)] == []
-    assert [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    # errors while loading (kept by open_offline) and while the test drove the page
+    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 def test_timeline_map_output_slider_moves_the_posts_with_the_network_off(browser, tmp_path):
-    requested = open_offline(browser, _notebook_output_page(tmp_path, "04_timeline.ipynb")).requested_urls()
+    page = open_offline(browser, _notebook_output_page(tmp_path, "04_timeline.ipynb"))
+    requested = page.requested_urls()
     try:
         wait = _in_map_frame(browser)
         wait.until(lambda d: d.execute_script("return !!document.querySelector('.idlib-slider')"))
@@ -455,3 +458,4 @@ def test_timeline_map_output_slider_moves_the_posts_with_the_network_off(browser
     finally:
         browser.switch_to.default_content()
     assert [u for u in requested if re.match(r"(https?|wss?|ftp):", u)] == []
+    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
