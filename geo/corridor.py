@@ -29,7 +29,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.ops import linemerge, substring
 
 from . import data as _data
-from .geodesy import GEOD, WGS84, MetricFrame, default_frame, geodesic_length_m
+from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
 
 if TYPE_CHECKING:
     import datetime
@@ -167,7 +167,7 @@ class Corridor:
                 "side": ["north", "south"],
                 "patrolled_by": ["Turkey", "Russia"],
                 "width_km": [width, width],
-                "area_km2": [_geodesic_area_km2(self.corridor_north), _geodesic_area_km2(self.corridor_south)],
+                "area_km2": [geodesic_area_km2(self.corridor_north), geodesic_area_km2(self.corridor_south)],
                 "source": ["Additional Protocol of 5 March 2020, art. 2 (6 km each side of the M4)"] * 2,
             },
             geometry=[self.corridor_north, self.corridor_south],
@@ -183,11 +183,6 @@ class Corridor:
             "context": self.context,
             "events": self.events,
         }
-
-
-def _geodesic_area_km2(poly: Polygon) -> float:
-    area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(poly))
-    return abs(float(area)) / 1e6
 
 
 def _lonlat_line(geom: Any, what: str) -> LineString:

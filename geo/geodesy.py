@@ -25,6 +25,7 @@ __all__ = [
     "WGS84",
     "MetricFrame",
     "default_frame",
+    "geodesic_area_km2",
     "geodesic_distance_m",
     "geodesic_length_m",
 ]
@@ -123,3 +124,16 @@ def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2:
 def geodesic_length_m(line: shapely.Geometry) -> float:
     """Geodesic length of a lon/lat line on the WGS84 ellipsoid, in metres."""
     return float(GEOD.geometry_length(line))
+
+
+def geodesic_area_km2(geom: shapely.Geometry) -> float:
+    """Geodesic area of a lon/lat (multi)polygon on the WGS84 ellipsoid, in square kilometres.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> round(geodesic_area_km2(box(36.0, 35.0, 36.1, 35.1)), 1)
+    101.2
+    """
+    area, _ = GEOD.geometry_area_perimeter(geom)
+    return abs(float(area)) / 1e6

@@ -57,7 +57,7 @@ from ._leaflet_controls import (
 )
 from .corridor import PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
-from .geodesy import GEOD, WGS84
+from .geodesy import GEOD, WGS84, geodesic_area_km2
 from .offline import OfflineAssets, external_references
 from .timeline_map import ARRANGEMENT_STYLES, EVENT_STYLES, add_time_slider
 
@@ -290,7 +290,7 @@ def _across_border(corridor: Corridor, half: shapely.Geometry) -> str:
     across = [p for p in pieces if p.distance(corridor.patrol_segment) > 0]
     if not across:
         return ""
-    area_km2 = sum(abs(GEOD.geometry_area_perimeter(p)[0]) for p in across) / 1e6
+    area_km2 = sum(geodesic_area_km2(p) for p in across)
     centre = shapely.union_all(across).centroid
     places = corridor.places
     near = ""

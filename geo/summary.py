@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from .geodesy import geodesic_length_m
+from .geodesy import geodesic_area_km2, geodesic_length_m
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -50,13 +50,11 @@ class CorridorSummary:
 
 def summarize(corridor: Corridor) -> CorridorSummary:
     """Compute the :class:`CorridorSummary` of a corridor."""
-    from .corridor import _geodesic_area_km2
-
     return CorridorSummary(
         m4_length_km=round(geodesic_length_m(corridor.m4) / 1000, 3),
         patrol_length_km=round(geodesic_length_m(corridor.patrol_segment) / 1000, 3),
         width_km=corridor.width_km,
-        corridor_area_km2=round(_geodesic_area_km2(corridor.security_corridor), 2),
+        corridor_area_km2=round(geodesic_area_km2(corridor.security_corridor), 2),
         posts=len(corridor.posts),
         posts_remaining=int((corridor.posts["fate"] == "remained").sum()),
         places=len(corridor.places),
