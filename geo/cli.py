@@ -117,7 +117,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
         import shapely.geometry
 
         cols = ["id", "date", "date_precision", "date_end", "date_by", "type", "name", "description"]
-        cols += ["post", "place", "route", "source", "confidence", "location_confidence", "date_note"]
+        cols += ["post", "place", "road_at", "route", "source", "confidence", "location_confidence", "date_note"]
         records = []
         for i in range(len(ev)):
             rec = {c: (None if _missing(ev[c].iloc[i]) else ev[c].iloc[i]) for c in cols if c in ev.columns}
@@ -136,8 +136,10 @@ def _cmd_events(args: argparse.Namespace) -> int:
             where = f"post {int(r['post'])}"
         elif not _missing(r["place"]):
             where = str(r["place"])
+        elif not _missing(r.get("road_at")):
+            where = f"M4 at {r['road_at']}"
         elif not _missing(r["route"]):
-            where = " - ".join(r["route"])
+            where = "M4 " + " - ".join(r["route"])
         else:
             where = "-"
         rows.append((when, r["type"], r["name"], where))

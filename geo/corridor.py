@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import LineString, MultiLineString, Polygon
-from shapely.ops import linemerge, substring
+from shapely.ops import linemerge, split, substring
 
 from . import data as _data
+from .flat_buffer import flat_capped_buffer
 from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
 
 if TYPE_CHECKING:
@@ -44,6 +45,12 @@ DEFAULT_WIDTH_KM = 6.0
 #: The places that end the joint-patrol route, as named in ``data/places.geojson``.
 PATROL_START = "Trumba"
 PATROL_END = "Ain al-Havr"
+
+#: Where the shipped M4 comes from (data/m4_waypoints.geojson has the full provenance).
+M4_SOURCE = (
+    "OpenStreetMap centreline via Travel Mapping (HighwayData syr.m010.wpt, 2016), 29 vertices from the M1 "
+    "interchange to the M4/M5 junction; © OpenStreetMap contributors, ODbL"
+)
 
 #: A replacement M4 must pass within this distance (metres) of Trumba and of Ain al-Havr.
 MAX_PATROL_END_GAP_M = 3_000.0
@@ -156,7 +163,13 @@ class Corridor:
             {
                 "name": ["M4 highway", "Joint-patrol segment (Trumba - Ain al-Havr)"],
                 "length_km": [geodesic_length_m(self.m4) / 1000, geodesic_length_m(self.patrol_segment) / 1000],
-                "source": [self.m4_source, "Derived from the M4 by linear referencing between Trumba and Ain al-Havr"],
+                "source": [
+                    self.m4_source,
+                    (
+                        "The M4 between its points nearest Trumba and Ain al-Havr "
+                        "(see their patrol_end_note in places.geojson)"
+                    ),
+                ],
             },
             geometry=[self.m4, self.patrol_segment],
             crs=WGS84,
@@ -238,7 +251,7 @@ def read_m4(
     if m4 is None:
         wp = _data.read_m4_waypoints(_in(data_dir, "m4_waypoints.geojson"))
         line = LineString([(p.x, p.y) for p in wp.geometry])
-        src = "Line through the sourced waypoints in data/m4_waypoints.geojson (about 0.5-2 km from the carriageway)"
+        src = M4_SOURCE
         return _lonlat_line(line, "data/m4_waypoints.geojson"), src, wp
     empty = gpd.GeoDataFrame({"order": [], "name": []}, geometry=[], crs=WGS84)
     if isinstance(m4, (LineString, MultiLineString)):
@@ -279,6 +292,31 @@ def _place_point(places: gpd.GeoDataFrame, name: str) -> shapely.Point:
     if hit.empty:
         raise ValueError(f"place {name!r} not found in the places layer; expected one of {sorted(places['name'])}")
     return hit.geometry.iloc[0]
+
+
+def _halves(corridor: shapely.Geometry, m4: LineString, width_m: float) -> tuple[Polygon, Polygon]:
+    """Split the corridor (metric frame) along the M4 into the parts left (north) and right (south) of the road.
+
+    The M4 is carried on straight past its ends, so it cuts the corridor through;
+    each part goes to the side of the road's west-to-east direction at the point of
+    the M4 nearest to it, the rule of :func:`geo.query.query`'s ``side``.
+    """
+    coords = np.asarray(m4.coords)[:, :2]
+    reach = 4.0 * width_m + m4.length
+    first, last = coords[0] - coords[1], coords[-1] - coords[-2]
+    cut = LineString(
+        [coords[0] + reach * first / np.hypot(*first), *coords, coords[-1] + reach * last / np.hypot(*last)]
+    )
+    parts = list(shapely.get_parts(split(corridor, cut))) if corridor.intersects(cut) else [corridor]
+    sides: dict[bool, list[shapely.Geometry]] = {True: [], False: []}
+    for part in parts:
+        p = part.representative_point()
+        foot = m4.interpolate(m4.project(p))
+        ahead = m4.interpolate(min(m4.project(p) + 1.0, m4.length))
+        behind = m4.interpolate(max(m4.project(p) - 1.0, 0.0))
+        dx, dy = ahead.x - behind.x, ahead.y - behind.y
+        sides[dx * (p.y - foot.y) - dy * (p.x - foot.x) > 0].append(part)
+    return shapely.union_all(sides[True]), shapely.union_all(sides[False])
 
 
 def load_corridor(
@@ -349,11 +387,8 @@ def load_corridor(
     west_to_east = patrol_metric.reverse() if start_m > end_m else patrol_metric
 
     width_m = width_km * 1000.0
-    opts = {"quad_segs": _QUAD_SEGS, "join_style": "round"}
-    full = west_to_east.buffer(width_m, cap_style="flat", **opts)
-    # Left of the west->east road is north: a positive single-sided buffer.
-    north = west_to_east.buffer(width_m, single_sided=True, **opts).intersection(full)
-    south = west_to_east.buffer(-width_m, single_sided=True, **opts).intersection(full)
+    full = flat_capped_buffer(west_to_east, width_m, quad_segs=_QUAD_SEGS)
+    north, south = _halves(full, m4_metric, width_m)
 
     def unproject(poly: shapely.Geometry) -> Polygon:
         poly = frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M))

@@ -25,6 +25,7 @@ from .geodesy import WGS84
 
 __all__ = [
     "CONFIDENCE_CODES",
+    "POINT_KINDS",
     "REGION_BOUNDS",
     "DataError",
     "data_dir",
@@ -40,6 +41,10 @@ __all__ = [
 
 #: Confidence codes of a coordinate: S sourced, P proxy (a nearby named place), E estimate.
 CONFIDENCE_CODES = {"S": "sourced", "P": "proxy", "E": "estimate"}
+
+#: What a post's point is: its site placed from a reported distance and direction, a map mark of its hill or
+#: site, the midpoint of the places a report puts it between, the settlement it stood in or by, or a nearby place.
+POINT_KINDS = ("site estimate", "site mark", "between places", "settlement centre", "nearby place")
 
 #: Plausible extent of every shipped feature (lon_min, lat_min, lon_max, lat_max), degrees.
 #: A coordinate outside it is almost always a swapped lat/lon or a typo.
@@ -254,11 +259,22 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
     gdf = read_layer(
         path,
         geometry_types={"Point"},
-        required={"number": int, "name": str, "alt_names": list, "established": str, "fate": str},
+        required={
+            "number": int,
+            "name": str,
+            "alt_names": list,
+            "established": str,
+            "fate": str,
+            "point_kind": str,
+            "point_note": str,
+        },
         unique=("number", "name"),
     )
     for i, row in gdf.iterrows():
         where = f"{path}: feature {i} ({row['name']!r})"
+        if row["point_kind"] not in POINT_KINDS:
+            raise DataError(f"{where}: point_kind {row['point_kind']!r}, expected one of {list(POINT_KINDS)}")
+        _check_settlement(row.get("settlement"), where)
         validate_partial_date(row["established"], where=where)
         evacuated = row.get("evacuated")
         evacuated = None if evacuated is None or evacuated != evacuated else evacuated
@@ -280,6 +296,15 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
     if "tr_number" in gdf:
         gdf["tr_number"] = gdf["tr_number"].astype("Int64")
     return gdf
+
+
+def _check_settlement(value: Any, where: str) -> None:
+    """A post's ``settlement``: None, or the village point kept beside the post's own ({name, lon, lat, source})."""
+    if _given(value) is None:
+        return
+    if not isinstance(value, dict) or set(value) != {"name", "lon", "lat", "source"}:
+        raise DataError(f"{where}: settlement {value!r}, expected null or an object with name, lon, lat and source")
+    _check_geometry({"type": "Point", "coordinates": [value["lon"], value["lat"]]}, {"Point"}, f"{where}: settlement")
 
 
 def _given(value: Any) -> Any:

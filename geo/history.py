@@ -89,6 +89,11 @@ EVENT_TYPES: dict[str, str] = {
 #: Date precisions an event may have, and the length of an ISO 8601 date of that precision.
 DATE_PRECISIONS: dict[str, int] = {"day": 10, "month": 7}
 
+#: Where an event's geometry comes from: a post (its number; the post's point), a place (its name; the
+#: place's point), ``road_at`` (a place name; the M4 point nearest that place) or a ``route`` (two place
+#: names; the M4 between the road points nearest them). At most one is given, and only with a geometry.
+LOCATION_KEYS = ("post", "place", "road_at", "route")
+
 #: Status of an observation post on a day, in the order a post goes through them.
 POST_STATUSES = ("not_established", "active", "besieged", "evacuated")
 
@@ -313,13 +318,13 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
 
 
 def _check_location(row: pd.Series, geom: Any, where: str) -> None:
-    refs = {k: _optional(row, k) for k in ("post", "place", "route")}
+    refs = {k: _optional(row, k) for k in LOCATION_KEYS}
     if isinstance(refs["post"], float) and refs["post"].is_integer():  # pandas stores int-or-null as float
         refs["post"] = int(refs["post"])
     given = [k for k, v in refs.items() if v is not None]
     loc_conf = _optional(row, "location_confidence")
     if len(given) > 1:
-        raise DataError(f"{where}: give at most one of post, place and route, not {given}")
+        raise DataError(f"{where}: give at most one of {', '.join(LOCATION_KEYS)}, not {given}")
     if geom is None:
         if given:
             raise DataError(f"{where}: {given[0]} {refs[given[0]]!r} is given but the geometry is null")
@@ -327,7 +332,7 @@ def _check_location(row: pd.Series, geom: Any, where: str) -> None:
             raise DataError(f"{where}: location_confidence {loc_conf!r} is given but the geometry is null")
         return
     if not given:
-        raise DataError(f"{where}: the geometry has no post, place or route saying where it comes from")
+        raise DataError(f"{where}: the geometry has no {', '.join(LOCATION_KEYS)} saying where it comes from")
     kind = given[0]
     want = "LineString" if kind == "route" else "Point"
     if geom.geom_type != want:
@@ -335,7 +340,9 @@ def _check_location(row: pd.Series, geom: Any, where: str) -> None:
     if kind == "route" and not (
         isinstance(refs["route"], list) and len(refs["route"]) == 2 and all(isinstance(r, str) for r in refs["route"])
     ):
-        raise DataError(f"{where}: route {refs['route']!r}, expected [from waypoint name, to waypoint name]")
+        raise DataError(f"{where}: route {refs['route']!r}, expected [from place name, to place name]")
+    if kind == "road_at" and not isinstance(refs["road_at"], str):
+        raise DataError(f"{where}: road_at {refs['road_at']!r}, expected a place name")
     if kind == "post" and (isinstance(refs["post"], bool) or not isinstance(refs["post"], int)):
         raise DataError(f"{where}: post {refs['post']!r}, expected a post number")
     if loc_conf not in CONFIDENCE_CODES:

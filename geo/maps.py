@@ -55,7 +55,7 @@ from ._leaflet_controls import (
     PanelControl,
     js_string,
 )
-from .corridor import PATROL_END, PATROL_START, Corridor
+from .corridor import M4_SOURCE, PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
 from .geodesy import GEOD, WGS84, geodesic_area_km2
 from .offline import OfflineAssets, external_references
@@ -74,6 +74,11 @@ BASEMAPS = (
 _NDIGITS = 6
 #: Half length of a kilometre tick across the road, metres.
 _TICK_HALF_M = 800.0
+#: What the shipped M4 line is, for its popup.
+_M4_ALIGNMENT = (
+    "OpenStreetMap's centreline (about 2016) as Travel Mapping traced it: vertices on the road, straight between "
+    "them, so bends may be cut by up to a few hundred metres (see data/SOURCES.md)"
+)
 #: A straight piece of the M4 longer than this (no waypoint on it) is drawn dashed, metres.
 _LONG_STRAIGHT_M = 20_000.0
 
@@ -371,7 +376,7 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
     straights = _long_straights(corridor.m4)
     rows = [
         ("Length", f"{float(m4['length_km']):.1f} km (geodesic)"),
-        ("Alignment", "approximate: straight between sourced waypoints beside the road (see data/SOURCES.md)"),
+        ("Alignment", _M4_ALIGNMENT if corridor.m4_source == M4_SOURCE else "as supplied (see Geometry)"),
     ]
     if straights:
         km = sum(GEOD.geometry_length(g) for g in straights) / 1000
@@ -384,7 +389,7 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
         )
     rows.append(("Geometry", m4.get("source")))
     line.add_to(group).add_child(
-        Bind(_popup_html("M4 highway (Latakia - Saraqib), approximate alignment", rows), "popup", maxWidth=360)
+        Bind(_popup_html("M4 highway (Latakia - Saraqib)", rows), "popup", maxWidth=360)
     )
     for straight in straights:  # white dashes over the grey line: it reads as dashed, and stays clickable
         dashes = folium.PolyLine(
@@ -430,6 +435,13 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
             fill_opacity=1.0,
             class_name=f"idlib-patrol-end idlib-patrol-{which}",
         ).add_to(group)
+        place = corridor.places[corridor.places["name"] == name]
+        note = place["patrol_end_note"].iloc[0] if "patrol_end_note" in place and len(place) else None
+        end_rows: list[tuple[str, Any]] = [
+            ("On the M4", f"{lat:.5f} N, {lon:.5f} E, km {km:.1f} from {PATROL_START}"),
+            ("How chosen", note),
+        ]
+        dot.add_child(Bind(_popup_html(f"Patrol {which}: {name}", end_rows), "popup", maxWidth=360))
         label = f"{_text(name)} - patrol {which} (km {round(km, 1):g})"
         (direction, offset), *_ = _END_PLACES[which]
         dot.add_child(
@@ -482,11 +494,21 @@ def _post_popup(row: pd.Series) -> str:
             ("Where", row.get("where")),
             ("Established", joined(row.get("established"), row.get("established_note"))),
             ("Fate", f"{fate_text} - {fate_note}" if fate_note else fate_text),
+            ("Point", joined(row.get("point_kind"), row.get("point_note"))),
+            ("Village point", _settlement(row.get("settlement"))),
             ("Coordinate", _confidence(row.get("confidence"), row.get("confidence_note"))),
             ("Source", row.get("source")),
             ("History", row.get("history_source")),
         ],
     )
+
+
+def _settlement(value: Any) -> str:
+    """'Morek, 35.37516 N 36.689869 E (source)' for a post's kept village point, or ''."""
+    if not isinstance(value, dict):
+        return ""
+    name, lat, lon, source = (_plain(value.get(k)) for k in ("name", "lat", "lon", "source"))
+    return f"{name}, {lat} N {lon} E ({source})"
 
 
 def _add_posts(m: folium.Map, posts: gpd.GeoDataFrame) -> list[folium.FeatureGroup]:
@@ -570,7 +592,7 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
     def box(color: str) -> str:
         return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
 
-    m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway (approximate alignment)</li>"
+    m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway</li>"
     if _long_straights(corridor.m4):  # one row: the dashed stretch is the least sure part of the same line
         dashed = line(_COLORS["m4"], 3.5, "dash").replace('class="sw"', 'class="sw idlib-ev"')
         m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway, approximate{dashed}unsourced</li>"
@@ -611,9 +633,31 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
     return (
         "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
         f"<ul>{rows}</ul>"
-        '<div class="note">Post symbols sit on the nearest sourced settlement, not on the post itself; '
-        "click a feature for its sources.</div></details>"
+        f'<div class="note">{html.escape(_post_points_note(posts))} Click a feature for its sources.</div></details>'
     )
+
+
+#: How the legend names each kind of post point (data.POINT_KINDS), in the order it lists them.
+_POINT_KIND_WORDS = {
+    "site estimate": "at the site as reports place it (estimate)",
+    "site mark": "on a map mark of the post's hill or site",
+    "between places": "midway between the two places reports put it between",
+    "settlement centre": "on the village or town it stood in or by",
+    "nearby place": "on a nearby place",
+}
+
+
+def _post_points_note(posts: gpd.GeoDataFrame) -> str:
+    """'Post symbols: 8, 9 at the site as reports place it (estimate); ...' from the posts' point kinds."""
+    if "point_kind" not in posts:
+        return "Post symbols stand for the posts; see each popup for what the point is."
+    kinds = posts["point_kind"].astype(str)
+    parts = []
+    for kind, words in _POINT_KIND_WORDS.items():
+        numbers = [str(n) for n in posts.loc[kinds == kind, "number"]]
+        if numbers:
+            parts.append(f"{', '.join(numbers)} {words}")
+    return "Post symbols: " + "; ".join(parts) + "."
 
 
 class _LegendAbovePanel(MacroElement):

@@ -659,6 +659,46 @@ def _block(idx: _Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out:
     out["nearest_post"][:], out["nearest_post_m"][:] = _nearest_post(idx, pts)
 
 
+def _sweep_beyond_ends(idx: _Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: dict[str, Any]) -> None:
+    """Put in the corridor the points beyond an end's square cap that another part of the segment sweeps.
+
+    Both paths leave out every point whose nearest patrol point is an end seen from
+    beyond it. Such a point is still inside when some piece of the segment has it
+    square to the piece within the width, or some inner vertex has it in its fan (its
+    nearest point on both pieces that meet there is the vertex): the rule of
+    :func:`geo.flat_buffer.flat_capped_buffer`, which draws ``security_corridor``.
+    Only points within the width of an end can be such points, so only they are tried.
+    """
+    length_km = idx.patrol.length_m / 1000.0
+    at_end = np.flatnonzero((out["chainage_km"] <= 1e-9) | (out["chainage_km"] >= length_km - 1e-9))
+    if at_end.size == 0:
+        return
+    pts = _Points.from_lonlat(lon[at_end], lat[at_end], idx.origin)
+    reach2 = (idx.width_m * (1 + 1e-6) + 1.0) ** 2
+    ends = idx.patrol.xyz[[0, -1]]
+    near_end = np.flatnonzero(
+        np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2
+    )
+    if near_end.size == 0:
+        return
+    chain = idx.patrol
+    step = max(1, 2_000_000 // chain.n_pieces)  # bounds the (points, pieces) temporaries to ~100 MB
+    for i in range(0, near_end.size, step):
+        rows_in = near_end[i : i + step]
+        sub = pts.take(rows_in)
+        every = np.broadcast_to(np.arange(chain.n_pieces), (rows_in.size, chain.n_pieces))
+        t_raw, c2 = chain._project(sub.xyz, every)
+        square = (t_raw >= 0.0) & (t_raw <= 1.0)  # square to a piece
+        square[:, 1:] |= (t_raw[:, :-1] >= 1.0) & (t_raw[:, 1:] <= 0.0)  # in the fan of the vertex they share
+        c2 = np.where(square, c2, np.inf)
+        k = np.argmin(c2, axis=1)
+        rows = np.arange(k.size)
+        t = np.clip(t_raw[rows, k], 0.0, 1.0)
+        delta = chain.piece[k, 0:3] + t[:, None] * chain.piece[k, 3:6] - sub.xyz
+        swept = np.isfinite(c2[rows, k]) & (_geodesic_from_chord(sub, delta) <= idx.width_m)
+        out["in_corridor"][at_end[rows_in[swept]]] = True
+
+
 def _compiled_args(idx: _Index) -> tuple[Any, ...]:
     """The corridor's arrays, as :func:`geo._query_jit.answer_block` takes them after the points."""
     m4, patrol = idx.m4, idx.patrol
@@ -712,6 +752,7 @@ def _answer(idx: _Index, lon: NDArray[np.float64], lat: NDArray[np.float64], wor
         _block(idx, lon[sub], lat[sub], part)
         for k, v in part.items():
             out[k][sub] = v
+    _sweep_beyond_ends(idx, lon, lat, out)
     cols: dict[str, Any] = dict(out)
     cols["side"] = pd.Categorical.from_codes(out["side"], categories=pd.Index(list(SIDES)))
     cols["nearest_post"] = pd.Categorical.from_codes(out["nearest_post"], categories=pd.Index(idx.post_names))
@@ -970,9 +1011,11 @@ def swapped_check(
     --------
     >>> import geo
     >>> c = geo.load_corridor()
-    >>> swapped, d = swapped_check(c, [35.81, 36.61], [36.61, 35.81], [94_978.0, 248.7])
-    >>> swapped.tolist(), round(float(d[0]))
-    ([True, False], 249)
+    >>> lon, lat = [35.81, 36.61], [36.61, 35.81]  # Ariha with lat/lon swapped, then Ariha
+    >>> r = c.query(lon, lat)
+    >>> swapped, d = swapped_check(c, lon, lat, r["distance_m"])
+    >>> swapped.tolist(), bool(d[0] == r["distance_m"].iloc[1])
+    ([True, False], True)
     """
     lon_a, lat_a, dist = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (lon, lat, distance_m))
     twin = np.full(lon_a.shape, np.nan)

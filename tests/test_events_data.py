@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 
+import numpy as np
 import pytest
+from geodesic_reference import GEOD, nearest_on_line, point_along
 
 from geo.data import CONFIDENCE_CODES, data_path
 from geo.history import EVENT_TYPES, read_events
 
 RANK = {"S": 0, "P": 1, "E": 2}
-#: Publications named in the project's reference notes (FACTS.md), plus the agreements' own texts.
+#: Publications named in the project's reference notes (FACTS.md, with its re-checked reports), plus the
+#: agreements' own texts.
 KNOWN_SOURCES = (
+    "Reuters",
+    "DW",
+    "Micro Syria",
+    "Step News",
+    "SMM Syria",
+    "Pydrojava",
+    "Qasioun",
+    "SY24",
+    "El Marada",
+    "Baladi News",
+    "Al-Masdar News",
+    "ISW",
+    "Resala Post",
+    "NEF2",
+    "SouthFront",
     "Anadolu Agency",
     "MEMO",
     "SOHR",
@@ -103,33 +120,48 @@ def test_post_events_sit_exactly_on_their_post_with_its_confidence(raw_events, r
 
 def test_place_events_sit_exactly_on_their_place_with_its_confidence(raw_events):
     places = {f["properties"]["name"]: f for f in _raw("places.geojson")["features"]}
-    at_places = [f for f in raw_events if f["properties"]["place"] is not None]
-    assert {f["properties"]["place"] for f in at_places} >= {"Trumba", "Ariha", "al-Kufayr", "Muhambal"}
-    for f in at_places:
+    for f in (f for f in raw_events if f["properties"]["place"] is not None):
         place = places[f["properties"]["place"]]
         assert f["geometry"] == place["geometry"], f["properties"]["id"]
         assert f["properties"]["location_confidence"] == place["properties"]["confidence"]
 
 
-def test_route_events_follow_the_m4_waypoints_between_their_ends(raw_events):
-    wps = sorted(_raw("m4_waypoints.geojson")["features"], key=lambda f: f["properties"]["order"])
-    order = {f["properties"]["name"]: i for i, f in enumerate(wps)}
+def _road_foot(corridor, place: str) -> tuple[float, float, float]:
+    """Lon, lat of the M4 point nearest ``place`` and the geodesic metres to it (independent reference)."""
+    p = corridor.places.set_index("name").geometry[place]
+    near = nearest_on_line(corridor.m4, np.array([p.x]), np.array([p.y]))
+    lon, lat, _ = point_along(corridor.m4, float(near.along_m[0]))
+    return lon, lat, float(near.distance_m[0])
+
+
+def test_road_events_sit_on_the_m4_at_the_point_nearest_their_place(raw_events, corridor):
+    on_road = [f for f in raw_events if f["properties"]["road_at"] is not None]
+    assert {f["properties"]["road_at"] for f in on_road} >= {"Trumba", "Ariha", "al-Kufayr", "Muhambal"}
+    for f in on_road:
+        lon, lat, _ = _road_foot(corridor, f["properties"]["road_at"])
+        ev_lon, ev_lat = f["geometry"]["coordinates"]
+        assert GEOD.inv(lon, lat, ev_lon, ev_lat)[2] < 1.0, f["properties"]["id"]
+        assert f["properties"]["location_confidence"] == "E"  # nobody reports where on the road
+
+
+def test_route_events_follow_the_m4_between_the_road_points_nearest_their_places(raw_events, corridor):
+    m4 = {tuple(c) for c in np.round(np.asarray(corridor.m4.coords), 6)}
     routes = [f for f in raw_events if f["properties"]["route"] is not None]
     assert routes
     for f in routes:
-        a, b = (order[n] for n in f["properties"]["route"])
-        run = [wps[i] for i in (range(a, b - 1, -1) if a > b else range(a, b + 1))]
-        assert f["geometry"]["type"] == "LineString"
-        assert f["geometry"]["coordinates"] == [w["geometry"]["coordinates"] for w in run], f["properties"]["id"]
-        worst = max((w["properties"]["confidence"] for w in run), key=RANK.get)
-        assert f["properties"]["location_confidence"] == worst
+        line = f["geometry"]["coordinates"]
+        for end, place in zip((line[0], line[-1]), f["properties"]["route"], strict=True):
+            lon, lat, _ = _road_foot(corridor, place)
+            assert GEOD.inv(lon, lat, *end)[2] < 1.0, (f["properties"]["id"], place)
+        assert all(tuple(c) in m4 for c in line[1:-1]), f["properties"]["id"]  # the road's own vertices between
+        assert f["properties"]["location_confidence"] == "E"
 
 
-def test_full_route_patrol_runs_from_trumba_to_ain_al_havr(raw_events):
-    places = {f["properties"]["name"]: f["geometry"]["coordinates"] for f in _raw("places.geojson")["features"]}
+def test_full_route_patrol_runs_from_trumba_to_ain_al_havr_on_the_road(raw_events, corridor):
     line = _of(raw_events, "first-full-patrol")["geometry"]["coordinates"]
-    assert line[0] == places["Trumba"]
-    assert line[-1] == places["Ain al-Havr"]
+    start, end = corridor.patrol_segment.coords[0], corridor.patrol_segment.coords[-1]
+    assert GEOD.inv(*line[0], *start)[2] < 1.0
+    assert GEOD.inv(*line[-1], *end)[2] < 1.0
 
 
 def test_each_post_has_one_establishment_event_dated_as_in_posts_geojson(raw_events, raw_posts):
@@ -177,42 +209,48 @@ def test_key_events_carry_the_dates_of_the_reference_notes(raw_events, event_id,
 
 
 def test_in_place_by_notes_give_a_by_day_and_the_month_stays_a_month(raw_events, raw_posts):
-    # "In place by 14 Feb 2018" / "In place by 14 May 2018" in the posts' notes; FACTS.md: the 12th and last
-    # post was set up on 16 May 2018, so al-Rashidin ("May 2018") was set up by then.
-    expected = {3: "2018-02-14", 12: "2018-05-14", 5: "2018-05-16"}
-    for number, by in expected.items():
-        post = raw_posts[number]["properties"]
-        assert post["established"] == by[:7], number  # the month, still month-only
-        assert post["established_by"] == by, number
-    for number in (3, 12):
-        note = raw_posts[number]["properties"]["established_note"]
-        day = dt.date.fromisoformat(expected[number])
-        assert f"In place by {day.day} {day:%b} {day.year}" in note, note
-    assert "16 May 2018" in raw_posts[5]["properties"]["established_note"]
-    assert "Anadolu Agency" in _of(raw_events, "post-5-established")["properties"]["date_note"]
+    # SMM Syria, 27 Nov 2017: the base near Sheikh Aqil was finished, so post 3 stood by then (month kept).
+    post = raw_posts[3]["properties"]
+    assert (post["established"], post["established_by"]) == ("2017-11", "2017-11-27")
+    assert "27 Nov 2017" in post["established_note"]
+    assert "SMM Syria" in _of(raw_events, "post-3-established")["properties"]["source"]
     others = {n for n, f in raw_posts.items() if f["properties"]["established_by"] is not None}
-    assert others == set(expected)
+    assert others == {3}
 
 
 def test_ranges_in_the_posts_notes_are_recorded_as_ranges(raw_posts):
-    # The notes' own wording: "15-16 February 2018", "13-14 May 2018", "19-20 October 2020",
-    # "December 2020 - January 2021".
+    # The reports' own dates (FACTS.md section 4, re-checked): a range where reports give two days or conflict.
     ranges = {
-        (n, key): f["properties"][f"{key}_end"]
+        (n, key): (f["properties"][key], f["properties"][f"{key}_end"])
         for n, f in raw_posts.items()
         for key in ("established", "evacuated")
         if f["properties"][f"{key}_end"] is not None
     }
     assert ranges == {
-        (8, "established"): "2018-02-16",
-        (10, "established"): "2018-05-14",
-        (9, "evacuated"): "2020-10-20",
-        (6, "evacuated"): "2021-01",
+        (1, "established"): ("2017-10-12", "2017-10-13"),  # set up from 12 Oct; first group in on 13 Oct
+        (2, "established"): ("2017-10", "2017-11-23"),  # October (earlier notes) vs 23 Nov 2017 (Pydrojava)
+        (3, "evacuated"): ("2020-11-08", "2020-11-10"),  # dismantling on 8 Nov, trucks out on 10 Nov
+        (4, "evacuated"): ("2020-11", "2020-12-27"),  # reports conflict; Al-Masdar: ended Sunday 27 Dec
+        (5, "established"): ("2018-05-07", "2018-05-09"),  # deployed the evening of 7 May; set up by 9 May
+        (8, "established"): ("2018-02-15", "2018-02-16"),
+        (10, "established"): ("2018-05-13", "2018-05-14"),
+        (10, "evacuated"): ("2020-11-03", "2020-11-04"),  # Resala Post: Tuesday 3 Nov; ISW: 4 Nov
+        (12, "established"): ("2018-04", "2018-05-16"),  # early April (SY24) vs No. 12 on 16 May (Anadolu)
+        (9, "evacuated"): ("2020-10-19", "2020-10-20"),
+        (6, "evacuated"): ("2020-12", "2021-01"),
     }
     assert "15-16 February 2018" in raw_posts[8]["properties"]["established_note"]
     assert "13-14 May 2018" in raw_posts[10]["properties"]["established_note"]
     assert "19-20 October 2020" in raw_posts[9]["properties"]["fate_note"]
     assert "December 2020 - January 2021" in raw_posts[6]["properties"]["fate_note"]
+    assert "Reports conflict" in raw_posts[12]["properties"]["established_note"]
+    assert "27 December" in raw_posts[4]["properties"]["fate_note"]
+
+
+def test_al_rashidin_withdrawal_began_on_24_november_2020(raw_posts, raw_events):
+    # Baladi News ("today, Tuesday 24 November"), al-Alam, al-Watan, Hibr Press.
+    assert raw_posts[5]["properties"]["evacuated"] == "2020-11-24"
+    assert _of(raw_events, "post-5-evacuated")["properties"]["date"] == "2020-11-24"
 
 
 def test_reported_ranges_keep_their_end_date(raw_events):

@@ -84,9 +84,13 @@ def _broken(data_copy: Path, fn) -> Path:
     return path
 
 
+#: Feature 0 as the cases below assume it: a month-precision event (post 1 set up, October 2017), with no range.
+_MONTH_EVENT = {"date": "2017-10", "date_precision": "month", "date_end": None, "date_by": None}
+
+
 def _set(index: int, **props):
     def fn(features):
-        features[index]["properties"].update(props)
+        features[index]["properties"].update({**_MONTH_EVENT, **props})
 
     return fn
 
@@ -118,8 +122,8 @@ def _feature(features, event_id):
         (_set(0, source=None), "missing required property 'source'"),
         (_set(0, confidence="high"), "confidence 'high'"),
         (_set(0, location_confidence="high"), "location_confidence 'high'"),
-        (_set(0, post=None), "no post, place or route"),
-        (_set(0, place="Ariha"), "at most one of post, place and route"),
+        (_set(0, post=None), "no post, place, road_at, route"),
+        (_set(0, place="Ariha"), "at most one of post, place, road_at, route"),
         (_set(0, post="one"), "post 'one', expected a post number"),
     ],
 )
@@ -224,10 +228,10 @@ def _broken_posts(data_copy: Path, name: str, **props) -> Path:
 @pytest.mark.parametrize(
     ("name", "props", "message"),
     [
-        ("al-Zaytuna", {"established_by": "2018-06-01"}, "established_by '2018-06-01' is not before 2018-05-31"),
-        ("al-Zaytuna", {"established_by": "2018-04-30"}, "established_by '2018-04-30' is before date '2018-05'"),
-        ("al-Zaytuna", {"established_by": "14 May 2018"}, "established_by '14 May 2018' is not a day"),
-        ("al-Zaytuna", {"established_by": "2018-05"}, "established_by '2018-05' is not a day"),
+        ("Tell Touqan", {"established_by": "2018-03-01"}, "established_by '2018-03-01' is not before 2018-02-28"),
+        ("Tell Touqan", {"established_by": "2018-01-31"}, "established_by '2018-01-31' is before date '2018-02'"),
+        ("Tell Touqan", {"established_by": "14 Feb 2018"}, "established_by '14 Feb 2018' is not a day"),
+        ("Tell Touqan", {"established_by": "2018-02"}, "established_by '2018-02' is not a day"),
         ("Anadan", {"established_by": "2018-03-17"}, "established_by '2018-03-17' is not before 2018-03-17"),
         ("al-Eis", {"evacuated_end": "2020-11"}, "evacuated_end '2020-11' is not after date '2020-12'"),
         ("al-Eis", {"evacuated_by": "2021-02-01"}, "evacuated_by '2021-02-01' is not before 2021-01-31"),
@@ -281,19 +285,22 @@ def test_before_october_2017_no_post_exists(corridor):
 
 
 def test_a_post_set_up_in_a_month_appears_at_the_end_of_that_month_and_is_uncertain_before(corridor, raw_posts):
-    october_2017 = _names(raw_posts, lambda p: p["established"] == "2017-10")
-    assert october_2017  # Salwa and Qalaat Samaan
-    mid = corridor_as_of(corridor, "2017-10-15")
-    assert set(mid.posts_existing) == set()
-    assert set(mid.posts_uncertain) == october_2017
-    end = corridor_as_of(corridor, "2017-10-31")
-    assert set(end.posts_existing) == october_2017
-    assert end.posts_uncertain == []
+    february_2018 = _names(
+        raw_posts,
+        lambda p: p["established"] == "2018-02" and (p["established_end"], p["established_by"]) == (None, None),
+    )
+    assert february_2018 == {"Tell Touqan"}
+    mid = corridor_as_of(corridor, "2018-02-15")
+    assert "Tell Touqan" not in mid.posts_existing
+    assert "Tell Touqan" in mid.posts_uncertain
+    end = corridor_as_of(corridor, "2018-02-28")
+    assert "Tell Touqan" in end.posts_existing
+    assert "Tell Touqan" not in end.posts_uncertain
 
 
 def test_a_post_evacuated_in_a_month_counts_as_evacuated_only_when_the_month_is_over(corridor, raw_posts):
     december_2020 = _names(raw_posts, lambda p: p["evacuated"] == "2020-12" and p["evacuated_end"] is None)
-    assert december_2020 == {"Anadan", "Surman"}
+    assert december_2020 == {"Surman"}
     mid = corridor_as_of(corridor, "2020-12-15")
     assert not december_2020 & set(mid.posts_evacuated)
     assert december_2020 <= set(mid.posts_existing)
@@ -303,10 +310,11 @@ def test_a_post_evacuated_in_a_month_counts_as_evacuated_only_when_the_month_is_
 
 
 def test_a_day_precision_evacuation_counts_from_that_day(corridor, raw_posts):
-    assert _names(raw_posts, lambda p: p["evacuated"] == "2020-11-04" and p["evacuated_end"] is None) == {"Sher Mughar"}
-    assert "Sher Mughar" in corridor_as_of(corridor, "2020-11-03").posts_existing
-    assert "Sher Mughar" in corridor_as_of(corridor, "2020-11-04").posts_evacuated
-    assert "Sher Mughar" not in corridor_as_of(corridor, "2020-11-04").posts_uncertain
+    # al-Rashidin: withdrawal began on 24 November 2020.
+    assert _names(raw_posts, lambda p: p["evacuated"] == "2020-11-24" and p["evacuated_end"] is None) == {"al-Rashidin"}
+    assert "al-Rashidin" in corridor_as_of(corridor, "2020-11-23").posts_existing
+    assert "al-Rashidin" in corridor_as_of(corridor, "2020-11-24").posts_evacuated
+    assert "al-Rashidin" not in corridor_as_of(corridor, "2020-11-24").posts_uncertain
 
 
 def test_a_two_day_evacuation_is_uncertain_on_its_first_day_and_certain_on_its_second(corridor, raw_posts):
@@ -340,28 +348,19 @@ def test_an_evacuation_over_december_and_january_stays_uncertain_until_31_januar
 
 
 def test_a_post_in_place_by_a_day_counts_from_that_day_though_its_date_is_a_month(corridor, raw_posts):
-    # al-Zaytuna: "In place by 14 May 2018"; its date stays "2018-05".
-    zaytuna = next(p for p in raw_posts if p["name"] == "al-Zaytuna")
-    assert (zaytuna["established"], zaytuna["established_by"]) == ("2018-05", "2018-05-14")
-    assert "In place by 14 May 2018" in zaytuna["established_note"]
-    assert "al-Zaytuna" in corridor_as_of(corridor, "2018-04-30").posts_not_yet
-    assert "al-Zaytuna" not in corridor_as_of(corridor, "2018-04-30").posts_uncertain
-    on_13 = corridor_as_of(corridor, "2018-05-13")
-    assert "al-Zaytuna" in on_13.posts_not_yet
-    assert "al-Zaytuna" in on_13.posts_uncertain
-    on_14 = corridor_as_of(corridor, "2018-05-14")
-    assert "al-Zaytuna" in on_14.posts_existing
-    assert "al-Zaytuna" not in on_14.posts_uncertain
-    assert "post-12-established" in set(on_14.events["id"])
-    assert "al-Zaytuna" in corridor_as_of(corridor, "2018-05-20").posts_existing
-
-
-def test_sheikh_aqil_is_in_place_from_14_february_2018(corridor):
-    s13, s14 = (corridor.as_of(f"2018-02-{d}") for d in (13, 14))
-    assert "Sheikh Aqil" in s13.posts_not_yet
-    assert "Sheikh Aqil" in s13.posts_uncertain
-    assert "Sheikh Aqil" in s14.posts_existing
-    assert "Sheikh Aqil" not in s14.posts_uncertain
+    # Sheikh Aqil: set up in November 2017, in place by 27 November (SMM Syria); its date stays "2017-11".
+    aqil = next(p for p in raw_posts if p["name"] == "Sheikh Aqil")
+    assert (aqil["established"], aqil["established_by"]) == ("2017-11", "2017-11-27")
+    assert "Sheikh Aqil" in corridor_as_of(corridor, "2017-10-31").posts_not_yet
+    assert "Sheikh Aqil" not in corridor_as_of(corridor, "2017-10-31").posts_uncertain
+    on_26 = corridor_as_of(corridor, "2017-11-26")
+    assert "Sheikh Aqil" in on_26.posts_not_yet
+    assert "Sheikh Aqil" in on_26.posts_uncertain
+    on_27 = corridor_as_of(corridor, "2017-11-27")
+    assert "Sheikh Aqil" in on_27.posts_existing
+    assert "Sheikh Aqil" not in on_27.posts_uncertain
+    assert "post-3-established" in set(on_27.events["id"])
+    assert "Sheikh Aqil" in corridor_as_of(corridor, "2018-02-14").posts_existing
 
 
 def test_all_12_posts_stand_on_16_may_2018_when_the_last_was_set_up(corridor):
@@ -370,8 +369,9 @@ def test_all_12_posts_stand_on_16_may_2018_when_the_last_was_set_up(corridor):
     assert len(s.posts_existing) == 12
     assert s.posts_uncertain == []
     before = corridor_as_of(corridor, "2018-05-15")
-    assert set(before.posts_not_yet) == {"al-Rashidin", "Ishtabraq"}
-    assert set(before.posts_uncertain) == {"al-Rashidin"}
+    # al-Zaytuna: April - 16 May 2018 (reports conflict); Ishtabraq on 16 May.
+    assert set(before.posts_not_yet) == {"al-Zaytuna", "Ishtabraq"}
+    assert set(before.posts_uncertain) == {"al-Zaytuna"}
 
 
 def test_a_post_set_up_over_two_days_counts_from_the_second(corridor):
@@ -427,8 +427,8 @@ def test_events_so_far_include_a_day_event_on_its_day_and_a_month_event_at_month
     on = set(corridor_as_of(corridor, "2020-03-15").events["id"])
     assert "first-joint-patrol" in on
     assert "patrol-reaches-mseibin" not in on
-    assert "post-3-evacuated" not in set(corridor_as_of(corridor, "2020-11-29").events["id"])
-    assert "post-3-evacuated" in set(corridor_as_of(corridor, "2020-11-30").events["id"])
+    assert "post-8-evacuated" not in set(corridor_as_of(corridor, "2020-12-30").events["id"])  # December 2020
+    assert "post-8-evacuated" in set(corridor_as_of(corridor, "2020-12-31").events["id"])
 
 
 def test_as_of_refuses_a_bad_day(corridor):
@@ -510,8 +510,8 @@ def test_events_table_lists_every_event_and_keeps_month_only_dates(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].split()[:3] == ["date", "type", "event"]
     assert len(out) == 1 + len(_raw_events()) + 1
-    evac_anadan = next(line for line in out if "(Anadan) evacuated" in line)
-    assert evac_anadan.startswith("2020-12 ")
+    evac_surman = next(line for line in out if "(Surman) evacuated" in line)
+    assert evac_surman.startswith("2020-12 ")
     assert "2020-12-01" not in "\n".join(out)
 
 

@@ -246,21 +246,51 @@ def test_corridor_halves_are_told_apart_and_give_width_and_area(offline_map, cor
     assert f"whole corridor {total:,.1f} km²" in popup
 
 
-def test_m4_is_called_approximate_and_its_long_straight_without_waypoints_is_dashed(offline_map, repo_root):
+def test_m4_popup_gives_the_openstreetmap_provenance_and_no_stretch_is_dashed(offline_map, repo_root):
     doc = json.loads((repo_root / "data" / "m4_waypoints.geojson").read_text(encoding="utf-8"))
     waypoints = [f["geometry"]["coordinates"] for f in doc["features"]]
-    long_legs = [(a, b) for a, b in itertools.pairwise(waypoints) if GEOD.inv(a[0], a[1], b[0], b[1])[2] > 20_000]
-    assert len(long_legs) == 1  # Latakia - Ain al-Havr: no sourced point on the mountain road
-    dashed = [el for el in _of(offline_map, folium.PolyLine) if "idlib-m4-approx" in _classes(el)]
+    assert all(GEOD.inv(a[0], a[1], b[0], b[1])[2] < 20_000 for a, b in itertools.pairwise(waypoints))
+    assert not [el for el in _of(offline_map, folium.PolyLine) if "idlib-m4-approx" in _classes(el)]
+    m4 = next(el for el in _of(offline_map, folium.PolyLine) if "idlib-m4" in _classes(el))
+    popup = _bound(m4, "bindPopup")[0]
+    assert "OpenStreetMap" in popup
+    assert "Travel Mapping" in popup
+    assert "approximate" not in popup
+    legend = json.loads(
+        next(el for el in _of(offline_map, geo.maps.PanelControl) if "idlib-legend" in el.class_name).content
+    )
+    assert "M4 highway</li>" in legend
+
+
+def test_a_user_line_with_a_long_straight_has_it_dashed_and_says_so(corridor):
+    # The shipped line with its vertices between lon 35.95 and 36.15 left out: one straight of about 26 km.
+    coords = [(x, y) for x, y in corridor.m4.coords if not 35.95 < x < 36.15]
+    c = geo.load_corridor(m4=shapely.LineString(coords))
+    m = geo.build_map(c, offline=True)
+    dashed = [el for el in _of(m, folium.PolyLine) if "idlib-m4-approx" in _classes(el)]
     assert len(dashed) == 1
     (lat1, lon1), (lat2, lon2) = dashed[0].locations
-    assert [lon1, lat1] == pytest.approx(long_legs[0][0], abs=1e-6)
-    assert [lon2, lat2] == pytest.approx(long_legs[0][1], abs=1e-6)
-    assert dashed[0].options["dashArray"]
-    m4 = next(el for el in _of(offline_map, folium.PolyLine) if "idlib-m4" in _classes(el))
-    assert "approximate" in _bound(m4, "bindPopup")[0]
-    legend = next(el for el in _of(offline_map, geo.maps.PanelControl) if "idlib-legend" in el.class_name)
-    assert "M4 highway, approximate" in json.loads(legend.content)
+    assert GEOD.inv(lon1, lat1, lon2, lat2)[2] > 20_000
+    m4 = next(el for el in _of(m, folium.PolyLine) if "idlib-m4" in _classes(el))
+    assert "as supplied" in _bound(m4, "bindPopup")[0]
+
+
+def test_legend_and_post_popups_say_what_each_post_point_is(offline_map, corridor):
+    legend = json.loads(
+        next(el for el in _of(offline_map, geo.maps.PanelControl) if "idlib-legend" in el.class_name).content
+    )
+    assert "8, 9 at the site as reports place it (estimate)" in legend
+    assert "3, 10 midway between the two places reports put it between" in legend
+    markers = _of(offline_map, DivMarker)
+    assert len(markers) == 12
+    for _, post in corridor.posts.iterrows():
+        title = f"<h4>{html.escape(post['name'])}</h4>"
+        popups = [_bound(el, "bindPopup")[0] for el in markers if title in _bound(el, "bindPopup")[0]]
+        assert popups, post["name"]
+        assert f"<td>{post['point_kind']} (" in popups[0], post["name"]
+    morek = next(p for el in markers if "<h4>Morek</h4>" in (p := _bound(el, "bindPopup")[0]))
+    assert "Tall al-Sawwan" in morek
+    assert "Village point" in morek  # the town centre is kept beside the estimate
 
 
 def test_north_half_popup_warns_of_the_part_across_the_border_line(offline_map, corridor, repo_root):

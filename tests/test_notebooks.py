@@ -208,8 +208,8 @@ def test_tour_map_is_the_offline_page_with_every_post():
 def settlement_classes(corridor):
     """Settlements in the corridor, north and south, from the corridor polygons (not from geo.query).
 
-    A settlement exactly on the modelled M4 (it is drawn through some of their centres) lies
-    on the line between the two halves; the query counts such a point as north.
+    A settlement exactly on the M4 would lie on the line between the two halves; the query counts
+    such a point as north.
     """
     feats = raw("settlements.geojson")
     lon = np.array([f["geometry"]["coordinates"][0] for f in feats])
@@ -226,6 +226,7 @@ def settlement_classes(corridor):
         "inside": {names[i] for i in np.flatnonzero(inside)},
         "north": int(north.sum()),
         "south": int(south.sum()),
+        "patrol_km": WGS84.line_length(*np.asarray(corridor.patrol_segment.coords).T) / 1000,
     }
 
 
@@ -251,7 +252,7 @@ def test_route_table_lists_the_corridor_settlements_in_chainage_order(settlement
     names = [r[columns.index("name")] for r in cells]
     assert chainage == sorted(chainage)
     assert chainage[0] >= 0
-    assert chainage[-1] <= 63
+    assert chainage[-1] <= round(settlement_classes["patrol_km"], 1)  # the table shows 0.1 km
     assert sorted(names) == sorted(settlement_classes["inside"])
 
 
@@ -262,7 +263,7 @@ def test_query_notebook_credits_openstreetmap_and_states_its_limits():
     assert "© OpenStreetMap contributors" in prose
     assert "ODbL" in prose
     assert "subset" in prose
-    assert "0.5–2 km" in prose
+    assert "a few hundred metres" in prose
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert code.count("© OpenStreetMap contributors") == 2  # on the histogram and on the map figure
     assert len(images(nb)) == 2

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from shapely.geometry import LineString
 
 import geo
 from geo.query import SIDES
@@ -27,7 +28,30 @@ def _expected_in_corridor(lon: float, lat: float) -> bool:
     d = patrol.distance_m[0]
     assume(abs(d - CORRIDOR.width_m) > 0.5)
     assume(not (patrol.cap_m[0] < 0.5 and d < CORRIDOR.width_m + 0.5))
-    return bool(d <= CORRIDOR.width_m and not (patrol.behind_start[0] or patrol.beyond_end[0]))
+    if not (patrol.behind_start[0] or patrol.beyond_end[0]):
+        return bool(d <= CORRIDOR.width_m)
+    return bool(d <= CORRIDOR.width_m) and _swept_by_another_part(lon, lat)
+
+
+def _swept_by_another_part(lon: float, lat: float) -> bool:
+    """A point beyond an end is still in when some edge has it square within the width, or some inner
+    vertex has it in its fan (ahead of the vertex along the edge in, behind it along the edge out)."""
+    v = np.asarray(CORRIDOR.patrol_segment.coords)[:, :2]
+    per_edge = [
+        ref.nearest_on_line(LineString(v[k : k + 2]), np.array([lon]), np.array([lat])) for k in range(len(v) - 1)
+    ]
+    w = CORRIDOR.width_m
+    for k, a in enumerate(per_edge):
+        square = not (a.behind_start[0] or a.beyond_end[0])
+        if square:
+            assume(abs(a.distance_m[0] - w) > 0.5)
+            if a.distance_m[0] <= w:
+                return True
+        if k + 1 < len(per_edge) and a.beyond_end[0] and per_edge[k + 1].behind_start[0]:
+            assume(abs(a.distance_m[0] - w) > 0.5)
+            if a.distance_m[0] <= w:
+                return True
+    return False
 
 
 @SETTINGS

@@ -47,11 +47,17 @@ def _frame(data: dict, day: dt.date) -> dict:
 
 
 def _set_up_by(post: dict, day: dt.date) -> bool:
-    value = post["properties"]["established"]
+    """Set up for certain by ``day``: the end of its month or reported range, or its 'by' day if earlier."""
+    p = post["properties"]
+    value = p["established_end"] or p["established"]
     if len(value) == 7:
         y, m = int(value[:4]), int(value[5:])
-        return dt.date(y, m, calendar.monthrange(y, m)[1]) <= day
-    return dt.date.fromisoformat(value) <= day
+        certain = dt.date(y, m, calendar.monthrange(y, m)[1])
+    else:
+        certain = dt.date.fromisoformat(value)
+    if p["established_by"] is not None:
+        certain = min(certain, dt.date.fromisoformat(p["established_by"]))
+    return certain <= day
 
 
 # --- the rendered page --------------------------------------------------------------------------------
@@ -71,7 +77,7 @@ def test_page_spans_october_2017_to_january_2021_by_default(page):
     assert data["days"] == (dt.date(2021, 1, 31) - dt.date(2017, 10, 1)).days
 
 
-@pytest.mark.parametrize("day", ["2017-11-01", "2018-03-01", "2018-06-01"])
+@pytest.mark.parametrize("day", ["2017-11-01", "2017-12-01", "2018-03-01", "2018-06-01"])
 def test_visible_posts_on_a_day_are_those_set_up_by_then(page, raw_posts, day):
     day = dt.date.fromisoformat(day)
     frame = _frame(_embedded(page), day)
@@ -85,7 +91,8 @@ def test_the_visible_post_count_changes_between_two_dates(page):
     def visible(day: str) -> int:
         return sum(s != "not_established" for s in _frame(data, dt.date.fromisoformat(day))["status"])
 
-    assert visible("2017-11-01") == 2  # Salwa and Qalaat Samaan, October 2017
+    assert visible("2017-11-01") == 1  # Salwa, 12-13 October 2017
+    assert visible("2017-12-01") == 3  # and Qalaat Samaan (by 23 Nov) and Sheikh Aqil (by 27 Nov)
     assert visible("2018-06-01") == 12
 
 
@@ -267,7 +274,7 @@ def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(brows
             browser.find_element("css selector", ".idlib-date").text,
         )
 
-    assert slide_to("2017-11-01") == (2, 0, "2017-11-01")
+    assert slide_to("2017-12-01") == (3, 0, "2017-12-01")
     assert slide_to("2018-06-01") == (12, 0, "2018-06-01")
     assert slide_to("2021-01-31") == (12, 8, "2021-01-31")  # al-Eis: left by the end of January 2021
     panel = browser.find_element("css selector", ".idlib-timeline").text
@@ -276,11 +283,15 @@ def test_the_slider_plays_in_the_offline_page_and_the_visible_posts_change(brows
     # With nothing to replace, the page has no hint about a final-status view.
     assert not browser.find_element("css selector", ".idlib-hint").is_displayed()
 
-    # The step button walks to the next change: from the start, the end of October 2017.
+    # The step button walks to the next change: from the start, 12 October 2017, when Salwa's reported
+    # range (12-13 October) begins and it may be set up; then 13 October, when it is.
     slide_to("2017-10-01")
     browser.find_element("css selector", ".idlib-next").click()
-    assert browser.find_element("css selector", ".idlib-date").text == "2017-10-31"
-    assert _shown(browser) == 2
+    assert browser.find_element("css selector", ".idlib-date").text == "2017-10-12"
+    assert _shown(browser) == 0
+    browser.find_element("css selector", ".idlib-next").click()
+    assert browser.find_element("css selector", ".idlib-date").text == "2017-10-13"
+    assert _shown(browser) == 1
 
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
@@ -324,11 +335,12 @@ def test_a_posts_popup_tells_its_status_and_its_events_up_to_the_day(browser, co
             )
         )
         assert text.startswith(f"Post {number}: {post['properties']['name']}On {day}: {labels[status]}")
-        own = events[(events["post"] == number) & (events["day_last"] <= dt.date.fromisoformat(day))]
+        # an event counts from the day it has certainly happened (the end of its month or range, or its 'by' day)
+        own = events[(events["post"] == number) & (events["day_certain"] <= dt.date.fromisoformat(day))]
         assert len(own) > 0
         for _, e in own.iterrows():
             assert f"{e['date']}  {e['name']}" in text
-        later = events[(events["post"] == number) & (events["day_last"] > dt.date.fromisoformat(day))]
+        later = events[(events["post"] == number) & (events["day_certain"] > dt.date.fromisoformat(day))]
         for _, e in later.iterrows():
             assert e["name"] not in text
         browser.execute_script("document.querySelector('.leaflet-popup-close-button').click()")
