@@ -7,7 +7,7 @@ On the same random points (lon 35.5-37.5, lat 35.2-36.6), times
   ``shapely.line_locate_point`` along the patrol segment and ``sjoin_nearest`` to
   the posts (it does not work out the side of the road, which ``c.query`` does);
 
-on the shipped M4 (12 vertices), on the same line with about 400 vertices, and with a
+on the shipped M4 (29 vertices), on the same line with about 400 vertices, and with a
 vertex every 50 m, as a surveyed road would have. Each run is a separate process, so
 each peak memory is its own: the peak resident set size (``ru_maxrss``) of that process,
 and how far it rose above the resident size just before the timed call. The answers of
