@@ -311,9 +311,9 @@ def _halves(corridor: shapely.Geometry, m4: LineString, width_m: float) -> tuple
     sides: dict[bool, list[shapely.Geometry]] = {True: [], False: []}
     for part in parts:
         p = part.representative_point()
-        foot = m4.interpolate(m4.project(p))
-        ahead = m4.interpolate(min(m4.project(p) + 1.0, m4.length))
-        behind = m4.interpolate(max(m4.project(p) - 1.0, 0.0))
+        along = m4.project(p)
+        foot = m4.interpolate(along)
+        ahead, behind = m4.interpolate(min(along + 1.0, m4.length)), m4.interpolate(max(along - 1.0, 0.0))
         dx, dy = ahead.x - behind.x, ahead.y - behind.y
         sides[dx * (p.y - foot.y) - dy * (p.x - foot.x) > 0].append(part)
     return shapely.union_all(sides[True]), shapely.union_all(sides[False])
