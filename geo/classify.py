@@ -14,9 +14,7 @@ the first one stops the run with an error naming its row and line number.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +29,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
+from ._io import atomic_path
 from .query import swapped_check
 
 if TYPE_CHECKING:
@@ -345,10 +344,6 @@ def classify_file(
         chunks, _ = _read_vector(src, chunk_rows)
     if not out.parent.is_dir():
         raise ValueError(f"output {out}: the folder {out.parent} does not exist")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    os.unlink(tmp_name)  # writers create the file themselves
-    tmp = Path(tmp_name)
     report = ClassifyReport(output=out)
 
     def row_ref(i: int, reason: str) -> BadRow:
@@ -357,49 +352,46 @@ def classify_file(
         return BadRow(row=row, line=row + 1 if in_fmt == "csv" else None, reason=reason)
 
     start = time.perf_counter()
-    writer = _Writer(tmp, out_fmt)
-    try:
-        for table, lon, lat, known in chunks:
-            ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
-            bad = np.flatnonzero(~ok)
-            if bad.size:
-                if report.first_bad is None:
-                    report.first_bad = row_ref(int(bad[0]), _bad_reason(lon, lat, known, int(bad[0])))
-                if strict:
-                    raise ValueError(f"{src}: {report.first_bad} (--strict stops at the first bad row)")
-                report.bad_rows += int(bad.size)
-            if in_fmt in ("geojson", "gpkg") and out_fmt in ("csv", "parquet"):
-                table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
-                    "latitude", pa.array(lat, mask=~ok)
-                )
-            results = _results(corridor, lon, lat, ok)
-            for f, col in zip(QUERY_SCHEMA, results, strict=True):
-                if f.name in table.column_names:
-                    table = table.drop_columns([f.name])
-                table = table.append_column(f, col)
-            rows_ok = np.flatnonzero(ok)
-            distance = results[0].to_numpy(zero_copy_only=False)[rows_ok]
-            swapped = rows_ok[swapped_check(corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
-            if swapped.size:
-                if report.first_swapped is None:
-                    i = int(swapped[0])
-                    report.first_swapped = row_ref(
-                        i, f"lon {lon[i]}, lat {lat[i]} read the other way round lies by the M4"
+    with atomic_path(out) as tmp:
+        writer = _Writer(tmp, out_fmt)
+        try:
+            for table, lon, lat, known in chunks:
+                ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+                bad = np.flatnonzero(~ok)
+                if bad.size:
+                    if report.first_bad is None:
+                        report.first_bad = row_ref(int(bad[0]), _bad_reason(lon, lat, known, int(bad[0])))
+                    if strict:
+                        raise ValueError(f"{src}: {report.first_bad} (--strict stops at the first bad row)")
+                    report.bad_rows += int(bad.size)
+                if in_fmt in ("geojson", "gpkg") and out_fmt in ("csv", "parquet"):
+                    table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
+                        "latitude", pa.array(lat, mask=~ok)
                     )
-                report.swapped_rows += int(swapped.size)
-            writer.write(table, lon, lat, ok)
-            report.rows += table.num_rows
-            report.chunks += 1
-            if progress is not None:
-                progress(table.num_rows)
-        if writer.first:  # an input with no rows: still write a valid, empty output
-            writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
-        writer.close()
-        os.replace(tmp, out)
-    finally:
-        writer.close()
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+                results = _results(corridor, lon, lat, ok)
+                for f, col in zip(QUERY_SCHEMA, results, strict=True):
+                    if f.name in table.column_names:
+                        table = table.drop_columns([f.name])
+                    table = table.append_column(f, col)
+                rows_ok = np.flatnonzero(ok)
+                distance = results[0].to_numpy(zero_copy_only=False)[rows_ok]
+                swapped = rows_ok[swapped_check(corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
+                if swapped.size:
+                    if report.first_swapped is None:
+                        i = int(swapped[0])
+                        report.first_swapped = row_ref(
+                            i, f"lon {lon[i]}, lat {lat[i]} read the other way round lies by the M4"
+                        )
+                    report.swapped_rows += int(swapped.size)
+                writer.write(table, lon, lat, ok)
+                report.rows += table.num_rows
+                report.chunks += 1
+                if progress is not None:
+                    progress(table.num_rows)
+            if writer.first:  # an input with no rows: still write a valid, empty output
+                writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
+        finally:
+            writer.close()
     report.seconds = time.perf_counter() - start
     return report
 

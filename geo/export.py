@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+
+from ._io import atomic_path
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -34,19 +34,6 @@ def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         elif isinstance(out[col].dtype, pd.Int64Dtype):
             out[col] = out[col].astype("float64")
     return out
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, then move it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    os.unlink(tmp)  # GDAL drivers want to create the file themselves
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = "geojson") -> list[Path]:
@@ -77,21 +64,15 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     layers = {name: _flatten(gdf) for name, gdf in corridor.layers().items()}
     if fmt == "gpkg":
         path = out / f"idlib_corridor{suffix}"
-
-        def write_all(tmp: Path) -> None:
+        with atomic_path(path) as tmp:
             for name, gdf in layers.items():
                 gdf.to_file(tmp, layer=name, driver=driver)
-
-        _atomic(path, write_all)
         return [path]
     written = []
+    opts: dict[str, Any] = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
     for name, gdf in layers.items():
         path = out / f"{name}{suffix}"
-        opts: dict[str, Any] = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
-
-        def write(tmp: Path, gdf: gpd.GeoDataFrame = gdf, name: str = name, opts: dict[str, Any] = opts) -> None:
+        with atomic_path(path) as tmp:
             gdf.to_file(tmp, layer=name, driver=driver, **opts)
-
-        _atomic(path, write)
         written.append(path)
     return written

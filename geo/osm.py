@@ -15,7 +15,6 @@ import datetime as _dt
 import itertools
 import json
 import os
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
+from ._io import write_bytes_atomic
 from .geodesy import GEOD
 
 __all__ = [
@@ -204,8 +204,4 @@ def write_m4_geojson(line: LineString, way_ids: list[int], path: str | os.PathLi
         "geometry": {"type": "LineString", "coordinates": [list(c) for c in line.coords]},
     }
     doc = {"type": "FeatureCollection", "features": [feature]}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".geojson", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh)
-    os.replace(tmp, path)
-    return path
+    return write_bytes_atomic(path, json.dumps(doc).encode("utf-8"))

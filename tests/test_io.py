@@ -1,0 +1,90 @@
+"""Specification of the one atomic write every output goes through (geo._io)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from shapely.geometry import LineString
+
+import geo
+from geo._io import atomic_path, write_bytes_atomic
+from geo.classify import classify_file
+from geo.osm import write_m4_geojson
+
+
+@pytest.fixture
+def umask_027():
+    old = os.umask(0o027)
+    yield 0o640
+    os.umask(old)
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _outputs(corridor: geo.Corridor, tmp_path: Path) -> list[Path]:
+    """One file from each writer the package has."""
+    points = tmp_path / "points.csv"
+    points.write_text("lon,lat\n36.4,35.8\n")
+    written = [
+        geo.save_map(geo.build_map(corridor, offline=True, timeline=False), tmp_path / "map.html"),
+        *geo.export_layers(corridor, tmp_path / "gpkg", "gpkg"),
+        *geo.export_layers(corridor, tmp_path / "kml", "kml")[:1],
+        write_m4_geojson(LineString([(36.0, 35.8), (36.5, 35.8)]), [1], tmp_path / "m4.geojson"),
+    ]
+    for name in ("out.csv", "out.parquet", "out.geojson", "out.gpkg"):
+        classify_file(corridor, points, tmp_path / name)
+        written.append(tmp_path / name)
+    return written
+
+
+def test_every_writer_gives_its_file_the_mode_a_plain_open_would(corridor, tmp_path, umask_027):
+    for path in _outputs(corridor, tmp_path):
+        assert _mode(path) == umask_027, path
+
+
+def test_writers_leave_no_temporary_file_behind(corridor, tmp_path):
+    _outputs(corridor, tmp_path)
+    assert list(tmp_path.rglob(".*")) == []
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    target = tmp_path / "out.gpkg"
+    target.write_text("old")
+
+    def half_write() -> None:
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            (tmp.parent / (tmp.name + "-journal")).write_text("sidecar")
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        half_write()
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.gpkg"]
+
+
+def test_the_temporary_file_keeps_the_target_suffix_and_does_not_exist_yet(tmp_path):
+    with atomic_path(tmp_path / "layers.gpkg") as tmp:
+        assert tmp.suffix == ".gpkg"
+        assert tmp.parent == tmp_path
+        assert not tmp.exists()
+        tmp.write_text("x")
+
+
+def test_a_block_that_writes_nothing_is_an_error_and_changes_nothing(tmp_path):
+    target = tmp_path / "out.txt"
+    with pytest.raises(FileNotFoundError), atomic_path(target):
+        pass
+    assert not target.exists()
+
+
+def test_write_bytes_atomic_replaces_the_whole_file(tmp_path):
+    target = tmp_path / "page.html"
+    target.write_text("a much longer old content")
+    assert write_bytes_atomic(target, b"new") == target
+    assert target.read_bytes() == b"new"
