@@ -9,6 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._validate import is_missing
+from .dates import parse_day, validate_partial_date
+
 __all__ = ["main"]
 
 #: A point further than this from the M4 is legal but suspicious (swapped lat/lon, wrong CRS).
@@ -106,7 +109,6 @@ def _cmd_events(args: argparse.Namespace) -> int:
     events = read_events()
     if args.as_of is not None:
         from .corridor import load_corridor
-        from .history import parse_day
 
         day = parse_day(args.as_of, what="--as-of")
         state = corridor_as_of(load_corridor(), day, events=events)
@@ -120,7 +122,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
         cols += ["post", "place", "road_at", "route", "source", "confidence", "location_confidence", "date_note"]
         records = []
         for i in range(len(ev)):
-            rec = {c: (None if _missing(ev[c].iloc[i]) else ev[c].iloc[i]) for c in cols if c in ev.columns}
+            rec = {c: (None if is_missing(ev[c].iloc[i]) else ev[c].iloc[i]) for c in cols if c in ev.columns}
             post = rec.get("post")
             rec["post"] = None if post is None else int(post)
             geom = ev.geometry.iloc[i]
@@ -131,14 +133,14 @@ def _cmd_events(args: argparse.Namespace) -> int:
     rows = [("date", "type", "event", "where")]
     for i in range(len(ev)):
         r = ev.iloc[i]
-        when = r["date"] if _missing(r["date_end"]) else f"{r['date']}/{r['date_end']}"
-        if not _missing(r["post"]):
+        when = r["date"] if is_missing(r["date_end"]) else f"{r['date']}/{r['date_end']}"
+        if not is_missing(r["post"]):
             where = f"post {int(r['post'])}"
-        elif not _missing(r["place"]):
+        elif not is_missing(r["place"]):
             where = str(r["place"])
-        elif not _missing(r.get("road_at")):
+        elif not is_missing(r.get("road_at")):
             where = f"M4 at {r['road_at']}"
-        elif not _missing(r["route"]):
+        elif not is_missing(r["route"]):
             where = "M4 " + " - ".join(r["route"])
         else:
             where = "-"
@@ -150,16 +152,7 @@ def _cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
-def _missing(value: object) -> bool:
-    """True for None, NaN and pandas.NA (an absent property of a GeoDataFrame row)."""
-    import pandas as pd
-
-    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))  # type: ignore[call-overload]
-
-
 def _partial_date(text: str) -> str:
-    from .data import validate_partial_date
-
     try:
         return validate_partial_date(text.strip(), where="date") or ""
     except ValueError as exc:

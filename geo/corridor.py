@@ -29,6 +29,7 @@ from shapely.geometry import LineString, MultiLineString, Polygon
 from shapely.ops import linemerge, split, substring
 
 from . import data as _data
+from ._validate import lonlat_problem, region_problem
 from .flat_buffer import flat_capped_buffer
 from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
 
@@ -215,20 +216,12 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
     coords = np.asarray(geom.coords)[:, :2]
     if not np.isfinite(coords).all():
         raise ValueError(f"{what}: the M4 line has a NaN or infinite coordinate")
-    lon, lat = coords[:, 0], coords[:, 1]
-    bad = np.flatnonzero((np.abs(lon) > 180) | (np.abs(lat) > 90))
-    if bad.size:
-        raise ValueError(
-            f"{what}: M4 vertex {bad[0]} ({lon[bad[0]]}, {lat[bad[0]]}) is out of range, "
-            "expected lon in [-180, 180] and lat in [-90, 90] (is the line in a projected CRS?)"
-        )
-    lon0, lat0, lon1, lat1 = _data.REGION_BOUNDS
-    far = np.flatnonzero((lon < lon0) | (lon > lon1) | (lat < lat0) | (lat > lat1))
-    if far.size:
-        raise ValueError(
-            f"{what}: M4 vertex {far[0]} (lon {lon[far[0]]}, lat {lat[far[0]]}) is far outside the Idlib region "
-            f"(lon {lon0}..{lon1}, lat {lat0}..{lat1}); swapped lat/lon?"
-        )
+    lon = coords[:, 0]
+    for i, (x, y) in enumerate(coords):
+        if problem := lonlat_problem(x, y):
+            raise ValueError(f"{what}: M4 vertex {i} (lon {x}, lat {y}): {problem} (is the line in a projected CRS?)")
+        if problem := region_problem(x, y):
+            raise ValueError(f"{what}: M4 vertex {i}: {problem}")
     line = LineString(coords)
     if lon[0] > lon[-1]:
         line = line.reverse()

@@ -10,8 +10,6 @@ through to a wrong answer.
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Iterable, Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -21,6 +19,8 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from ._validate import REGION_BOUNDS, DataError, given, lonlat_problem, region_problem
+from .dates import change_window, validate_partial_date
 from .geodesy import WGS84
 
 __all__ = [
@@ -46,15 +46,6 @@ CONFIDENCE_CODES = {"S": "sourced", "P": "proxy", "E": "estimate"}
 #: site, the midpoint of the places a report puts it between, the settlement it stood in or by, or a nearby place.
 POINT_KINDS = ("site estimate", "site mark", "between places", "settlement centre", "nearby place")
 
-#: Plausible extent of every shipped feature (lon_min, lat_min, lon_max, lat_max), degrees.
-#: A coordinate outside it is almost always a swapped lat/lon or a typo.
-REGION_BOUNDS = (35.0, 34.8, 38.0, 36.7)
-
-_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
-
-
-class DataError(ValueError):
-    """A data file is missing or malformed; the message names the file and the feature."""
 
 
 def data_dir() -> Traversable:
@@ -73,34 +64,6 @@ def data_dir() -> Traversable:
 def data_path(name: str) -> Traversable:
     """Return the shipped data file ``name`` (e.g. ``"posts.geojson"``)."""
     return data_dir() / name
-
-
-def validate_partial_date(value: Any, *, where: str) -> str | None:
-    """Check an ISO 8601 calendar date of year, month or day precision.
-
-    Returns the string unchanged (a month-only date stays month-only) or None
-    for a missing value; raises :class:`DataError` naming ``where`` otherwise.
-
-    Examples
-    --------
-    >>> validate_partial_date("2018-05", where="x")
-    '2018-05'
-    """
-    if value is None:
-        return None
-    if not isinstance(value, str) or not (m := _DATE_RE.match(value)):
-        raise DataError(f"{where}: date {value!r} is not ISO 8601 YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(g) if g else None for g in m.groups())
-    if month is not None and not 1 <= month <= 12:
-        raise DataError(f"{where}: date {value!r} has month {month}, expected 01-12")
-    if day is not None:
-        import datetime as _dt
-
-        try:
-            _dt.date(year, month, day)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise DataError(f"{where}: date {value!r} is not a calendar date ({exc})") from None
-    return value
 
 
 def _load_json(path: Traversable | Path) -> Mapping[str, Any]:
@@ -134,22 +97,16 @@ def _check_geometry(geom: Any, allowed: set[str], where: str) -> shapely.Geometr
         raise DataError(f"{where}: missing geometry")
     if geom["type"] not in allowed:
         raise DataError(f"{where}: geometry type {geom['type']!r}, expected one of {sorted(allowed)}")
-    lon0, lat0, lon1, lat1 = REGION_BOUNDS
     for pos in _iter_positions(geom.get("coordinates")):
         if not isinstance(pos, (list, tuple)) or len(pos) < 2:
             raise DataError(f"{where}: malformed coordinate {pos!r}, expected [lon, lat]")
         lon, lat = pos[0], pos[1]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
             raise DataError(f"{where}: coordinate {pos!r} is not numeric")
-        if not (math.isfinite(lon) and math.isfinite(lat)):
-            raise DataError(f"{where}: coordinate {pos!r} is not finite")
-        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise DataError(f"{where}: coordinate {pos!r} out of range, expected lon in [-180, 180], lat in [-90, 90]")
-        if not (lon0 <= lon <= lon1 and lat0 <= lat <= lat1):
-            raise DataError(
-                f"{where}: coordinate [lon {lon}, lat {lat}] is far outside the Idlib region "
-                f"(lon {lon0}..{lon1}, lat {lat0}..{lat1}); swapped lat/lon?"
-            )
+        if problem := lonlat_problem(lon, lat):
+            raise DataError(f"{where}: coordinate {pos!r}: {problem}")
+        if problem := region_problem(lon, lat):
+            raise DataError(f"{where}: {problem}")
     try:
         shape = shapely.geometry.shape(geom)
     except Exception as exc:  # shapely raises several types for bad input
@@ -253,8 +210,6 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
     its last day: the latest day the change can have happened); see
     :func:`geo.history.change_window`.
     """
-    from .history import _window  # history imports this module
-
     path = path if path is not None else data_path("posts.geojson")
     gdf = read_layer(
         path,
@@ -277,7 +232,7 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
         _check_settlement(row.get("settlement"), where)
         validate_partial_date(row["established"], where=where)
         evacuated = row.get("evacuated")
-        evacuated = None if evacuated is None or evacuated != evacuated else evacuated
+        evacuated = given(evacuated)
         if row["fate"] not in ("remained", "evacuated"):
             raise DataError(f"{where}: fate {row['fate']!r}, expected 'remained' or 'evacuated'")
         if row["fate"] == "evacuated" and evacuated is None:
@@ -287,11 +242,12 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
         if validate_partial_date(evacuated, where=where) and evacuated < row["established"]:
             raise DataError(f"{where}: evacuated {evacuated!r} before established {row['established']!r}")
         for key in ("established", "evacuated"):
-            value, end, by = (_given(row.get(k)) for k in (key, f"{key}_end", f"{key}_by"))
+            value, end, by = (given(row.get(k)) for k in (key, f"{key}_end", f"{key}_by"))
             if value is None and (end, by) != (None, None):
                 raise DataError(f"{where}: {key}_end or {key}_by {end or by!r} is given but no {key!r} date")
             if value is not None:
-                _window(value, end, by, f"{where}: {key}", f"{key}_end", f"{key}_by")
+                names = {"end_name": f"{key}_end", "by_name": f"{key}_by"}
+                change_window(value, end=end, by=by, where=f"{where}: {key}", **names)
     gdf = gdf.sort_values("number").reset_index(drop=True)
     if "tr_number" in gdf:
         gdf["tr_number"] = gdf["tr_number"].astype("Int64")
@@ -300,16 +256,11 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
 
 def _check_settlement(value: Any, where: str) -> None:
     """A post's ``settlement``: None, or the village point kept beside the post's own ({name, lon, lat, source})."""
-    if _given(value) is None:
+    if given(value) is None:
         return
     if not isinstance(value, dict) or set(value) != {"name", "lon", "lat", "source"}:
         raise DataError(f"{where}: settlement {value!r}, expected null or an object with name, lon, lat and source")
     _check_geometry({"type": "Point", "coordinates": [value["lon"], value["lat"]]}, {"Point"}, f"{where}: settlement")
-
-
-def _given(value: Any) -> Any:
-    """None for a missing property (pandas reads null as None or NaN), else the value."""
-    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def read_context(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:

@@ -43,7 +43,6 @@ they agree) and from the ``post_besieged`` events.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,7 +53,9 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
-from .data import CONFIDENCE_CODES, DataError, data_path, read_layer, validate_partial_date
+from ._validate import DataError, given
+from .data import CONFIDENCE_CODES, data_path, read_layer
+from .dates import DATE_PRECISIONS, DateLike, change_window, date_bounds, parse_day
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -86,9 +87,6 @@ EVENT_TYPES: dict[str, str] = {
     "post_evacuated": "Turkish troops leave an observation post",
 }
 
-#: Date precisions an event may have, and the length of an ISO 8601 date of that precision.
-DATE_PRECISIONS: dict[str, int] = {"day": 10, "month": 7}
-
 #: Where an event's geometry comes from: a post (its number; the post's point), a place (its name; the
 #: place's point), ``road_at`` (a place name; the M4 point nearest that place) or a ``route`` (two place
 #: names; the M4 between the road points nearest them). At most one is given, and only with a geometry.
@@ -96,152 +94,6 @@ LOCATION_KEYS = ("post", "place", "road_at", "route")
 
 #: Status of an observation post on a day, in the order a post goes through them.
 POST_STATUSES = ("not_established", "active", "besieged", "evacuated")
-
-DateLike = str | dt.date
-
-
-def date_bounds(value: str, *, where: str = "date") -> tuple[dt.date, dt.date]:
-    """Return the first and the last day an ISO 8601 partial date can denote.
-
-    Parameters
-    ----------
-    value
-        ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
-    where
-        What the value is, for the error message (a file and feature, an option).
-
-    Returns
-    -------
-    tuple of datetime.date
-        ``(first, last)``; equal for a day-precision date.
-
-    Raises
-    ------
-    DataError
-        The value is not such a date (the message names ``where`` and the value).
-
-    Examples
-    --------
-    >>> date_bounds("2020-02")
-    (datetime.date(2020, 2, 1), datetime.date(2020, 2, 29))
-    >>> date_bounds("2020-03-06")
-    (datetime.date(2020, 3, 6), datetime.date(2020, 3, 6))
-    """
-    if validate_partial_date(value, where=where) is None:
-        raise DataError(f"{where}: missing date, expected YYYY-MM-DD or YYYY-MM")
-    parts = [int(p) for p in value.split("-")]
-    if len(parts) == 3:
-        day = dt.date(*parts)
-        return day, day
-    if len(parts) == 2:
-        year, month = parts
-        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
-    return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
-
-
-def change_window(
-    value: str, *, end: str | None = None, by: str | None = None, where: str = "date"
-) -> tuple[dt.date, dt.date]:
-    """Return the first day a dated change may have happened and the day from which it is certain.
-
-    Parameters
-    ----------
-    value
-        The change's date, ``YYYY-MM-DD`` or ``YYYY-MM`` (or ``YYYY``).
-    end
-        The end of a reported range (a partial date after ``value``), or None.
-    by
-        The latest day the change can have happened, ``YYYY-MM-DD``, or None. It must
-        fall inside the date (or the range) and before its last day.
-    where
-        What the value is, for the error messages.
-
-    Returns
-    -------
-    tuple of datetime.date
-        ``(first, certain)``: the first day ``value`` can denote, and the earlier of
-        the last day of ``end`` (else of ``value``) and ``by``. Before ``first`` the
-        change has not happened; from ``certain`` on it has; in between it is
-        uncertain.
-
-    Raises
-    ------
-    DataError
-        A bad date, an ``end`` not after ``value``, or a ``by`` that is not a day, falls
-        before ``value`` or is not before the range's last day (it would add nothing).
-
-    Examples
-    --------
-    >>> change_window("2018-05", by="2018-05-14")
-    (datetime.date(2018, 5, 1), datetime.date(2018, 5, 14))
-    >>> change_window("2020-12", end="2021-01")
-    (datetime.date(2020, 12, 1), datetime.date(2021, 1, 31))
-    >>> change_window("2020-10-19", end="2020-10-20")
-    (datetime.date(2020, 10, 19), datetime.date(2020, 10, 20))
-    """
-    return _window(value, end, by, where, "end", "by")
-
-
-def _window(value: str, end: Any, by: Any, where: str, end_name: str, by_name: str) -> tuple[dt.date, dt.date]:
-    first, last = date_bounds(value, where=where)
-    if end is not None:
-        if not isinstance(end, str):
-            raise DataError(f"{where}: {end_name} {end!r} is not a date string 'YYYY-MM-DD' or 'YYYY-MM'")
-        end_last = date_bounds(end, where=f"{where}: {end_name}")[1]
-        if end_last <= last:
-            raise DataError(f"{where}: {end_name} {end!r} is not after date {value!r}")
-        last = end_last
-    if by is None:
-        return first, last
-    if not isinstance(by, str) or len(by) != DATE_PRECISIONS["day"]:
-        raise DataError(f"{where}: {by_name} {by!r} is not a day 'YYYY-MM-DD'")
-    by_day = date_bounds(by, where=f"{where}: {by_name}")[0]
-    if by_day < first:
-        raise DataError(f"{where}: {by_name} {by!r} is before date {value!r}")
-    if by_day >= last:
-        raise DataError(
-            f"{where}: {by_name} {by!r} is not before {last.isoformat()}, the last day the date can denote"
-            " (it adds nothing)"
-        )
-    return first, by_day
-
-
-def parse_day(value: Any, *, what: str = "date") -> dt.date:
-    """Turn a day (``datetime.date`` or an ISO 8601 ``YYYY-MM-DD`` string) into a ``datetime.date``.
-
-    A month-only or year-only string is refused: the corridor's state can change
-    within a month, so "as of" needs a day.
-
-    Raises
-    ------
-    ValueError
-        ``value`` is not a day; the message names ``what`` and the value.
-
-    Examples
-    --------
-    >>> parse_day("2020-06-01")
-    datetime.date(2020, 6, 1)
-    """
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"{what}={value!r}: expected a day as 'YYYY-MM-DD' or a datetime.date")
-    first, last = date_bounds(value.strip(), where=f"{what}={value!r}")
-    if first != last:
-        raise ValueError(
-            f"{what}={value!r} is a month or a year; give a day 'YYYY-MM-DD' (the state can change within a month)"
-        )
-    return first
-
-
-def _optional(props: pd.Series, key: str) -> Any:
-    value = props.get(key)
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    return value
-
 
 def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
     """Read and validate the dated events (``data/events.geojson`` by default).
@@ -300,8 +152,9 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
         if len(date) != DATE_PRECISIONS[precision]:
             want = "YYYY-MM-DD" if precision == "day" else "YYYY-MM"
             raise DataError(f"{where}: date {date!r} does not have date_precision {precision!r} ({want})")
-        _, span_last = _window(date, _optional(row, "date_end"), None, where, "date_end", "date_by")
-        _, certain = _window(date, _optional(row, "date_end"), _optional(row, "date_by"), where, "date_end", "date_by")
+        names = {"where": where, "end_name": "date_end", "by_name": "date_by"}
+        _, span_last = change_window(date, end=given(row.get("date_end")), **names)
+        _, certain = change_window(date, end=given(row.get("date_end")), by=given(row.get("date_by")), **names)
         if row["type"] not in EVENT_TYPES:
             raise DataError(f"{where}: type {row['type']!r}, expected one of {list(EVENT_TYPES)}")
         _check_location(row, gdf.geometry.iloc[i], where)
@@ -318,22 +171,22 @@ def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFram
 
 
 def _check_location(row: pd.Series, geom: Any, where: str) -> None:
-    refs = {k: _optional(row, k) for k in LOCATION_KEYS}
+    refs = {k: given(row.get(k)) for k in LOCATION_KEYS}
     if isinstance(refs["post"], float) and refs["post"].is_integer():  # pandas stores int-or-null as float
         refs["post"] = int(refs["post"])
-    given = [k for k, v in refs.items() if v is not None]
-    loc_conf = _optional(row, "location_confidence")
-    if len(given) > 1:
-        raise DataError(f"{where}: give at most one of {', '.join(LOCATION_KEYS)}, not {given}")
+    named = [k for k, v in refs.items() if v is not None]
+    loc_conf = given(row.get("location_confidence"))
+    if len(named) > 1:
+        raise DataError(f"{where}: give at most one of {', '.join(LOCATION_KEYS)}, not {named}")
     if geom is None:
-        if given:
-            raise DataError(f"{where}: {given[0]} {refs[given[0]]!r} is given but the geometry is null")
+        if named:
+            raise DataError(f"{where}: {named[0]} {refs[named[0]]!r} is given but the geometry is null")
         if loc_conf is not None:
             raise DataError(f"{where}: location_confidence {loc_conf!r} is given but the geometry is null")
         return
-    if not given:
+    if not named:
         raise DataError(f"{where}: the geometry has no {', '.join(LOCATION_KEYS)} saying where it comes from")
-    kind = given[0]
+    kind = named[0]
     want = "LineString" if kind == "route" else "Point"
     if geom.geom_type != want:
         raise DataError(f"{where}: a {kind} event needs a {want} geometry, got {geom.geom_type}")
@@ -508,11 +361,12 @@ class CorridorState:
 
 def _post_window(post: pd.Series, key: str) -> tuple[dt.date, dt.date] | None:
     """(first, certain) days of the post's ``established`` or ``evacuated`` change, or None when it has none."""
-    value = _optional(post, key)
+    value = given(post.get(key))
     if value is None:
         return None
     where = f"post {post['number']} ({post['name']!r}): {key}"
-    return _window(value, _optional(post, f"{key}_end"), _optional(post, f"{key}_by"), where, f"{key}_end", f"{key}_by")
+    end, by = given(post.get(f"{key}_end")), given(post.get(f"{key}_by"))
+    return change_window(value, end=end, by=by, where=where, end_name=f"{key}_end", by_name=f"{key}_by")
 
 
 def _post_status(

@@ -1,0 +1,92 @@
+"""The input checks every reader shares: missing values and WGS84 coordinates, in one message style.
+
+Messages read ``"<where>: <problem>"``: the caller names the file and feature, the row,
+or the vertex; the problem names the value and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+__all__ = [
+    "REGION_BOUNDS",
+    "DataError",
+    "given",
+    "is_missing",
+    "lonlat_ok",
+    "lonlat_problem",
+    "region_problem",
+]
+
+#: Plausible extent of every shipped feature (lon_min, lat_min, lon_max, lat_max), degrees.
+#: A coordinate outside it is almost always a swapped lat/lon or a typo.
+REGION_BOUNDS = (35.0, 34.8, 38.0, 36.7)
+
+
+class DataError(ValueError):
+    """A data file is missing or malformed; the message names the file and the feature."""
+
+
+def is_missing(value: object) -> bool:
+    """Whether ``value`` is absent: None, NaN, ``pandas.NA`` or ``NaT`` (how pandas reads a null).
+
+    Examples
+    --------
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, 0, "", [1])]
+    [True, True, True, False, False, False]
+    """
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))  # type: ignore[call-overload]
+
+
+def given(value: Any) -> Any:
+    """``value``, or None if it is missing (see :func:`is_missing`)."""
+    return None if is_missing(value) else value
+
+
+def lonlat_problem(lon: float, lat: float) -> str | None:
+    """Why (``lon``, ``lat``) is not a WGS84 position in degrees, or None if it is one.
+
+    NaN counts as not finite; a reader that turns empty cells into NaN says "missing" itself.
+
+    Examples
+    --------
+    >>> lonlat_problem(36.6, 95.5)
+    'latitude 95.5 out of range, expected [-90, 90]'
+    >>> lonlat_problem(36.6, 35.8) is None
+    True
+    """
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return f"coordinate is not finite (lon {lon}, lat {lat})"
+    if not -180 <= lon <= 180:
+        return f"longitude {lon} out of range, expected [-180, 180]"
+    if not -90 <= lat <= 90:
+        return f"latitude {lat} out of range, expected [-90, 90]"
+    return None
+
+
+def lonlat_ok(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Element-wise: True where :func:`lonlat_problem` finds nothing (finite, lon in [-180, 180], lat in [-90, 90])."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+
+
+def region_problem(lon: float, lat: float, bounds: tuple[float, float, float, float] = REGION_BOUNDS) -> str | None:
+    """Why a valid (``lon``, ``lat``) cannot be one of ours (outside ``bounds``), or None.
+
+    Examples
+    --------
+    >>> region_problem(35.86, 36.8)
+    'lon 35.86, lat 36.8 is far outside the Idlib region (lon 35.0..38.0, lat 34.8..36.7); swapped lat/lon?'
+    """
+    lon0, lat0, lon1, lat1 = bounds
+    if lon0 <= lon <= lon1 and lat0 <= lat <= lat1:
+        return None
+    return (
+        f"lon {lon}, lat {lat} is far outside the Idlib region (lon {lon0}..{lon1}, lat {lat0}..{lat1}); "
+        "swapped lat/lon?"
+    )
