@@ -11,13 +11,21 @@ Examples
 'LineString'
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor, read_m4
 from .data import DataError, data_path
 from .export import export_layers
 from .geodesy import GEOD, LOCAL_TM, MetricFrame, default_frame, geodesic_distance_m, geodesic_length_m
 from .history import CorridorState, corridor_as_of, read_events
-from .maps import build_map, map_html, save_map
 from .summary import CorridorSummary
+
+if TYPE_CHECKING:
+    from .classify import classify_file
+    from .maps import build_map, map_html, save_map
 
 __all__ = [
     "DEFAULT_WIDTH_KM",
@@ -46,9 +54,16 @@ __all__ = [
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> object:  # lazy: importing geo need not load pyarrow
-    if name == "classify_file":
-        from .classify import classify_file
+#: Names loaded on first use, and their module: the map stack (folium, branca, jinja2, xyzservices)
+#: and pyarrow cost every command a fifth of a second, so ``import geo`` leaves them out.
+_LAZY = {"build_map": "maps", "map_html": "maps", "save_map": "maps", "classify_file": "classify"}
 
-        return classify_file
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'geo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

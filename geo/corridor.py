@@ -32,12 +32,12 @@ from . import data as _data
 from ._validate import lonlat_problem, region_problem
 from .flat_buffer import flat_capped_buffer
 from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
+from .history import CorridorState, corridor_as_of, read_events
+from .parallel import is_dask_collection, query_dask
+from .summary import CorridorSummary, summarize
 
 if TYPE_CHECKING:
     import datetime
-
-    from .history import CorridorState
-    from .summary import CorridorSummary
 
 __all__ = ["DEFAULT_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
 
@@ -124,8 +124,6 @@ class Corridor:
         >>> 90 < s.m4_length_km < 130
         True
         """
-        from .summary import summarize
-
         return summarize(self)
 
     def as_of(self, date: str | datetime.date) -> CorridorState:
@@ -137,8 +135,6 @@ class Corridor:
         >>> s.ceasefire, s.joint_patrols, len(s.posts_existing)
         (True, True, 12)
         """
-        from .history import corridor_as_of
-
         return corridor_as_of(self, date)
 
     def query(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
@@ -147,13 +143,9 @@ class Corridor:
         See :func:`geo.query.query` for the call forms and the columns. A
         ``dask_geopandas.GeoDataFrame`` gives a lazy result (:func:`geo.parallel.query_dask`).
         """
-        from .parallel import is_dask_collection
-
         if args and is_dask_collection(args[0]):
-            from .parallel import query_dask
-
             return query_dask(self, *args, **kwargs)
-        from .query import query
+        from .query import query  # here, not at the top: its scipy.spatial costs every command 0.2 s
 
         return query(self, *args, **kwargs)
 
@@ -358,7 +350,6 @@ def load_corridor(
     places = _data.read_places(_in(data_dir, "places.geojson"))
     posts = _data.read_posts(_in(data_dir, "posts.geojson"))
     context = _data.read_context(_in(data_dir, "context.geojson"))
-    from .history import read_events
 
     events = read_events(_in(data_dir, "events.geojson"))
 
