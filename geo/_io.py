@@ -22,7 +22,7 @@ _SIDECARS = ("-journal", "-wal", "-shm")
 
 
 def file_mode() -> int:
-    """The permission bits a newly created file gets: ``0o666`` less the process umask.
+    """Return the permission bits a newly created file gets: ``0o666`` less the process umask.
 
     Returns
     -------

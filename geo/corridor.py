@@ -127,7 +127,7 @@ class Corridor:
         return summarize(self)
 
     def as_of(self, date: str | datetime.date) -> CorridorState:
-        """The corridor and its posts at the end of ``date`` (a day): see :func:`geo.history.corridor_as_of`.
+        """Return the corridor and its posts at the end of ``date`` (a day): see :func:`geo.history.corridor_as_of`.
 
         Examples
         --------
@@ -138,13 +138,14 @@ class Corridor:
         return corridor_as_of(self, date)
 
     def query(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """Distance of points from the M4, corridor membership, side, chainage and nearest post.
+        """Answer distance of points from the M4, corridor membership, side, chainage and nearest post.
 
         See :func:`geo.query.query` for the call forms and the columns. A
         ``dask_geopandas.GeoDataFrame`` gives a lazy result (:func:`geo.parallel.query_dask`).
         """
         if args and is_dask_collection(args[0]):
-            return query_dask(self, *args, **kwargs)
+            lazy: pd.DataFrame = query_dask(self, *args, **kwargs)
+            return lazy
         from .query import query  # here, not at the top: its scipy.spatial costs every command 0.2 s
 
         return query(self, *args, **kwargs)

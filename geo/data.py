@@ -175,11 +175,11 @@ def read_layer(
                 raise DataError(f"{where}: property {key!r} is {value!r}, expected {typ}")
         if props["confidence"] not in CONFIDENCE_CODES:
             raise DataError(f"{where}: confidence {props['confidence']!r}, expected one of {sorted(CONFIDENCE_CODES)}")
-        for key in seen:
+        for key, earlier in seen.items():
             value = props.get(key)
             value_key = value.casefold() if isinstance(value, str) else value
-            if value_key in seen[key]:
-                raise DataError(f"{where}: duplicate {key} {value!r} (also feature {seen[key][value_key]})")
+            if value_key in earlier:
+                raise DataError(f"{where}: duplicate {key} {value!r} (also feature {earlier[value_key]})")
             seen[key][value_key] = i
         if allow_null_geometry and "geometry" in feat and feat["geometry"] is None:
             geoms.append(None)
@@ -255,7 +255,10 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
 
 
 def _check_settlement(value: Any, where: str) -> None:
-    """A post's ``settlement``: None, or the village point kept beside the post's own ({name, lon, lat, source})."""
+    """Check a post's ``settlement``: None, or the village point kept beside the post's own.
+
+    The village point is an object ``{name, lon, lat, source}``.
+    """
     if given(value) is None:
         return
     if not isinstance(value, dict) or set(value) != {"name", "lon", "lat", "source"}:

@@ -28,13 +28,14 @@ __all__ = ["flat_capped_buffer"]
 
 
 def _square(p: np.ndarray, d: np.ndarray, r: float) -> Polygon:
-    """The square of side ``2 r`` on the side of the line through ``p`` (square to unit ``d``) that ``d`` points to."""
+    """Return the square of side ``2 r`` against the line through ``p`` square to unit ``d``, on ``d``'s side."""
     n = np.array([-d[1], d[0]])
     return Polygon([p + r * n, p + r * (n + 2 * d), p - r * (n - 2 * d), p - r * n])
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.hypot(v[0], v[1])
+    unit: np.ndarray = v / np.hypot(v[0], v[1])
+    return unit
 
 
 def _sweep(coords: np.ndarray, edges: np.ndarray, width_m: float, quad_segs: int) -> shapely.Geometry:

@@ -12,7 +12,7 @@ WGS84 ellipsoid (:data:`GEOD`), which is exact to well under a millimetre.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pyproj
@@ -61,6 +61,7 @@ class MetricFrame:
     crs: pyproj.CRS = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Build the pyproj CRS of ``proj``."""
         object.__setattr__(self, "crs", pyproj.CRS.from_user_input(self.proj))
 
     @cached_property
@@ -92,19 +93,15 @@ class MetricFrame:
     def scale_factor(self, x: ArrayLike) -> NDArray[np.float64]:
         """Approximate point scale factor at easting ``x`` (metres): ``1 + x**2 / (2 R**2)``."""
         r = 6_371_000.0
-        x = np.asarray(x, dtype=float)
-        return 1.0 + x * x / (2.0 * r * r)
+        e = np.asarray(x, dtype=np.float64)
+        scale: NDArray[np.float64] = 1.0 + e * e / (2.0 * r * r)
+        return scale
 
 
-_DEFAULT: MetricFrame | None = None
-
-
+@cache
 def default_frame() -> MetricFrame:
     """Return the shared local transverse Mercator frame (:data:`LOCAL_TM`)."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = MetricFrame()
-    return _DEFAULT
+    return MetricFrame()
 
 
 def geodesic_distance_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> NDArray[np.float64]:

@@ -321,7 +321,7 @@ class CorridorState:
         return list(self.posts.loc[self.posts["status_uncertain"], "name"])
 
     def as_dict(self) -> dict[str, Any]:
-        """The state as plain data (for JSON): the day, flags, post names by status, event ids."""
+        """Return the state as plain data (for JSON): the day, flags, post names by status, event ids."""
         return {
             "date": self.date.isoformat(),
             "ceasefire": self.ceasefire,
@@ -336,6 +336,8 @@ class CorridorState:
         }
 
     def __str__(self) -> str:
+        """Return the state as a few lines of text: the day, the flags, the posts by status."""
+
         def names(xs: list[str]) -> str:
             return ", ".join(xs) if xs else "none"
 
@@ -394,7 +396,7 @@ def _post_status(
 
 
 def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFrame | None = None) -> CorridorState:
-    """The state of the corridor and its posts at the end of ``date``.
+    """Return the state of the corridor and its posts at the end of ``date``.
 
     See the module docstring for the rule: a change counts from the day it is
     certain (the last day its date or reported range can denote, or its *by* day if

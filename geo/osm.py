@@ -58,7 +58,7 @@ class OverpassError(ValueError):
 
 
 def overpass_query(bbox: tuple[float, float, float, float] = BBOX) -> str:
-    """The Overpass QL query for the M4's ways in ``bbox`` (south, west, north, east; degrees)."""
+    """Return the Overpass QL query for the M4's ways in ``bbox`` (south, west, north, east; degrees)."""
     s, w, n, e = bbox
     return f'[out:json][timeout:90];\nway["highway"]["ref"~"(^|;) *M *4 *(;|$)"]({s},{w},{n},{e});\nout body geom;\n'
 
@@ -84,7 +84,8 @@ def fetch_m4(url: str = OVERPASS_URL, *, timeout_s: float = 120.0) -> dict[str, 
             f"cannot reach the Overpass API at {url} ({reason}); this command needs the internet"
         ) from None
     try:
-        return json.loads(raw)
+        answer: dict[str, Any] = json.loads(raw)
+        return answer
     except json.JSONDecodeError as exc:
         raise OverpassError(f"the Overpass API at {url} did not answer with JSON ({exc.msg})") from None
 

@@ -17,7 +17,7 @@ __all__ = ["is_dask_collection", "query_dask"]
 
 
 def is_dask_collection(obj: Any) -> bool:
-    """True for a dask (geo)dataframe or series, without importing dask when it is not one."""
+    """Tell whether ``obj`` is a dask (geo)dataframe or series, without importing dask when it is not one."""
     return type(obj).__module__.split(".")[0] in ("dask", "dask_geopandas") and hasattr(obj, "map_partitions")
 
 
@@ -44,8 +44,8 @@ def query_dask(corridor: Corridor, ddf: Any) -> Any:
         Lazy; ``.compute()`` gives the same rows as ``corridor.query`` on the whole frame.
     """
     try:
-        import dask
         import dask_geopandas
+        from dask.delayed import delayed
     except ImportError as exc:  # pragma: no cover - the extra is installed with the tests
         raise ImportError("querying a dask collection needs the extra: pip install 'idlib-corridor[dask]'") from exc
     if not isinstance(ddf, (dask_geopandas.GeoDataFrame, dask_geopandas.GeoSeries)):
@@ -56,5 +56,5 @@ def query_dask(corridor: Corridor, ddf: Any) -> Any:
     if ddf.crs is None:
         raise ValueError("the dask GeoDataFrame has no CRS; set one (e.g. .set_crs('EPSG:4326'))")
     meta = _query_partition(ddf._meta, corridor)
-    shipped = dask.delayed(corridor, pure=True, traverse=False)
+    shipped = delayed(corridor, pure=True, traverse=False)
     return ddf.map_partitions(_query_partition, shipped, meta=meta)

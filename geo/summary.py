@@ -31,10 +31,11 @@ class CorridorSummary:
     m4_source: str
 
     def as_dict(self) -> dict[str, float | int | str]:
-        """The figures as a plain dict (for JSON)."""
+        """Return the figures as a plain dict (for JSON)."""
         return asdict(self)
 
     def __str__(self) -> str:
+        """Return the figures as an aligned table of text."""
         return "\n".join(
             [
                 f"M4 highway (Latakia - Saraqib)      {self.m4_length_km:8.1f} km",
