@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import html
-import math
 import os
 import secrets
 from collections import OrderedDict
@@ -37,12 +36,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
 import xyzservices.providers as xyz
 from branca.element import Element, Figure, MacroElement
 from folium import plugins
 from folium.template import Template
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
 from ._leaflet_controls import (
     MAP_CSS,
@@ -55,9 +53,10 @@ from ._leaflet_controls import (
     PanelControl,
     js_string,
 )
+from .analysis import across_border, chainage_ticks, check_step_km, long_straights
 from .corridor import M4_SOURCE, PATROL_END, PATROL_START, Corridor
 from .data import CONFIDENCE_CODES
-from .geodesy import GEOD, WGS84, geodesic_area_km2
+from .geodesy import GEOD
 from .offline import OfflineAssets, external_references
 from .timeline_map import ARRANGEMENT_STYLES, EVENT_STYLES, add_time_slider
 
@@ -72,8 +71,6 @@ BASEMAPS = (
 
 #: Decimal places kept in coordinates: 1e-6 degree is about 0.1 m here.
 _NDIGITS = 6
-#: Half length of a kilometre tick across the road, metres.
-_TICK_HALF_M = 800.0
 #: What the shipped M4 line is, for its popup.
 _M4_ALIGNMENT = (
     "OpenStreetMap's centreline (about 2016) as Travel Mapping traced it: vertices on the road, straight between "
@@ -199,71 +196,6 @@ def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_typ
         )
 
 
-# ------------------------------------------------------------------------------------------ km ticks
-
-
-def _step_km(value: Any, name: str) -> float:
-    """A distance between ticks, kilometres: a finite number > 0, else a ValueError naming ``name``."""
-    try:
-        step = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r}: expected a number of kilometres") from None
-    if not math.isfinite(step) or step <= 0:
-        raise ValueError(f"{name}={value!r}: expected a finite distance > 0 km")
-    return step
-
-
-def chainage_ticks(corridor: Corridor, step_km: float = 10.0) -> gpd.GeoDataFrame:
-    """Kilometre ticks along the patrol segment, every ``step_km`` from Trumba.
-
-    Chainage is the geodesic distance along the road (WGS84 ellipsoid) from the
-    patrol segment's start at Trumba; a tick falls between two vertices of the
-    road by linear interpolation in the metric frame, and is drawn across the
-    road, perpendicular to it in that frame.
-
-    Parameters
-    ----------
-    corridor
-        The corridor model.
-    step_km
-        Distance between ticks, kilometres (> 0).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per tick, EPSG:4326: ``chainage_km``; ``geometry``, the point on
-        the road; ``tick``, a line of 2 x 800 m across the road.
-
-    Examples
-    --------
-    >>> from geo import load_corridor
-    >>> ticks = chainage_ticks(load_corridor())
-    >>> ticks["chainage_km"].tolist()
-    [0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
-    """
-    step = _step_km(step_km, "step_km")
-    lonlat = np.asarray(corridor.patrol_segment.coords)[:, :2]
-    _, _, seg_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
-    cum_m = np.concatenate([[0.0], np.cumsum(seg_m)])
-    targets_m = np.arange(0.0, cum_m[-1] + 1e-6, step * 1000.0)
-    i = np.clip(np.searchsorted(cum_m, targets_m, side="right") - 1, 0, len(seg_m) - 1)
-    t = (targets_m - cum_m[i]) / np.where(seg_m[i] > 0, seg_m[i], 1.0)
-    x, y = corridor.frame.forward(lonlat[:, 0], lonlat[:, 1])
-    px, py = x[i] + t * (x[i + 1] - x[i]), y[i] + t * (y[i + 1] - y[i])
-    dx, dy = x[i + 1] - x[i], y[i + 1] - y[i]
-    norm = np.hypot(dx, dy)
-    nx, ny = -dy / norm * _TICK_HALF_M, dx / norm * _TICK_HALF_M  # unit normal, scaled
-    plon, plat = corridor.frame.inverse(px, py)
-    alon, alat = corridor.frame.inverse(px + nx, py + ny)
-    blon, blat = corridor.frame.inverse(px - nx, py - ny)
-    ticks = [LineString([(a, b), (c, d)]) for a, b, c, d in zip(alon, alat, blon, blat, strict=True)]
-    return gpd.GeoDataFrame(
-        {"chainage_km": np.round(targets_m / 1000.0, 9), "tick": gpd.GeoSeries(ticks, crs=WGS84)},
-        geometry=gpd.points_from_xy(plon, plat),
-        crs=WGS84,
-    )
-
-
 # ------------------------------------------------------------------------------------------- layers
 
 
@@ -281,32 +213,14 @@ def _add_context(m: folium.Map, context: gpd.GeoDataFrame) -> None:
 
 
 def _across_border(corridor: Corridor, half: shapely.Geometry) -> str:
-    """A caveat when the border line of the context layer cuts off part of a corridor half, else ''.
-
-    The half is split along the border line; the pieces that do not touch the patrol
-    segment lie across the line from the road. Their geodesic area is given, with the
-    place nearest to them.
-    """
-    context = corridor.context
-    border = context[context["kind"].astype(str) == "border"].geometry
-    if border.empty or not half.intersects(shapely.union_all(list(border))):
+    """A caveat when the border line of the context layer cuts off part of a corridor half, else ''."""
+    overlap = across_border(corridor, half)
+    if overlap is None:
         return ""
-    pieces = shapely.ops.split(half, shapely.union_all(list(border))).geoms
-    across = [p for p in pieces if p.distance(corridor.patrol_segment) > 0]
-    if not across:
-        return ""
-    area_km2 = sum(geodesic_area_km2(p) for p in across)
-    centre = shapely.union_all(across).centroid
-    places = corridor.places
-    near = ""
-    if len(places):
-        _, _, dist = GEOD.inv(
-            np.full(len(places), centre.x), np.full(len(places), centre.y), places.geometry.x, places.geometry.y
-        )
-        near = f" near {_plain(places['name'].iloc[int(np.argmin(dist))])},"
+    near = f" near {overlap.nearest_place}," if overlap.nearest_place is not None else ""
     return (
         f"The protocol's {corridor.width_km:g} km is measured from the road:{near} "
-        f"about {area_km2:.1f} km² of this half lies across the Turkey-Syria border line of the map "
+        f"about {overlap.area_km2:.1f} km² of this half lies across the Turkey-Syria border line of the map "
         "(Natural Earth), i.e. in Turkey."
     )
 
@@ -340,13 +254,6 @@ def _add_corridor(m: folium.Map, corridor: Corridor) -> None:
         poly.add_child(Bind(popup, "popup", maxWidth=360))
 
 
-def _long_straights(line: LineString) -> list[LineString]:
-    """The straight pieces of ``line`` longer than :data:`_LONG_STRAIGHT_M` (geodesic): no waypoint on them."""
-    lonlat = np.asarray(line.coords)[:, :2]
-    _, _, seg_m = GEOD.inv(lonlat[:-1, 0], lonlat[:-1, 1], lonlat[1:, 0], lonlat[1:, 1])
-    return [LineString(lonlat[i : i + 2]) for i in np.flatnonzero(seg_m > _LONG_STRAIGHT_M)]
-
-
 #: Label sides for the patrol ends, in order of preference: [Leaflet direction, [dx, dy] pixels].
 _END_PLACES = {
     # The start (east end, beside Saraqib): above or west of its marker, never east (where Saraqib is).
@@ -373,7 +280,7 @@ def _add_roads(m: folium.Map, corridor: Corridor, step_km: float) -> None:
     m4 = layers["m4"].iloc[0]
     group = folium.FeatureGroup(name="M4 highway").add_to(m)
     line = folium.PolyLine(_latlngs(corridor.m4), color=_COLORS["m4"], weight=3.5, class_name="idlib-m4")
-    straights = _long_straights(corridor.m4)
+    straights = long_straights(corridor.m4, _LONG_STRAIGHT_M)
     rows = [
         ("Length", f"{float(m4['length_km']):.1f} km (geodesic)"),
         ("Alignment", _M4_ALIGNMENT if corridor.m4_source == M4_SOURCE else "as supplied (see Geometry)"),
@@ -593,7 +500,8 @@ def _legend(corridor: Corridor, step_km: float, timeline: bool) -> str:
         return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
 
     m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway</li>"
-    if _long_straights(corridor.m4):  # one row: the dashed stretch is the least sure part of the same line
+    # One row: the dashed stretch is the least sure part of the same line.
+    if long_straights(corridor.m4, _LONG_STRAIGHT_M):
         dashed = line(_COLORS["m4"], 3.5, "dash").replace('class="sw"', 'class="sw idlib-ev"')
         m4 = f"<li>{line(_COLORS['m4'], 3.5)}M4 highway, approximate{dashed}unsourced</li>"
     items = [
@@ -815,7 +723,7 @@ def build_map(
     if not isinstance(timeline, (bool, np.bool_)):
         raise ValueError(f"timeline={timeline!r}: expected True or False")
     timeline = bool(timeline)
-    tick_km = _step_km(tick_km, "tick_km")  # before anything is drawn
+    tick_km = check_step_km(tick_km, "tick_km")  # before anything is drawn
 
     extent = shapely.union_all(
         [corridor.m4, corridor.security_corridor, *corridor.posts.geometry, *corridor.places.geometry]
