@@ -1,181 +1,24 @@
-"""Our own small Leaflet elements for the maps: popups bound safely, post markers, panels, controls.
-
-Folium's ``Popup`` and ``Tooltip`` put their text into a JavaScript template
-literal (where ``${...}`` runs code) and ``Popup`` needs jQuery; its ``Marker``
-re-adds its icon on every render. These elements avoid all three: every text
-reaches the page as a JSON string literal with ``<``, ``>``, ``&`` and ``'``
-escaped, after the caller has HTML-escaped the data in it.
+"""The page's own controls and plugins: set-up, fitting the view, decluttering labels, the offline controls.
 
 The controls for offline maps (mouse position, a geodesic measure tool,
-fullscreen) are written here on Leaflet's public API, so an offline page needs
-no plugin from a CDN.
+fullscreen) are written on Leaflet's public API, so an offline page needs no
+plugin from a CDN.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from branca.element import MacroElement
 from folium.template import Template
 
-__all__ = [
-    "MAP_CSS",
-    "Bind",
-    "Declutter",
-    "DivMarker",
-    "FitView",
-    "MapSetup",
-    "OwnControls",
-    "PanelControl",
-    "js_string",
-]
+from ._folium import Macro
+from .elements import script_json
+from .style import NDIGITS
+
+__all__ = ["MAP_CSS", "Declutter", "FitView", "LegendAbovePanel", "MapSetup", "OwnControls"]
 
 
-def js_string(text: str) -> str:
-    r"""Return ``text`` as a JavaScript string literal that is safe inside a ``<script>`` element.
-
-    Examples
-    --------
-    >>> print(js_string("</script> 'x' & y"))
-    "\u003c/script\u003e \u0027x\u0027 \u0026 y"
-    """
-    out = json.dumps(str(text), ensure_ascii=False)
-    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
-        out = out.replace(char, code)
-    return out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
-
-
-def _js_value(value: Any) -> str:
-    """A JSON value (dict, list, number, string, bool, None) as safe JavaScript source."""
-    if isinstance(value, str):
-        return js_string(value)
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{js_string(k)}: {_js_value(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, Sequence):
-        return "[" + ", ".join(_js_value(v) for v in value) + "]"
-    return json.dumps(value)
-
-
-class Bind(MacroElement):
-    """Bind a popup or a tooltip holding ready-made (already escaped) HTML to the parent layer.
-
-    Parameters
-    ----------
-    html
-        HTML content; every piece of data text in it must already be escaped.
-    kind
-        ``"popup"`` or ``"tooltip"``.
-    **options
-        Leaflet popup or tooltip options (``maxWidth``, ``permanent``, ``direction``...).
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            {{ this._parent.get_name() }}.{{ this.method }}({{ this.content }}, {{ this.js_options }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str, kind: str = "popup", **options: Any) -> None:
-        super().__init__()
-        if kind not in ("popup", "tooltip"):
-            raise ValueError(f"kind={kind!r}: expected 'popup' or 'tooltip'")
-        self._name = "Bind"
-        self.method = "bindPopup" if kind == "popup" else "bindTooltip"
-        self.content = js_string(html)
-        self.js_options = _js_value(options)
-
-
-class DivMarker(MacroElement):
-    """A marker drawn as a styled ``<div>`` (no image, so it works in a single offline file).
-
-    Parameters
-    ----------
-    location
-        ``(lat, lon)`` in degrees.
-    html
-        Inner HTML of the marker (escaped by the caller).
-    class_name
-        CSS classes of the marker's ``<div>``.
-    title
-        Hover text (set as a DOM property, so it is never parsed as HTML).
-    size_px
-        Width and height of the marker, pixels.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.marker({{ this.location }}, {
-                icon: L.divIcon({{ this.icon }}),
-                title: {{ this.title }},
-                keyboard: true,
-                riseOnHover: true
-            }).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, location: tuple[float, float], html: str, class_name: str, title: str, size_px: int = 24):
-        super().__init__()
-        self._name = "DivMarker"
-        half = size_px // 2
-        self.location = json.dumps([round(float(location[0]), 6), round(float(location[1]), 6)])
-        self.icon = _js_value(
-            {
-                "html": html,
-                "className": class_name,
-                "iconSize": [size_px, size_px],
-                "iconAnchor": [half, half],
-                "popupAnchor": [0, -half],
-            }
-        )
-        self.title = js_string(title)
-
-
-class PanelControl(MacroElement):
-    """A fixed panel of HTML (e.g. the legend) in a corner of the map.
-
-    Parameters
-    ----------
-    html
-        Panel content (escaped by the caller).
-    position
-        Leaflet control position: ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
-    class_name
-        CSS classes of the panel.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.control({position: {{ this.position }}});
-            {{ this.get_name() }}.onAdd = function () {
-                var div = L.DomUtil.create("div", {{ this.class_name }});
-                div.innerHTML = {{ this.content }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, html: str, position: str = "bottomleft", class_name: str = "idlib-panel") -> None:
-        super().__init__()
-        if position not in ("topleft", "topright", "bottomleft", "bottomright"):
-            raise ValueError(f"position={position!r}: expected topleft, topright, bottomleft or bottomright")
-        self._name = "PanelControl"
-        self.position = js_string(position)
-        self.class_name = js_string(class_name)
-        self.content = js_string(html)
-
-
-class MapSetup(MacroElement):
+class MapSetup(Macro):
     """The page's own CSS, the data attribution and (offline) a plain attribution prefix.
 
     Parameters
@@ -203,18 +46,17 @@ class MapSetup(MacroElement):
     )
 
     def __init__(self, css: str, attribution: str, prefix: str | None = None) -> None:
-        super().__init__()
-        self._name = "MapSetup"
+        super().__init__("MapSetup")
         self.css = css.replace("</style", "<\\/style")
-        self.attribution = js_string(attribution)
-        self.prefix = None if prefix is None else js_string(prefix)
+        self.attribution = script_json(attribution)
+        self.prefix = None if prefix is None else script_json(prefix)
 
 
 #: What a decluttered label keeps clear of: labels, markers and the dots of places and patrol ends.
 _OBSTACLES = ".leaflet-tooltip, .leaflet-marker-icon, path.idlib-place, path.idlib-patrol-end"
 
 
-class Declutter(MacroElement):
+class Declutter(Macro):
     """Move permanent labels clear of other labels and markers whenever the view changes.
 
     A tooltip bound with a ``places`` option (see :class:`Bind`), a list of
@@ -278,12 +120,11 @@ class Declutter(MacroElement):
     )
 
     def __init__(self, obstacles: str = _OBSTACLES) -> None:
-        super().__init__()
-        self._name = "Declutter"
-        self.obstacles = js_string(obstacles)
+        super().__init__("Declutter")
+        self.obstacles = script_json(obstacles)
 
 
-class FitView(MacroElement):
+class FitView(Macro):
     """Open the map on ``bounds``, clear of a panel on its left when the map is wide enough for both.
 
     The view is set without animation, so the map stands still once the page has loaded.
@@ -312,10 +153,9 @@ class FitView(MacroElement):
     )
 
     def __init__(self, bounds: Sequence[Sequence[float]], clear_of: str = ".idlib-legend") -> None:
-        super().__init__()
-        self._name = "FitView"
-        self.bounds = json.dumps([[round(float(v), 6) for v in corner] for corner in bounds])
-        self.clear_of = js_string(clear_of)
+        super().__init__("FitView")
+        self.bounds = script_json([[round(float(v), NDIGITS) for v in corner] for corner in bounds])
+        self.clear_of = script_json(clear_of)
 
 
 #: The controls of an offline map, on Leaflet's API only. Geodesic distances use Vincenty's
@@ -486,7 +326,7 @@ _CONTROLS_JS = r"""
 """
 
 
-class OwnControls(MacroElement):
+class OwnControls(Macro):
     """Mouse position (lon/lat), a geodesic measure tool and a fullscreen button, with no plugin.
 
     The controls are kept on the map object as ``map.idlibControls.{fullscreen,measure,mousePosition}``.
@@ -506,8 +346,7 @@ class OwnControls(MacroElement):
     )
 
     def __init__(self) -> None:
-        super().__init__()
-        self._name = "OwnControls"
+        super().__init__("OwnControls")
         self.js = _CONTROLS_JS
 
 
@@ -559,3 +398,43 @@ MAP_CSS = """
 .leaflet-container.idlib-measuring { cursor: crosshair; }
 .idlib-is-fullscreen { width: 100% !important; height: 100% !important; }
 """
+
+
+class LegendAbovePanel(Macro):
+    """Keep the legend (top left) from running under a panel in the bottom-left corner.
+
+    On a short map the legend gets a maximum height that ends 10 px above the panel
+    (it scrolls), recomputed whenever the map or the panel changes size.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (box) {
+                var legend = box.querySelector(".idlib-legend"), panel = box.querySelector({{ this.panel }});
+                if (!legend || !panel || !window.ResizeObserver) { return; }
+                function fit() {
+                    var css = getComputedStyle(legend), edges = 0;
+                    ["paddingTop", "paddingBottom", "borderTopWidth", "borderBottomWidth"].forEach(function (k) {
+                        edges += parseFloat(css[k]) || 0;
+                    });
+                    var room = panel.getBoundingClientRect().top - legend.getBoundingClientRect().top - 10;
+                    legend.style.maxHeight = Math.max(room - edges, 48) + "px";
+                    // A scroll bar, when there is one, gets room of its own rather than covering the rows.
+                    legend.style.paddingRight = "";
+                    var bar = legend.offsetWidth - legend.clientWidth - (parseFloat(css.borderLeftWidth) || 0) -
+                        (parseFloat(css.borderRightWidth) || 0);
+                    if (bar > 0) { legend.style.paddingRight = (parseFloat(css.paddingRight) + bar) + "px"; }
+                }
+                var watch = new ResizeObserver(fit);
+                watch.observe(box);
+                watch.observe(panel);
+                fit();
+            })({{ this._parent.get_name() }}.getContainer());
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, panel: str) -> None:
+        super().__init__("LegendAbovePanel")
+        self.panel = script_json(panel)

@@ -41,15 +41,17 @@ from typing import TYPE_CHECKING, Any
 import folium
 import pandas as pd
 import shapely.geometry
-from branca.element import MacroElement
 from folium.template import Template
 
-from .history import POST_STATUSES, change_days, corridor_as_of, parse_day
+from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
+from ._folium import Macro
+from .elements import check_position
+from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, POST_SYMBOLS, symbol_css
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from .corridor import Corridor
+    from ..corridor import Corridor
 
 __all__ = [
     "ARRANGEMENT_STYLES",
@@ -63,26 +65,9 @@ __all__ = [
     "timeline_data",
 ]
 
-#: Colours of a post's numbered circle in each status: fill, border, number, border line style.
-#: Manned and evacuated look like the final-status markers of :func:`geo.maps.build_map`.
-POST_SYMBOLS: dict[str, dict[str, str]] = {
-    "active": {"fill": "#08306b", "border": "#08306b", "text": "#ffffff", "line": "solid"},
-    "besieged": {"fill": "#f97316", "border": "#7c2d12", "text": "#1f0a00", "line": "solid"},
-    "evacuated": {"fill": "#ffffff", "border": "#555555", "text": "#555555", "line": "dashed"},
-}
-#: Leaflet path options of an event in the month before the slider's day, and of an earlier one.
-EVENT_STYLES: dict[str, dict[str, Any]] = {
-    "recent": {"color": "#b91c1c", "weight": 4, "opacity": 0.9, "fillColor": "#ef4444", "fillOpacity": 0.8},
-    "earlier": {"color": "#6b7280", "weight": 2, "opacity": 0.6, "fillColor": "#9ca3af", "fillOpacity": 0.5},
-}
 #: Event types that record an arrangement (an agreement, the corridor, the patrol sides) rather than
 #: something that happened where it is drawn: on the map they are thin dashed grey lines, never red.
 ARRANGEMENT_TYPES = ("agreement", "ceasefire", "corridor", "suspension")
-#: Leaflet path options of an arrangement in the month before the slider's day, and of an earlier one.
-ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
-    "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
-    "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
-}
 #: Names of the slider's two layers (in a layer control).
 POSTS_LAYER_NAME = "Observation posts on the slider's day"
 EVENTS_LAYER_NAME = "Events up to the slider's day"
@@ -95,24 +80,6 @@ _STATUS_LABELS = {
 }
 #: An event stays highlighted this many days after its date.
 _RECENT_DAYS = 31
-#: Size of a post's circle, pixels.
-_POST_PX = 24
-
-
-def _symbol_css() -> str:
-    """The stylesheet of the posts' numbered circles, one class per status."""
-    rules = [
-        ".idlib-tl-post { box-sizing: border-box; border-radius: 50%; border-width: 2px; text-align: center;"
-        f' font: 700 11px/{_POST_PX - 4}px "Helvetica Neue", Arial, sans-serif;'
-        " box-shadow: 0 1px 3px rgba(0, 0, 0, 0.45); }",
-        ".idlib-tl-post:focus { outline: 3px solid #ff8c00; }",
-    ]
-    for status, s in POST_SYMBOLS.items():
-        rules.append(
-            f".idlib-tl-{status} {{ background: {s['fill']}; border-color: {s['border']};"
-            f" border-style: {s['line']}; color: {s['text']}; }}"
-        )
-    return "\n".join(rules)
 
 
 def _json_for_html(obj: Any) -> str:
@@ -175,55 +142,8 @@ def timeline_data(
     last = parse_day(end, what="end") if end is not None else days[-1]
     if first > last:
         raise ValueError(f"start {first.isoformat()} is after end {last.isoformat()}")
-    frame_days = [first] + [d for d in days if first < d <= last]
-    index = {eid: k for k, eid in enumerate(events["id"])}
-
-    frames = []
-    for day in frame_days:
-        state = corridor_as_of(corridor, day, events=events)
-        frames.append(
-            {
-                "day": (day - first).days,
-                "date": day.isoformat(),
-                "status": list(state.posts["status"]),
-                "uncertain": [bool(u) for u in state.posts["status_uncertain"]],
-                "events": [index[e] for e in state.events["id"]],
-                "ceasefire": state.ceasefire,
-                "corridor": state.corridor,
-                "joint_patrols": state.joint_patrols,
-            }
-        )
-    n_posts = len(corridor.posts)
-    if post_details is None:
-        details: list[str | None] = [None] * n_posts
-    else:
-        details = list(post_details)
-        if len(details) != n_posts:
-            raise ValueError(f"post_details: {len(details)} item(s), expected one per post ({n_posts})")
-        bad = [i for i, d in enumerate(details) if not isinstance(d, str)]
-        if bad:
-            raise ValueError(f"post_details[{bad[0]}]={details[bad[0]]!r}: expected a string of HTML")
-    posts = [
-        {"number": int(p["number"]), "name": str(p["name"]), "lat": float(g.y), "lon": float(g.x), "details": d}
-        for (_, p), g, d in zip(corridor.posts.iterrows(), corridor.posts.geometry, details, strict=True)
-    ]
-    evs = []
-    for k in range(len(events)):
-        row, geom = events.iloc[k], events.geometry.iloc[k]
-        evs.append(
-            {
-                "id": str(row["id"]),
-                "date": str(row["date"]),
-                "type": str(row["type"]),
-                "name": str(row["name"]),
-                "description": str(row["description"]),
-                "source": str(row["source"]),
-                "post": None if pd.isna(row.get("post")) else int(row["post"]),
-                "first": (row["day_first"] - first).days,
-                "last": (row["day_last"] - first).days,
-                "geometry": None if geom is None else shapely.geometry.mapping(geom),
-            }
-        )
+    frames = _frames(corridor, events, [first] + [d for d in days if first < d <= last])
+    posts, evs = _posts(corridor, post_details), _events(events, first)
     return {
         "start": first.isoformat(),
         "end": last.isoformat(),
@@ -240,6 +160,68 @@ def timeline_data(
         "recent_days": _RECENT_DAYS,
         "before_corridor_note": "",
     }
+
+
+
+def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.date]) -> list[dict[str, Any]]:
+    """The state on each of ``frame_days`` (the first is the slider's first day), in the page's terms."""
+    index = {eid: k for k, eid in enumerate(events["id"])}
+    frames = []
+    for day in frame_days:
+        state = corridor_as_of(corridor, day, events=events)
+        frames.append(
+            {
+                "day": (day - frame_days[0]).days,
+                "date": day.isoformat(),
+                "status": list(state.posts["status"]),
+                "uncertain": [bool(u) for u in state.posts["status_uncertain"]],
+                "events": [index[e] for e in state.events["id"]],
+                "ceasefire": state.ceasefire,
+                "corridor": state.corridor,
+                "joint_patrols": state.joint_patrols,
+            }
+        )
+    return frames
+
+
+def _posts(corridor: Corridor, post_details: Sequence[str] | None) -> list[dict[str, Any]]:
+    """The posts for the page (number, name, lat, lon, details), refusing details that are not one string each."""
+    n_posts = len(corridor.posts)
+    if post_details is None:
+        details: list[str | None] = [None] * n_posts
+    else:
+        details = list(post_details)
+        if len(details) != n_posts:
+            raise ValueError(f"post_details: {len(details)} item(s), expected one per post ({n_posts})")
+        bad = [i for i, d in enumerate(details) if not isinstance(d, str)]
+        if bad:
+            raise ValueError(f"post_details[{bad[0]}]={details[bad[0]]!r}: expected a string of HTML")
+    return [
+        {"number": int(p["number"]), "name": str(p["name"]), "lat": float(g.y), "lon": float(g.x), "details": d}
+        for (_, p), g, d in zip(corridor.posts.iterrows(), corridor.posts.geometry, details, strict=True)
+    ]
+
+
+def _events(events: gpd.GeoDataFrame, first: dt.date) -> list[dict[str, Any]]:
+    """The events for the page, their days as offsets from ``first`` and their geometry as GeoJSON."""
+    out = []
+    for k in range(len(events)):
+        row, geom = events.iloc[k], events.geometry.iloc[k]
+        out.append(
+            {
+                "id": str(row["id"]),
+                "date": str(row["date"]),
+                "type": str(row["type"]),
+                "name": str(row["name"]),
+                "description": str(row["description"]),
+                "source": str(row["source"]),
+                "post": None if pd.isna(row.get("post")) else int(row["post"]),
+                "first": (row["day_first"] - first).days,
+                "last": (row["day_last"] - first).days,
+                "geometry": None if geom is None else shapely.geometry.mapping(geom),
+            }
+        )
+    return out
 
 
 _PANEL_CSS = """
@@ -275,7 +257,7 @@ _PANEL_CSS = """
 """
 
 
-class TimeSlider(MacroElement):
+class TimeSlider(Macro):
     """The slider panel: a Leaflet control that draws the posts and events of its day.
 
     Built by :func:`add_time_slider`, after the two feature groups it draws into.
@@ -557,8 +539,7 @@ class TimeSlider(MacroElement):
         interval_ms: int = 800,
         key: bool = True,
     ) -> None:
-        super().__init__()
-        self._name = "TimeSlider"
+        super().__init__("TimeSlider")
         self.data_json = _json_for_html(data)
         self.posts_layer = posts_layer
         self.events_layer = events_layer
@@ -567,11 +548,8 @@ class TimeSlider(MacroElement):
         self.position = position
         self.interval_ms = interval_ms
         self.key = bool(key)
-        self.half_px = _POST_PX // 2
-        self.css = (_PANEL_CSS + _symbol_css()).replace("</style", "<\\/style")
-
-
-_POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
+        self.half_px = POST_PX // 2
+        self.css = (_PANEL_CSS + symbol_css()).replace("</style", "<\\/style")
 
 
 def add_time_slider(
@@ -652,8 +630,7 @@ def add_time_slider(
     """
     if not isinstance(m, folium.Map):
         raise ValueError(f"m={m!r}: expected a folium.Map")
-    if position not in _POSITIONS:
-        raise ValueError(f"position={position!r}: expected one of {list(_POSITIONS)}")
+    check_position(position)
     if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms <= 0:
         raise ValueError(f"interval_ms={interval_ms!r}: expected a positive whole number of milliseconds")
     replaces = list(replaces)

@@ -1,0 +1,222 @@
+"""Self-contained HTML: Leaflet's files inlined from an installed package, and a checker.
+
+An offline map must open with no network at all. Leaflet's JavaScript and CSS
+come from the installed ``django-js-lib-leaflet`` package (a dependency that
+ships Leaflet's ``dist/`` files and nothing else), read at build time with
+:mod:`importlib.resources`; nothing of Leaflet is kept in this repository. The
+CSS refers to its images by relative URL (``url(images/layers.png)``): they are
+turned into ``data:`` URIs. :func:`external_references` lists every reference
+in a page that a browser would fetch, so a build can refuse to write an
+"offline" file that is not.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from functools import cache
+from html.parser import HTMLParser
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+from branca.element import Element, Figure
+
+from ._folium import Macro
+
+__all__ = [
+    "LEAFLET_PACKAGE",
+    "OfflineAssets",
+    "external_references",
+    "inline_css_urls",
+    "leaflet_css",
+    "leaflet_js",
+    "leaflet_version",
+]
+
+#: The installed package that ships Leaflet's ``dist/`` files (PyPI: ``django-js-lib-leaflet``).
+LEAFLET_PACKAGE = "js_lib_leaflet"
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
+_SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.MULTILINE)
+_VERSION = re.compile(r"""\.version\s*=\s*["'](\d+\.\d+\.\d+)["']""")
+#: References a browser resolves without a request: inline data, in-page fragments, scripts.
+_LOCAL_SCHEMES = ("data:", "#", "javascript:", "about:blank")
+
+
+def _dist() -> Traversable:
+    """Return the folder of Leaflet's dist files inside the installed package."""
+    try:
+        root = resources.files(LEAFLET_PACKAGE)
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"offline maps read Leaflet from the package {LEAFLET_PACKAGE!r}, which is not installed: "
+            "pip install django-js-lib-leaflet"
+        ) from None
+    return root / "static" / LEAFLET_PACKAGE
+
+
+def _read(name: str) -> str:
+    path = _dist() / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{LEAFLET_PACKAGE}: {name} not found in the installed package (reinstall it)")
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def leaflet_js() -> str:
+    """Leaflet's minified JavaScript, ready to sit inside a ``<script>`` element.
+
+    The source-map comment is removed (a browser with developer tools open would
+    fetch the map file) and any ``</script`` is escaped.
+
+    Examples
+    --------
+    >>> "L.version" in leaflet_js() or ".version=" in leaflet_js()
+    True
+    """
+    js = _SOURCE_MAP.sub("", _read("leaflet.js"))
+    return js.replace("</script", "<\\/script")
+
+
+@cache
+def leaflet_css() -> str:
+    """Leaflet's CSS with its images embedded as ``data:`` URIs.
+
+    Examples
+    --------
+    >>> "url(images/" in leaflet_css()
+    False
+    """
+    return inline_css_urls(_read("leaflet.css"), _dist())
+
+
+def leaflet_version() -> str:
+    """Version of the inlined Leaflet, read from its JavaScript (e.g. ``"1.9.4"``)."""
+    m = _VERSION.search(leaflet_js())
+    return m.group(1) if m else "unknown"
+
+
+def inline_css_urls(css: str, base: Traversable) -> str:
+    """Replace each relative ``url(...)`` in ``css`` with a ``data:`` URI of the file under ``base``.
+
+    ``data:`` URIs and in-page fragments (``url(#...)``) are kept as they are.
+
+    Parameters
+    ----------
+    css
+        Stylesheet text.
+    base
+        Folder the stylesheet's relative URLs are resolved against.
+
+    Raises
+    ------
+    ValueError
+        A URL is absolute (``http:``, ``//host``, ``/path``), climbs out of ``base``,
+        or names a file that does not exist.
+    """
+
+    def embed(m: re.Match[str]) -> str:
+        url = m.group(2).strip()
+        if url.startswith(_LOCAL_SCHEMES):
+            return m.group(0)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/", url):
+            raise ValueError(f"stylesheet url({url}): expected a relative path to a file beside the stylesheet")
+        parts = [p for p in url.split("?")[0].split("#")[0].split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise ValueError(f"stylesheet url({url}): '..' is not allowed, expected a file below the stylesheet")
+        target = base.joinpath(*parts)
+        if not target.is_file():
+            raise ValueError(f"stylesheet url({url}): no such file {target}")
+        mime = mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"
+        data = base64.b64encode(target.read_bytes()).decode("ascii")
+        return f'url("data:{mime};base64,{data}")'
+
+    return _CSS_URL.sub(embed, css)
+
+
+class _References(HTMLParser):
+    """Collect every URL a browser would fetch: src, href, srcset, poster, data, CSS url() and @import."""
+
+    _ATTRS = frozenset({"src", "href", "poster", "data", "action", "background", "manifest"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in self._ATTRS:
+                self.found.append(value)
+            elif name == "srcset":
+                self.found.extend(c.strip().split(" ")[0] for c in value.split(",") if c.strip())
+            elif name == "style":
+                self.found.extend(_css_references(value))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found.extend(_css_references(data))
+
+
+def _css_references(css: str) -> list[str]:
+    refs = [m.group(2).strip() for m in _CSS_URL.finditer(css)]
+    refs += re.findall(r"""@import\s+['"]([^'"]+)['"]""", css)
+    return refs
+
+
+def external_references(html: str) -> list[str]:
+    """List the references in an HTML page that a browser would fetch, in order of appearance.
+
+    A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
+    ``action`` attribute and every CSS ``url(...)`` or ``@import`` in a ``<style>``
+    element or ``style`` attribute, except ``data:`` URIs, in-page fragments
+    (``#...``) and ``javascript:``. Relative paths count: a single file has no
+    folder beside it. Text inside scripts is not parsed.
+
+    Examples
+    --------
+    >>> external_references('<script src="https://cdn.example/l.js"></script><img src="data:,">')
+    ['https://cdn.example/l.js']
+    >>> external_references('<style>a{background:url(images/x.png)}</style>')
+    ['images/x.png']
+    """
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return [ref for ref in parser.found if not ref.strip().lower().startswith(_LOCAL_SCHEMES)]
+
+
+class OfflineAssets(Macro):
+    """Put Leaflet's CSS and JavaScript inline in the page head, and an empty favicon.
+
+    Add it to a :class:`folium.Map` whose ``default_js`` and ``default_css`` have
+    been emptied (see :func:`geo.maps.build_map`), so no CDN link is written.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("OfflineAssets")
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # adds to the figure, returns nothing
+        """Add the inline assets to the figure's head, right after its charset declaration."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise ValueError("OfflineAssets must be added to a map that is inside a branca Figure")
+        # Keep the charset <meta> first: browsers only honour it within the first 1024 bytes.
+        names = list(figure.header._children)
+        at = names.index("meta_http") + 1 if "meta_http" in names else 0
+        assets = {
+            # An empty icon stops the browser asking for /favicon.ico.
+            "offline_favicon": '<link rel="icon" href="data:,">',
+            "offline_leaflet_css": f"<style>{leaflet_css()}</style>",
+            "offline_leaflet_js": f"<script>{leaflet_js()}</script>",
+        }
+        for i, (name, text) in enumerate(assets.items()):
+            figure.header._children.pop(name, None)
+            figure.header.add_child(Element(text), name=name, index=at + i)

@@ -1,0 +1,123 @@
+"""The legend panel: its rows (a swatch and a label each), the time slider's rows and the post points note.
+
+Each overlay builder (:mod:`geo.maps.overlays`) gives the rows of its own
+layers, drawn with :func:`line_swatch` and :func:`box_swatch` in the colours of
+:mod:`geo.maps.style`; :func:`legend_html` puts them in one panel.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+
+from .style import ARRANGEMENT_STYLES, EVENT_STYLES
+
+__all__ = ["box_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
+
+#: How the legend names each kind of post point (data.POINT_KINDS), in the order it lists them.
+_POINT_KIND_WORDS = {
+    "site estimate": "at the site as reports place it (estimate)",
+    "site mark": "on a map mark of the post's hill or site",
+    "between places": "midway between the two places reports put it between",
+    "settlement centre": "on the village or town it stood in or by",
+    "nearby place": "on a nearby place",
+}
+
+#: Legend rows for the time slider's symbols (whose own stylesheet comes with the slider).
+_LEGEND_CSS = """
+.idlib-legend { overflow-x: hidden; overflow-y: auto; }
+.idlib-legend li.idlib-legend-head { font-weight: 700; margin-top: 7px; }
+.idlib-legend .sw.idlib-tl-post { width: 14px; height: 14px; margin: 0 3px 0 8px; box-shadow: none; }
+.idlib-legend .sw.idlib-ev { width: 16px; margin: 0 3px 0 8px; }
+.idlib-legend li.idlib-legend-wrap { white-space: normal; color: #555; }
+/* The slider on a day before the corridor existed (geo.maps.timeline marks the map's container). */
+.idlib-tl-before-corridor path.idlib-corridor { opacity: 0.12; }
+.idlib-tl-before-corridor path.idlib-patrol, .idlib-tl-before-corridor path.idlib-patrol-end,
+.idlib-tl-before-corridor path.idlib-tick { opacity: 0.2; }
+.idlib-tl-before-corridor .leaflet-tooltip.idlib-km { visibility: hidden; }
+.idlib-tl-before-corridor .leaflet-tooltip.idlib-end { opacity: 0.5; }
+"""
+
+
+def line_swatch(color: str, weight: float, dash: bool = False, class_name: str = "sw") -> str:
+    """A legend swatch of a line.
+
+    Parameters
+    ----------
+    color
+        CSS colour.
+    weight
+        Line width, pixels.
+    dash
+        Dashed rather than solid.
+    class_name
+        CSS classes of the swatch.
+    """
+    style = f"border-top:{weight}px {'dashed' if dash else 'solid'} {color};height:0"
+    return f'<span class="{class_name}" style="{style}"></span>'
+
+
+def box_swatch(color: str) -> str:
+    """A legend swatch of an area: ``color`` (``#rrggbb``) at 16 % opacity with a border of it."""
+    return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
+
+
+def legend_row(swatch: str, label: str) -> str:
+    """One legend row: a swatch (HTML) and a label (plain text, escaped here)."""
+    return f"<li>{swatch}{html.escape(label)}</li>"
+
+
+def timeline_rows() -> str:
+    """The rows that explain the time slider's symbols: posts by status, events, arrangements."""
+    symbols = "".join(
+        f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
+        for status, word in (("active", "manned"), ("besieged", "surrounded"), ("evacuated", "evacuated"))
+    )
+
+    def event(style: dict[str, Any]) -> str:
+        css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
+        return f'<span class="sw idlib-ev" style="{css}"></span>'
+
+    recent = ARRANGEMENT_STYLES["recent"]
+    arrangement = line_swatch(recent["color"], recent["weight"], dash=True, class_name="sw idlib-ev")
+    events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
+    return (
+        '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'
+        f'<li class="idlib-legend-time">Post{symbols}</li>'
+        f'<li class="idlib-legend-time">Event{events}</li>'
+        f'<li class="idlib-legend-time">{arrangement}'
+        "Agreement on the route (not a patrol)</li>"
+    )
+
+
+def _post_points_note(posts: gpd.GeoDataFrame) -> str:
+    """'Post symbols: 8, 9 at the site as reports place it (estimate); ...' from the posts' point kinds."""
+    if "point_kind" not in posts:
+        return "Post symbols stand for the posts; see each popup for what the point is."
+    kinds = posts["point_kind"].astype(str)
+    parts = []
+    for kind, words in _POINT_KIND_WORDS.items():
+        numbers = [str(n) for n in posts.loc[kinds == kind, "number"]]
+        if numbers:
+            parts.append(f"{', '.join(numbers)} {words}")
+    return "Post symbols: " + "; ".join(parts) + "."
+
+
+def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
+    """The legend panel's HTML: a title, the rows and a note on what the post symbols stand on.
+
+    Parameters
+    ----------
+    rows
+        The rows (``<li>`` HTML), in order.
+    posts
+        The observation posts (for the note).
+    """
+    return (
+        "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
+        f"<ul>{''.join(rows)}</ul>"
+        f'<div class="note">{html.escape(_post_points_note(posts))} Click a feature for its sources.</div></details>'
+    )

@@ -1,0 +1,85 @@
+"""The map's style table: every colour, line and size that more than one part of the page uses.
+
+Python draws the layers and the legend with these values, the page's stylesheets
+read them as CSS custom properties (:func:`css_properties`) and the scripts get
+them in their options, so no value is kept in two places.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ARRANGEMENT_STYLES",
+    "COLORS",
+    "CONTEXT_STYLE",
+    "EVENT_STYLES",
+    "NDIGITS",
+    "POST_PX",
+    "POST_SYMBOLS",
+    "symbol_css",
+]
+
+#: Decimal places kept in coordinates: 1e-6 degree is about 0.1 m here.
+NDIGITS = 6
+
+#: Line and fill colours of the layers.
+COLORS = {
+    "north": "#d7301f",
+    "south": "#2166ac",
+    "m4": "#404040",
+    "patrol": "#ff8c00",
+    "tick": "#000000",
+    "place": "#333333",
+    "border": "#7b3294",
+    "admin1": "#8c8c8c",
+    "coastline": "#3a7bbf",
+}
+#: Leaflet path options of each kind of context line.
+CONTEXT_STYLE: dict[str, dict[str, Any]] = {
+    "border": {"color": COLORS["border"], "weight": 2.5, "dash_array": "10 4 2 4"},
+    "admin1": {"color": COLORS["admin1"], "weight": 1.3, "dash_array": "5 4"},
+    "coastline": {"color": COLORS["coastline"], "weight": 1.6},
+}
+
+#: Size of a post's numbered circle, pixels.
+POST_PX = 24
+#: Colours of a post's numbered circle in each status: fill, border, number, border line style.
+#: Manned and evacuated are also the final-status markers of :func:`geo.maps.build_map`.
+POST_SYMBOLS: dict[str, dict[str, str]] = {
+    "active": {"fill": "#08306b", "border": "#08306b", "text": "#ffffff", "line": "solid"},
+    "besieged": {"fill": "#f97316", "border": "#7c2d12", "text": "#1f0a00", "line": "solid"},
+    "evacuated": {"fill": "#ffffff", "border": "#555555", "text": "#555555", "line": "dashed"},
+}
+#: Leaflet path options of an event in the month before the slider's day, and of an earlier one.
+EVENT_STYLES: dict[str, dict[str, Any]] = {
+    "recent": {"color": "#b91c1c", "weight": 4, "opacity": 0.9, "fillColor": "#ef4444", "fillOpacity": 0.8},
+    "earlier": {"color": "#6b7280", "weight": 2, "opacity": 0.6, "fillColor": "#9ca3af", "fillOpacity": 0.5},
+}
+#: Leaflet path options of an arrangement in the month before the slider's day, and of an earlier one.
+ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
+    "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
+    "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
+}
+
+
+def symbol_css() -> str:
+    """The stylesheet of the time slider's numbered circles, one class per status.
+
+    Examples
+    --------
+    >>> symbol_css().splitlines()[2]
+    '.idlib-tl-active { background: #08306b; border-color: #08306b; border-style: solid; color: #ffffff; }'
+    """
+    rules = [
+        ".idlib-tl-post { box-sizing: border-box; border-radius: 50%; border-width: 2px; text-align: center;"
+        f' font: 700 11px/{POST_PX - 4}px "Helvetica Neue", Arial, sans-serif;'
+        " box-shadow: 0 1px 3px rgba(0, 0, 0, 0.45); }",
+        ".idlib-tl-post:focus { outline: 3px solid #ff8c00; }",
+    ]
+    for status, s in POST_SYMBOLS.items():
+        rules.append(
+            f".idlib-tl-{status} {{ background: {s['fill']}; border-color: {s['border']};"
+            f" border-style: {s['line']}; color: {s['text']}; }}"
+        )
+    return "\n".join(rules)
