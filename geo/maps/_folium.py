@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from folium import plugins
 
 __all__ = ["Macro", "add_online_plugins", "polyline"]
@@ -28,6 +28,16 @@ class Macro(MacroElement):
     def __init__(self, name: str) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = name
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca renders into the figure
+        """Add what the element needs to the page's head (:meth:`add_assets`), then render it as branca does."""
+        figure = self.get_root()
+        if isinstance(figure, Figure):
+            self.add_assets(figure)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]
+
+    def add_assets(self, figure: Figure) -> None:
+        """Add what the element needs to the head of the page ``figure`` (nothing, here)."""
 
 
 def polyline(locations: Sequence[Any], **options: Any) -> folium.PolyLine:

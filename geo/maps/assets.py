@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from collections.abc import Iterable
 from functools import cache
 from html.parser import HTMLParser
 from importlib import resources
@@ -23,19 +24,27 @@ from importlib.resources.abc import Traversable
 from branca.element import Element, Figure
 
 from ._folium import Macro
+from .style import css_properties
 
 __all__ = [
     "LEAFLET_PACKAGE",
+    "STATIC_PACKAGE",
     "OfflineAssets",
+    "StaticMacro",
     "external_references",
     "inline_css_urls",
+    "inline_static",
     "leaflet_css",
     "leaflet_js",
     "leaflet_version",
+    "static_css",
+    "static_js",
 ]
 
 #: The installed package that ships Leaflet's ``dist/`` files (PyPI: ``django-js-lib-leaflet``).
 LEAFLET_PACKAGE = "js_lib_leaflet"
+#: The package whose ``static/`` folder holds our own scripts and stylesheets (shipped in the wheel).
+STATIC_PACKAGE = "geo"
 
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
 _SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.MULTILINE)
@@ -56,11 +65,26 @@ def _dist() -> Traversable:
     return root / "static" / LEAFLET_PACKAGE
 
 
-def _read(name: str) -> str:
-    path = _dist() / name
+def _static() -> Traversable:
+    """Return the folder of our own scripts and stylesheets inside the package (``geo/static/``)."""
+    return resources.files(STATIC_PACKAGE) / "static"
+
+
+def _read(folder: Traversable, package: str, name: str) -> str:
+    path = folder / name
     if not path.is_file():
-        raise FileNotFoundError(f"{LEAFLET_PACKAGE}: {name} not found in the installed package (reinstall it)")
+        raise FileNotFoundError(f"{package}: {name} not found in the installed package (reinstall it)")
     return path.read_text(encoding="utf-8")
+
+
+def _in_script(js: str) -> str:
+    """Script text that cannot end its ``<script>`` element early."""
+    return js.replace("</script", "<\\/script")
+
+
+def _in_style(css: str) -> str:
+    """Stylesheet text that cannot end its ``<style>`` element early."""
+    return css.replace("</style", "<\\/style")
 
 
 @cache
@@ -75,8 +99,7 @@ def leaflet_js() -> str:
     >>> "L.version" in leaflet_js() or ".version=" in leaflet_js()
     True
     """
-    js = _SOURCE_MAP.sub("", _read("leaflet.js"))
-    return js.replace("</script", "<\\/script")
+    return _in_script(_SOURCE_MAP.sub("", _read(_dist(), LEAFLET_PACKAGE, "leaflet.js")))
 
 
 @cache
@@ -88,7 +111,59 @@ def leaflet_css() -> str:
     >>> "url(images/" in leaflet_css()
     False
     """
-    return inline_css_urls(_read("leaflet.css"), _dist())
+    return inline_css_urls(_read(_dist(), LEAFLET_PACKAGE, "leaflet.css"), _dist())
+
+
+@cache
+def static_js(name: str) -> str:
+    """One of our scripts (``geo/static/NAME``), ready to sit inside a ``<script>`` element.
+
+    Examples
+    --------
+    >>> "L.Control.IdlibMeasure" in static_js("controls.js")
+    True
+    """
+    return _in_script(_read(_static(), STATIC_PACKAGE, name))
+
+
+@cache
+def static_css(name: str) -> str:
+    """One of our stylesheets (``geo/static/NAME``), its ``url(...)`` files embedded, ready for ``<style>``."""
+    return _in_style(inline_css_urls(_read(_static(), STATIC_PACKAGE, name), _static()))
+
+
+def inline_static(figure: Figure, names: Iterable[str]) -> None:
+    """Put our scripts and stylesheets inline at the end of a page's head, each once however often asked.
+
+    A stylesheet comes after the style table's CSS custom properties (:func:`geo.maps.style.css_properties`),
+    which it may use.
+
+    Parameters
+    ----------
+    figure
+        The page.
+    names
+        File names in ``geo/static/``: ``*.js`` or ``*.css``.
+    """
+    for name in names:
+        if name.endswith(".css"):
+            properties = Element(f"<style>{_in_style(css_properties())}</style>")
+            figure.header.add_child(properties, name="idlib_style_table")
+            text = f"<style>{static_css(name)}</style>"
+        else:
+            text = f"<script>{static_js(name)}</script>"
+        figure.header.add_child(Element(text), name=f"idlib_static_{name}")
+
+
+class StaticMacro(Macro):
+    """A MacroElement whose scripts and stylesheets (:attr:`static`, in ``geo/static/``) the page gets inline."""
+
+    #: File names in ``geo/static/``, in the order the page needs them.
+    static: tuple[str, ...] = ()
+
+    def add_assets(self, figure: Figure) -> None:
+        """Put :attr:`static` inline in the head of ``figure`` (:func:`inline_static`)."""
+        inline_static(figure, self.static)
 
 
 def leaflet_version() -> str:
@@ -194,7 +269,7 @@ def external_references(html: str) -> list[str]:
 
 
 class OfflineAssets(Macro):
-    """Put Leaflet's CSS and JavaScript inline in the page head, and an empty favicon.
+    """Put Leaflet's CSS and JavaScript inline in the page head, an empty favicon and a ground for a map with no tiles.
 
     Add it to a :class:`folium.Map` whose ``default_js`` and ``default_css`` have
     been emptied (see :func:`geo.maps.build_map`), so no CDN link is written.
@@ -215,6 +290,7 @@ class OfflineAssets(Macro):
             # An empty icon stops the browser asking for /favicon.ico.
             "offline_favicon": '<link rel="icon" href="data:,">',
             "offline_leaflet_css": f"<style>{leaflet_css()}</style>",
+            "offline_css": f"<style>{static_css('offline.css')}</style>",
             "offline_leaflet_js": f"<script>{leaflet_js()}</script>",
         }
         for i, (name, text) in enumerate(assets.items()):

@@ -16,9 +16,9 @@ from ..analysis import check_step_km
 from ..corridor import Corridor
 from ._folium import add_online_plugins
 from .assets import OfflineAssets
-from .controls import MAP_CSS, Declutter, FitView, LegendAbovePanel, MapSetup, OwnControls
+from .controls import Declutter, FitView, LegendFit, MapSetup, OwnControls
 from .elements import PanelControl
-from .legend import _LEGEND_CSS, legend_html, timeline_rows
+from .legend import legend_html, timeline_rows
 from .overlays import (
     context_overlay,
     corridor_overlay,
@@ -143,7 +143,7 @@ def build_map(
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
     m.add_child(PanelControl(legend_html(rows, corridor.posts), "topleft", "idlib-panel idlib-legend"))
     if timeline:
-        m.add_child(LegendAbovePanel(".idlib-timeline"))
+        m.add_child(LegendFit(".idlib-timeline"))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.add_child(FitView(bounds, clear_of=".idlib-legend"))
     m.add_child(Declutter())
@@ -184,17 +184,16 @@ def _new_map(bounds: list[list[float]], offline: bool, timeline: bool) -> Corrid
     figure = m.get_root()
     if isinstance(figure, Figure):
         figure.title = _TITLE
-    css = MAP_CSS + (_LEGEND_CSS if timeline else "")
+    stylesheets = ("map.css", "map_timeline.css") if timeline else ("map.css",)
     if offline:
         m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers)
         m.default_css = []
         m.add_child(OfflineAssets())
-        css += "\n.folium-map.leaflet-container { background: #f4f1ea; }\n"
-        m.add_child(MapSetup(css, html.escape(_ATTRIBUTION_TEXT), prefix="Leaflet"))
+        m.add_child(MapSetup(html.escape(_ATTRIBUTION_TEXT), prefix="Leaflet", stylesheets=stylesheets))
     else:
         for i, (label, provider) in enumerate(BASEMAPS):
             folium.TileLayer(provider, name=label, overlay=False, control=True, show=i == 0).add_to(m)
-        m.add_child(MapSetup(css, _ATTRIBUTION_LINKS))
+        m.add_child(MapSetup(_ATTRIBUTION_LINKS, stylesheets=stylesheets))
     return m
 
 

@@ -26,22 +26,6 @@ _POINT_KIND_WORDS = {
     "nearby place": "on a nearby place",
 }
 
-#: Legend rows for the time slider's symbols (whose own stylesheet comes with the slider).
-_LEGEND_CSS = """
-.idlib-legend { overflow-x: hidden; overflow-y: auto; }
-.idlib-legend li.idlib-legend-head { font-weight: 700; margin-top: 7px; }
-.idlib-legend .sw.idlib-tl-post { width: 14px; height: 14px; margin: 0 3px 0 8px; box-shadow: none; }
-.idlib-legend .sw.idlib-ev { width: 16px; margin: 0 3px 0 8px; }
-.idlib-legend li.idlib-legend-wrap { white-space: normal; color: #555; }
-/* The slider on a day before the corridor existed (geo.maps.timeline marks the map's container). */
-.idlib-tl-before-corridor path.idlib-corridor { opacity: 0.12; }
-.idlib-tl-before-corridor path.idlib-patrol, .idlib-tl-before-corridor path.idlib-patrol-end,
-.idlib-tl-before-corridor path.idlib-tick { opacity: 0.2; }
-.idlib-tl-before-corridor .leaflet-tooltip.idlib-km { visibility: hidden; }
-.idlib-tl-before-corridor .leaflet-tooltip.idlib-end { opacity: 0.5; }
-"""
-
-
 def line_swatch(color: str, weight: float, dash: bool = False, class_name: str = "sw") -> str:
     """A legend swatch of a line.
 

@@ -15,8 +15,10 @@ __all__ = [
     "CONTEXT_STYLE",
     "EVENT_STYLES",
     "NDIGITS",
+    "POST_BORDER_PX",
     "POST_PX",
     "POST_SYMBOLS",
+    "css_properties",
     "symbol_css",
 ]
 
@@ -42,8 +44,9 @@ CONTEXT_STYLE: dict[str, dict[str, Any]] = {
     "coastline": {"color": COLORS["coastline"], "weight": 1.6},
 }
 
-#: Size of a post's numbered circle, pixels.
+#: Size of a post's numbered circle, and the width of its border, pixels.
 POST_PX = 24
+POST_BORDER_PX = 2
 #: Colours of a post's numbered circle in each status: fill, border, number, border line style.
 #: Manned and evacuated are also the final-status markers of :func:`geo.maps.build_map`.
 POST_SYMBOLS: dict[str, dict[str, str]] = {
@@ -61,6 +64,25 @@ ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
     "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
     "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
 }
+
+
+def css_properties() -> str:
+    """The style table as CSS custom properties (``--idlib-*`` on ``:root``) for the stylesheets of ``geo/static/``.
+
+    Examples
+    --------
+    >>> print(css_properties().splitlines()[1])
+      --idlib-focus: #ff8c00;
+    """
+    props = {
+        "focus": COLORS["patrol"],  # the outline of a focused post: the patrol's orange
+        "post-border-width": f"{POST_BORDER_PX}px",
+        "post-line-height": f"{POST_PX - 2 * POST_BORDER_PX}px",
+        "event-recent": EVENT_STYLES["recent"]["color"],
+    }
+    for status, symbol in POST_SYMBOLS.items():
+        props.update({f"post-{status}-{key}": value for key, value in symbol.items()})
+    return ":root {\n" + "".join(f"  --idlib-{key}: {value};\n" for key, value in props.items()) + "}\n"
 
 
 def symbol_css() -> str:
