@@ -86,22 +86,15 @@ def css_properties() -> str:
 
 
 def symbol_css() -> str:
-    """The stylesheet of the time slider's numbered circles, one class per status.
+    """The colours of the time slider's numbered circles, one class per status.
 
     Examples
     --------
-    >>> symbol_css().splitlines()[2]
+    >>> symbol_css().splitlines()[0]
     '.idlib-tl-active { background: #08306b; border-color: #08306b; border-style: solid; color: #ffffff; }'
     """
-    rules = [
-        ".idlib-tl-post { box-sizing: border-box; border-radius: 50%; border-width: 2px; text-align: center;"
-        f' font: 700 11px/{POST_PX - 4}px "Helvetica Neue", Arial, sans-serif;'
-        " box-shadow: 0 1px 3px rgba(0, 0, 0, 0.45); }",
-        ".idlib-tl-post:focus { outline: 3px solid #ff8c00; }",
-    ]
-    for status, s in POST_SYMBOLS.items():
-        rules.append(
-            f".idlib-tl-{status} {{ background: {s['fill']}; border-color: {s['border']};"
-            f" border-style: {s['line']}; color: {s['text']}; }}"
-        )
-    return "\n".join(rules)
+    return "\n".join(
+        f".idlib-tl-{status} {{ background: {s['fill']}; border-color: {s['border']};"
+        f" border-style: {s['line']}; color: {s['text']}; }}"
+        for status, s in POST_SYMBOLS.items()
+    )
