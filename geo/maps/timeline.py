@@ -34,7 +34,6 @@ the corridor existed, the map's container has the class ``idlib-tl-before-corrid
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +44,7 @@ from folium.template import Template
 
 from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
 from .assets import StaticMacro
-from .elements import check_position
+from .elements import check_position, script_json
 from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, POST_SYMBOLS, symbol_css
 
 if TYPE_CHECKING:
@@ -80,12 +79,6 @@ _STATUS_LABELS = {
 }
 #: An event stays highlighted this many days after its date.
 _RECENT_DAYS = 31
-
-
-def _json_for_html(obj: Any) -> str:
-    """JSON that is safe as the text of a ``<script>`` element (no ``<``, ``>`` or ``&``)."""
-    text = json.dumps(obj, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def timeline_data(
@@ -286,7 +279,7 @@ class TimeSlider(StaticMacro):
         key: bool = True,
     ) -> None:
         super().__init__("TimeSlider")
-        self.data_json = _json_for_html(data)
+        self.data_json = script_json(data, compact=True)
         self.replaces = list(replaces)
         self.options = {
             "position": check_position(position),
