@@ -29,7 +29,8 @@ from geo.history import read_events
 from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
 from geo.maps.assets import external_references, leaflet_css, leaflet_js
 from geo.maps.elements import Bind, DivMarker
-from geo.maps.timeline import EVENT_STYLES, POST_SYMBOLS, TimeSlider
+from geo.maps.style import EVENT_STYLES, POST_SYMBOLS
+from geo.maps.timeline import TimeSlider
 
 #: The overlays of a map without the time slider.
 STATIC_OVERLAYS = OVERLAYS[:-2]

@@ -19,17 +19,10 @@ from .assets import OfflineAssets
 from .controls import Declutter, FitView, LegendFit, MapSetup, OwnControls
 from .elements import PanelControl
 from .legend import legend_html, timeline_rows
-from .overlays import (
-    context_overlay,
-    corridor_overlay,
-    m4_overlay,
-    patrol_overlay,
-    places_overlay,
-    posts_overlay,
-    ticks_overlay,
-)
+from .overlays import context_overlay, corridor_overlay, places_overlay, posts_overlay
 from .popups import post_popup
 from .render import CorridorMap, renumber
+from .roads import m4_overlay, patrol_overlay, ticks_overlay
 from .style import NDIGITS
 from .timeline import add_time_slider
 

@@ -1,5 +1,7 @@
 """The map's overlays, one builder each: it adds its feature group(s) to the map and gives its legend rows.
 
+The road's three overlays (M4, patrol segment, kilometre ticks) are in :mod:`geo.maps.roads`.
+
 Every builder takes the map and the part of the model it draws, and returns an
 :class:`Overlay`. The layers are drawn in the colours of :mod:`geo.maps.style`;
 every text from the data is HTML-escaped (:mod:`geo.maps.popups`).
@@ -17,9 +19,8 @@ import numpy as np
 import shapely
 from shapely.geometry import Point
 
-from ..analysis import across_border, chainage_ticks, long_straights
-from ..corridor import M4_SOURCE, PATROL_END, PATROL_START, Corridor
-from ..geodesy import geodesic_length_m
+from ..analysis import across_border
+from ..corridor import PATROL_END, PATROL_START, Corridor
 from ._folium import polyline
 from .elements import Bind, DivMarker
 from .legend import box_swatch, legend_row, line_swatch
@@ -30,40 +31,15 @@ __all__ = [
     "Overlay",
     "context_overlay",
     "corridor_overlay",
-    "m4_overlay",
-    "patrol_overlay",
+    "feature_group",
+    "label",
+    "latlngs",
     "places_overlay",
     "posts_overlay",
-    "ticks_overlay",
 ]
 
-#: What the shipped M4 line is, for its popup.
-_M4_ALIGNMENT = (
-    "OpenStreetMap's centreline (about 2016) as Travel Mapping traced it: vertices on the road, straight between "
-    "them, so bends may be cut by up to a few hundred metres (see data/SOURCES.md)"
-)
-#: A straight piece of the M4 longer than this (no waypoint on it) is drawn dashed, metres.
-_LONG_STRAIGHT_M = 20_000.0
 _CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
 
-#: Label sides for the patrol ends, in order of preference: [Leaflet direction, [dx, dy] pixels].
-_END_PLACES = {
-    # The start (east end, beside Saraqib): above or west of its marker, never east (where Saraqib is).
-    "start": [["top", [0, -8]], ["left", [-8, 0]], ["top", [0, -36]], ["top", [-60, -36]], ["bottom", [0, 8]]],
-    "end": [["left", [-8, 0]], ["bottom", [0, 8]], ["top", [0, -8]], ["left", [-8, 24]]],
-}
-_KM_PLACES = [
-    ["bottom", [0, 2]],
-    ["top", [0, -2]],
-    ["right", [4, 0]],
-    ["left", [-4, 0]],
-    ["top", [-14, -2]],
-    ["bottom", [-14, 2]],
-    ["top", [14, -2]],
-    ["bottom", [14, 2]],
-    ["bottom", [0, 14]],
-    ["top", [0, -14]],
-]
 _PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["bottom", [0, 2]]]
 
 
@@ -86,8 +62,14 @@ class Overlay:
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def _latlngs(geom: shapely.Geometry) -> list[Any]:
-    """Leaflet [lat, lon] nesting for a (Multi)LineString or (Multi)Polygon, rounded to ~0.1 m."""
+def latlngs(geom: shapely.Geometry) -> list[Any]:
+    """Leaflet [lat, lon] nesting for a (Multi)LineString or (Multi)Polygon, rounded to ~0.1 m.
+
+    Examples
+    --------
+    >>> latlngs(shapely.LineString([(36.1234567, 35.7654321), (36.2, 35.8)]))
+    [[35.765432, 36.123457], [35.8, 36.2]]
+    """
 
     def ring(coords: Iterable[Any]) -> list[list[float]]:
         return [[round(float(c[1]), NDIGITS), round(float(c[0]), NDIGITS)] for c in coords]
@@ -126,14 +108,26 @@ def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_typ
         )
 
 
-def _label(html: str, places: list[Any], class_name: str) -> Bind:
-    """A permanent label, put on the first of ``places`` ([direction, [dx, dy]]) that the page finds clear."""
+def label(html: str, places: list[Any], class_name: str) -> Bind:
+    """A permanent label (escaped HTML), put on the first of ``places`` ([direction, [dx, dy]]) found clear.
+
+    Parameters
+    ----------
+    html
+        The label, escaped by the caller.
+    places
+        ``[direction, [dx, dy]]`` pairs (Leaflet tooltip direction, offset in pixels), in order of preference:
+        the page's declutter script tries them (:class:`geo.maps.controls.Declutter`).
+    class_name
+        CSS classes of the label.
+    """
     (direction, offset), *_ = places
     options = {"permanent": True, "direction": direction, "offset": offset, "places": places, "className": class_name}
     return Bind(html, "tooltip", **options)
 
 
-def _group(m: folium.Map, name: str) -> folium.FeatureGroup:
+def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
+    """A feature group named ``name`` (as the layer control lists it), added to the map."""
     group = folium.FeatureGroup(name=name)
     group.add_to(m)
     return group
@@ -155,12 +149,12 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
     _require(context, "context", ("kind", "name"), {"LineString", "MultiLineString"})
     groups = []
     for kind in dict.fromkeys(context["kind"].astype(str)):
-        group = _group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
+        group = feature_group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
         groups.append(group)
         style = CONTEXT_STYLE.get(kind, {"color": "#666666", "weight": 1.2})
         for _, row in context[context["kind"].astype(str) == kind].iterrows():
             line = polyline(
-                _latlngs(row.geometry), class_name=f"idlib-context idlib-context-{_css_token(kind)}", **style
+                latlngs(row.geometry), class_name=f"idlib-context idlib-context-{_css_token(kind)}", **style
             ).add_to(group)
             tip = f"<b>{text(row['name'])}</b><br>{text(row.get('source'))}<br><i>{text(row.get('note'))}</i>"
             line.add_child(Bind(tip, "tooltip", sticky=True))
@@ -200,10 +194,10 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     groups = []
     for k, (_, row) in enumerate(halves.iterrows()):
         side, by = str(row["side"]), str(row["patrolled_by"])
-        group = _group(m, f"Security corridor, {side} half ({by} patrols)")
+        group = feature_group(m, f"Security corridor, {side} half ({by} patrols)")
         groups.append(group)
         poly = folium.Polygon(
-            _latlngs(row.geometry),
+            latlngs(row.geometry),
             color=COLORS.get(side, "#555555"),
             weight=1.2,
             fill=True,
@@ -230,126 +224,6 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     return Overlay(groups, legend)
 
 
-def m4_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
-    """The M4 highway, with its unsourced long straights drawn dashed.
-
-    Parameters
-    ----------
-    m
-        The map.
-    corridor
-        The corridor model.
-    """
-    m4 = corridor.layers()["m4"].iloc[0]
-    group = _group(m, "M4 highway")
-    line = polyline(_latlngs(corridor.m4), color=COLORS["m4"], weight=3.5, class_name="idlib-m4")
-    straights = long_straights(corridor.m4, _LONG_STRAIGHT_M)
-    rows = [
-        ("Length", f"{float(m4['length_km']):.1f} km (geodesic)"),
-        ("Alignment", _M4_ALIGNMENT if corridor.m4_source == M4_SOURCE else "as supplied (see Geometry)"),
-    ]
-    if straights:
-        km = sum(geodesic_length_m(g) for g in straights) / 1000
-        rows.append(
-            (
-                "Dashed",
-                f"{km:.0f} km with no sourced waypoint for over {_LONG_STRAIGHT_M / 1000:g} km: "
-                "one straight line, furthest from the real road",
-            )
-        )
-    rows.append(("Geometry", m4.get("source")))
-    line.add_to(group).add_child(Bind(popup_html("M4 highway (Latakia - Saraqib)", rows), "popup", maxWidth=360))
-    for straight in straights:  # white dashes over the grey line: it reads as dashed, and stays clickable
-        dashes = polyline(
-            _latlngs(straight), color="#ffffff", weight=2.5, dash_array="8 8", class_name="idlib-m4-approx"
-        )
-        dashes.options["interactive"] = False  # clicks reach the M4 line below (Folium drops the kwarg)
-        dashes.add_to(group)
-    swatch = line_swatch(COLORS["m4"], 3.5)
-    row = f"<li>{swatch}M4 highway</li>"
-    if straights:  # one row: the dashed stretch is the least sure part of the same line
-        dashed = line_swatch(COLORS["m4"], 3.5, dash=True, class_name="sw idlib-ev")
-        row = f"<li>{swatch}M4 highway, approximate{dashed}unsourced</li>"
-    return Overlay([group], [row])
-
-
-def _patrol_end(group: folium.FeatureGroup, corridor: Corridor, which: str, km: float) -> None:
-    """The dot, popup and label of the patrol segment's start or end (``which``), ``km`` along it."""
-    lon, lat = corridor.patrol_segment.coords[0 if which == "start" else -1][:2]
-    name = PATROL_START if which == "start" else PATROL_END
-    dot = folium.CircleMarker(
-        (round(lat, NDIGITS), round(lon, NDIGITS)),
-        radius=6,
-        color=COLORS["patrol"],
-        weight=3,
-        fill=True,
-        fill_color="#ffffff",
-        fill_opacity=1.0,
-        class_name=f"idlib-patrol-end idlib-patrol-{which}",
-    ).add_to(group)
-    place = corridor.places[corridor.places["name"] == name]
-    note = place["patrol_end_note"].iloc[0] if "patrol_end_note" in place and len(place) else None
-    rows: list[tuple[str, Any]] = [
-        ("On the M4", f"{lat:.5f} N, {lon:.5f} E, km {km:.1f} from {PATROL_START}"),
-        ("How chosen", note),
-    ]
-    dot.add_child(Bind(popup_html(f"Patrol {which}: {name}", rows), "popup", maxWidth=360))
-    label = f"{text(name)} - patrol {which} (km {round(km, 1):g})"
-    dot.add_child(_label(label, _END_PLACES[which], "idlib-label idlib-end"))
-
-
-def patrol_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
-    """The joint-patrol segment, with its two labelled ends.
-
-    Parameters
-    ----------
-    m
-        The map.
-    corridor
-        The corridor model.
-    """
-    patrol = corridor.layers()["patrol_segment"].iloc[0]
-    length_km = float(patrol["length_km"])
-    group = _group(m, f"Joint-patrol segment ({PATROL_START} - {PATROL_END})")
-    line = polyline(
-        _latlngs(corridor.patrol_segment), color=COLORS["patrol"], weight=6, opacity=0.95, class_name="idlib-patrol"
-    )
-    rows = [
-        ("Length", f"{length_km:.1f} km along the M4 (geodesic)"),
-        ("Patrols", "Joint Russian-Turkish patrols from 15 March 2020 (Additional Protocol, art. 3)"),
-        ("Geometry", patrol.get("source")),
-    ]
-    title = f"Joint-patrol segment, {PATROL_START} - {PATROL_END}"
-    line.add_to(group).add_child(Bind(popup_html(title, rows), "popup", maxWidth=360))
-    _patrol_end(group, corridor, "start", 0.0)
-    _patrol_end(group, corridor, "end", length_km)
-    legend = [legend_row(line_swatch(COLORS["patrol"], 6), f"Joint-patrol segment, {PATROL_START} - {PATROL_END}")]
-    return Overlay([group], legend)
-
-
-def ticks_overlay(m: folium.Map, corridor: Corridor, step_km: float) -> Overlay:
-    """Kilometre ticks across the patrol segment every ``step_km`` from its start, labelled but the first.
-
-    Parameters
-    ----------
-    m
-        The map.
-    corridor
-        The corridor model.
-    step_km
-        Distance between ticks, kilometres.
-    """
-    group = _group(m, f"Kilometre ticks (every {step_km:g} km from {PATROL_START})")
-    for _, row in chainage_ticks(corridor, step_km).iterrows():
-        tick = polyline(_latlngs(row["tick"]), color=COLORS["tick"], weight=2, class_name="idlib-tick")
-        tick.add_to(group)
-        km = float(row["chainage_km"])
-        if km > 0:  # km 0 is labelled by the patrol start
-            tick.add_child(_label(f"{km:g} km", _KM_PLACES, "idlib-label idlib-km"))
-    legend = [legend_row(line_swatch(COLORS["tick"], 2), f"Tick every {step_km:g} km from {PATROL_START}")]
-    return Overlay([group], legend)
-
-
 def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
     """The named places as dots, labelled (but the patrol's end places, which the patrol ends label).
 
@@ -361,7 +235,7 @@ def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
         ``corridor.places``.
     """
     _require(places, "places", ("name",), {"Point"})
-    group = _group(m, "Places")
+    group = feature_group(m, "Places")
     for _, row in places.iterrows():
         dot = folium.CircleMarker(
             _latlng(row.geometry),
@@ -374,7 +248,7 @@ def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
             class_name="idlib-place",
         ).add_to(group)
         if str(row["name"]) not in (PATROL_START, PATROL_END):  # labelled by the patrol segment's ends
-            dot.add_child(_label(text(row["name"]), _PLACE_PLACES, "idlib-label"))
+            dot.add_child(label(text(row["name"]), _PLACE_PLACES, "idlib-label"))
         rows = [
             ("Arabic", row.get("name_ar")),
             ("Kind", row.get("kind")),
@@ -405,8 +279,8 @@ def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
         )
     counts = {fate: int((fates == fate).sum()) for fate in ("remained", "evacuated")}
     groups = {
-        "remained": _group(m, f"Observation posts, remained ({counts['remained']})"),
-        "evacuated": _group(m, f"Observation posts, evacuated 2020-21 ({counts['evacuated']})"),
+        "remained": feature_group(m, f"Observation posts, remained ({counts['remained']})"),
+        "evacuated": feature_group(m, f"Observation posts, evacuated 2020-21 ({counts['evacuated']})"),
     }
     for _, row in posts.iterrows():
         fate = str(row["fate"])

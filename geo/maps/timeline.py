@@ -6,9 +6,8 @@ layers it draws on that day: the observation posts (numbered circles, styled by
 status: manned, surrounded, evacuated; a post appears once it is set up) and the
 other events with a location (patrols, attacks, the corridor), the last month's
 in red. Both are Folium feature groups, so a layer control lists them. The
-JavaScript is our own, on Leaflet's public API (``L.control``, ``L.marker`` with
-``L.divIcon``, ``L.circleMarker``, ``L.geoJSON``): no plugin and no CDN, so it
-works in the offline single-file map too.
+panel is our own Leaflet control (``geo/static/timeline.js``): no plugin and no
+CDN, so it works in the offline single-file map too.
 
 A map that already shows the posts' final status (:func:`geo.maps.build_map`)
 passes those layers as ``replaces``: the page then opens on them, with the
@@ -45,7 +44,7 @@ from folium.template import Template
 from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
 from .assets import StaticMacro
 from .elements import check_position, script_json
-from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, POST_SYMBOLS, symbol_css
+from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, symbol_css
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -53,12 +52,9 @@ if TYPE_CHECKING:
     from ..corridor import Corridor
 
 __all__ = [
-    "ARRANGEMENT_STYLES",
     "ARRANGEMENT_TYPES",
     "EVENTS_LAYER_NAME",
-    "EVENT_STYLES",
     "POSTS_LAYER_NAME",
-    "POST_SYMBOLS",
     "TimeSlider",
     "add_time_slider",
     "timeline_data",
