@@ -13,7 +13,7 @@ from typing import Any
 
 import geopandas as gpd
 
-from .style import ARRANGEMENT_STYLES, EVENT_STYLES
+from .style import AREA, ARRANGEMENT_STYLES, EVENT_STYLES
 
 __all__ = ["box_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
 
@@ -26,27 +26,33 @@ _POINT_KIND_WORDS = {
     "nearby place": "on a nearby place",
 }
 
-def line_swatch(color: str, weight: float, dash: bool = False, class_name: str = "sw") -> str:
-    """A legend swatch of a line.
+def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str = "sw") -> str:
+    """A legend swatch of a line drawn with Leaflet path options ``style``.
 
     Parameters
     ----------
-    color
-        CSS colour.
-    weight
-        Line width, pixels.
+    style
+        ``color`` and ``weight`` (pixels), and ``dash_array`` (or ``dashArray``) for a dashed line.
     dash
-        Dashed rather than solid.
+        Dashed rather than solid; by default, whether ``style`` has a dash array.
     class_name
         CSS classes of the swatch.
+
+    Examples
+    --------
+    >>> line_swatch({"color": "#000000", "weight": 2})
+    '<span class="sw" style="border-top:2px solid #000000;height:0"></span>'
     """
-    style = f"border-top:{weight}px {'dashed' if dash else 'solid'} {color};height:0"
-    return f'<span class="{class_name}" style="{style}"></span>'
+    if dash is None:
+        dash = bool(style.get("dash_array") or style.get("dashArray"))
+    css = f"border-top:{style['weight']}px {'dashed' if dash else 'solid'} {style['color']};height:0"
+    return f'<span class="{class_name}" style="{css}"></span>'
 
 
 def box_swatch(color: str) -> str:
-    """A legend swatch of an area: ``color`` (``#rrggbb``) at 16 % opacity with a border of it."""
-    return f'<span class="sw" style="background:{color}29;border:1.5px solid {color}"></span>'
+    """A legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it."""
+    alpha = round(AREA["fill_opacity"] * 255)
+    return f'<span class="sw" style="background:{color}{alpha:02x};border:1.5px solid {color}"></span>'
 
 
 def legend_row(swatch: str, label: str) -> str:
@@ -65,8 +71,7 @@ def timeline_rows() -> str:
         css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
         return f'<span class="sw idlib-ev" style="{css}"></span>'
 
-    recent = ARRANGEMENT_STYLES["recent"]
-    arrangement = line_swatch(recent["color"], recent["weight"], dash=True, class_name="sw idlib-ev")
+    arrangement = line_swatch(ARRANGEMENT_STYLES["recent"], class_name="sw idlib-ev")
     events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
     return (
         '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'

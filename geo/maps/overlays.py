@@ -25,7 +25,7 @@ from ._folium import polyline
 from .elements import Bind, DivMarker
 from .legend import box_swatch, legend_row, line_swatch
 from .popups import confidence, popup_html, post_popup, text
-from .style import COLORS, CONTEXT_STYLE, NDIGITS
+from .style import AREA, COLORS, CONTEXT_STYLE, DOTS, LINES, NDIGITS, OTHER_CONTEXT_STYLE
 
 __all__ = [
     "Overlay",
@@ -151,7 +151,7 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
     for kind in dict.fromkeys(context["kind"].astype(str)):
         group = feature_group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
         groups.append(group)
-        style = CONTEXT_STYLE.get(kind, {"color": "#666666", "weight": 1.2})
+        style = CONTEXT_STYLE.get(kind, OTHER_CONTEXT_STYLE)
         for _, row in context[context["kind"].astype(str) == kind].iterrows():
             line = polyline(
                 latlngs(row.geometry), class_name=f"idlib-context idlib-context-{_css_token(kind)}", **style
@@ -159,9 +159,9 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
             tip = f"<b>{text(row['name'])}</b><br>{text(row.get('source'))}<br><i>{text(row.get('note'))}</i>"
             line.add_child(Bind(tip, "tooltip", sticky=True))
     legend = [
-        legend_row(line_swatch(COLORS["border"], 2.5, dash=True), "Turkey-Syria border"),
-        legend_row(line_swatch(COLORS["admin1"], 1.5, dash=True), "Governorate boundary"),
-        legend_row(line_swatch(COLORS["coastline"], 1.6), "Coastline"),
+        legend_row(line_swatch(LINES["border"]), "Turkey-Syria border"),
+        legend_row(line_swatch(LINES["admin1"]), "Governorate boundary"),
+        legend_row(line_swatch(LINES["coastline"]), "Coastline"),
     ]
     return Overlay(groups, legend)
 
@@ -199,10 +199,10 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
         poly = folium.Polygon(
             latlngs(row.geometry),
             color=COLORS.get(side, "#555555"),
-            weight=1.2,
+            weight=AREA["weight"],
             fill=True,
             fill_color=COLORS.get(side, "#555555"),
-            fill_opacity=0.16,
+            fill_opacity=AREA["fill_opacity"],
             class_name=f"idlib-corridor idlib-corridor-{_css_token(side)}",
         ).add_to(group)
         popup = popup_html(
@@ -239,9 +239,7 @@ def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
     for _, row in places.iterrows():
         dot = folium.CircleMarker(
             _latlng(row.geometry),
-            radius=3.5,
-            color=COLORS["place"],
-            weight=1.5,
+            **DOTS["place"],
             fill=True,
             fill_color="#ffffff",
             fill_opacity=1.0,

@@ -14,7 +14,7 @@ from .elements import Bind
 from .legend import legend_row, line_swatch
 from .overlays import Overlay, feature_group, label, latlngs
 from .popups import popup_html, text
-from .style import COLORS, NDIGITS
+from .style import DOTS, LINES, NDIGITS
 
 __all__ = ["m4_overlay", "patrol_overlay", "ticks_overlay"]
 
@@ -57,7 +57,7 @@ def m4_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     """
     m4 = corridor.layers()["m4"].iloc[0]
     group = feature_group(m, "M4 highway")
-    line = polyline(latlngs(corridor.m4), color=COLORS["m4"], weight=3.5, class_name="idlib-m4")
+    line = polyline(latlngs(corridor.m4), **LINES["m4"], class_name="idlib-m4")
     straights = long_straights(corridor.m4, _LONG_STRAIGHT_M)
     rows = [
         ("Length", f"{float(m4['length_km']):.1f} km (geodesic)"),
@@ -75,15 +75,13 @@ def m4_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     rows.append(("Geometry", m4.get("source")))
     line.add_to(group).add_child(Bind(popup_html("M4 highway (Latakia - Saraqib)", rows), "popup", maxWidth=360))
     for straight in straights:  # white dashes over the grey line: it reads as dashed, and stays clickable
-        dashes = polyline(
-            latlngs(straight), color="#ffffff", weight=2.5, dash_array="8 8", class_name="idlib-m4-approx"
-        )
+        dashes = polyline(latlngs(straight), **LINES["m4_unsourced"], class_name="idlib-m4-approx")
         dashes.options["interactive"] = False  # clicks reach the M4 line below (Folium drops the kwarg)
         dashes.add_to(group)
-    swatch = line_swatch(COLORS["m4"], 3.5)
+    swatch = line_swatch(LINES["m4"])
     row = f"<li>{swatch}M4 highway</li>"
     if straights:  # one row: the dashed stretch is the least sure part of the same line
-        dashed = line_swatch(COLORS["m4"], 3.5, dash=True, class_name="sw idlib-ev")
+        dashed = line_swatch(LINES["m4"], dash=True, class_name="sw idlib-ev")
         row = f"<li>{swatch}M4 highway, approximate{dashed}unsourced</li>"
     return Overlay([group], [row])
 
@@ -94,9 +92,7 @@ def _patrol_end(group: folium.FeatureGroup, corridor: Corridor, which: str, km: 
     name = PATROL_START if which == "start" else PATROL_END
     dot = folium.CircleMarker(
         (round(lat, NDIGITS), round(lon, NDIGITS)),
-        radius=6,
-        color=COLORS["patrol"],
-        weight=3,
+        **DOTS["patrol_end"],
         fill=True,
         fill_color="#ffffff",
         fill_opacity=1.0,
@@ -127,7 +123,7 @@ def patrol_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     length_km = float(patrol["length_km"])
     group = feature_group(m, f"Joint-patrol segment ({PATROL_START} - {PATROL_END})")
     line = polyline(
-        latlngs(corridor.patrol_segment), color=COLORS["patrol"], weight=6, opacity=0.95, class_name="idlib-patrol"
+        latlngs(corridor.patrol_segment), **LINES["patrol"], class_name="idlib-patrol"
     )
     rows = [
         ("Length", f"{length_km:.1f} km along the M4 (geodesic)"),
@@ -138,7 +134,7 @@ def patrol_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     line.add_to(group).add_child(Bind(popup_html(title, rows), "popup", maxWidth=360))
     _patrol_end(group, corridor, "start", 0.0)
     _patrol_end(group, corridor, "end", length_km)
-    legend = [legend_row(line_swatch(COLORS["patrol"], 6), f"Joint-patrol segment, {PATROL_START} - {PATROL_END}")]
+    legend = [legend_row(line_swatch(LINES["patrol"]), f"Joint-patrol segment, {PATROL_START} - {PATROL_END}")]
     return Overlay([group], legend)
 
 
@@ -156,10 +152,10 @@ def ticks_overlay(m: folium.Map, corridor: Corridor, step_km: float) -> Overlay:
     """
     group = feature_group(m, f"Kilometre ticks (every {step_km:g} km from {PATROL_START})")
     for _, row in chainage_ticks(corridor, step_km).iterrows():
-        tick = polyline(latlngs(row["tick"]), color=COLORS["tick"], weight=2, class_name="idlib-tick")
+        tick = polyline(latlngs(row["tick"]), **LINES["tick"], class_name="idlib-tick")
         tick.add_to(group)
         km = float(row["chainage_km"])
         if km > 0:  # km 0 is labelled by the patrol start
             tick.add_child(label(f"{km:g} km", _KM_PLACES, "idlib-label idlib-km"))
-    legend = [legend_row(line_swatch(COLORS["tick"], 2), f"Tick every {step_km:g} km from {PATROL_START}")]
+    legend = [legend_row(line_swatch(LINES["tick"]), f"Tick every {step_km:g} km from {PATROL_START}")]
     return Overlay([group], legend)

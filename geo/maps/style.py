@@ -10,11 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AREA",
     "ARRANGEMENT_STYLES",
     "COLORS",
     "CONTEXT_STYLE",
+    "DOTS",
     "EVENT_STYLES",
+    "LINES",
     "NDIGITS",
+    "OTHER_CONTEXT_STYLE",
     "POST_BORDER_PX",
     "POST_PX",
     "POST_SYMBOLS",
@@ -37,11 +41,26 @@ COLORS = {
     "admin1": "#8c8c8c",
     "coastline": "#3a7bbf",
 }
-#: Leaflet path options of each kind of context line.
-CONTEXT_STYLE: dict[str, dict[str, Any]] = {
+#: Leaflet path options of the lines, as the map draws them and the legend's swatches show them.
+LINES: dict[str, dict[str, Any]] = {
+    "m4": {"color": COLORS["m4"], "weight": 3.5},
+    # White dashes over the M4 where it runs straight with no sourced waypoint: it reads as dashed.
+    "m4_unsourced": {"color": "#ffffff", "weight": 2.5, "dash_array": "8 8"},
+    "patrol": {"color": COLORS["patrol"], "weight": 6, "opacity": 0.95},
+    "tick": {"color": COLORS["tick"], "weight": 2},
     "border": {"color": COLORS["border"], "weight": 2.5, "dash_array": "10 4 2 4"},
     "admin1": {"color": COLORS["admin1"], "weight": 1.3, "dash_array": "5 4"},
     "coastline": {"color": COLORS["coastline"], "weight": 1.6},
+}
+#: Leaflet path options of each kind of context line (a context kind not listed is drawn thin grey).
+CONTEXT_STYLE = {kind: LINES[kind] for kind in ("border", "admin1", "coastline")}
+OTHER_CONTEXT_STYLE: dict[str, Any] = {"color": "#666666", "weight": 1.2}
+#: Outline width and fill opacity of a corridor half (in its side's colour, :data:`COLORS`).
+AREA: dict[str, Any] = {"weight": 1.2, "fill_opacity": 0.16}
+#: The dots of the patrol's ends and of the named places: white, ringed in the line's colour.
+DOTS: dict[str, dict[str, Any]] = {
+    "patrol_end": {"radius": 6, "color": COLORS["patrol"], "weight": 3},
+    "place": {"radius": 3.5, "color": COLORS["place"], "weight": 1.5},
 }
 
 #: Size of a post's numbered circle, and the width of its border, pixels.
