@@ -51,3 +51,23 @@ def test_installed_package_loads_its_data_from_outside_the_checkout(wheel: Path,
     assert data_folder.startswith(str(target))
     assert data_folder.endswith("_data")
     assert posts == "12"
+
+
+def test_installed_package_builds_the_offline_map_with_its_own_scripts(wheel: Path, tmp_path: Path):
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import geo, geo.maps.assets as a; page = geo.map_html(geo.build_map(geo.load_corridor(), offline=True)); "
+        "print(a.__file__); print(a.static_js('timeline.js') in page, a.static_css('map.css') in page)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
+    )
+    module_file, found = run.stdout.split("\n")[:2]
+    assert module_file.startswith(str(target))
+    assert found == "True True"
