@@ -41,7 +41,15 @@ class Macro(MacroElement):
 
 
 def polyline(locations: Sequence[Any], **options: Any) -> folium.PolyLine:
-    """A :class:`folium.PolyLine` through ``locations`` (``[lat, lon]``, degrees) with Leaflet path options."""
+    """A :class:`folium.PolyLine` through ``locations`` (``[lat, lon]``, degrees) with Leaflet path options.
+
+    Parameters
+    ----------
+    locations
+        The line's points, ``[lat, lon]`` in degrees.
+    **options
+        Leaflet path options (``color``, ``weight`` in pixels, ``class_name``...).
+    """
     return folium.PolyLine(locations, **options)  # type: ignore[no-untyped-call]
 
 

@@ -1,4 +1,10 @@
-"""Self-contained HTML: Leaflet's files inlined from an installed package, and a checker.
+"""What a page needs inline: Leaflet's files from an installed package, our own from ``geo/static/``; a checker.
+
+Our scripts and stylesheets (the controls, the time slider, label decluttering,
+legend fitting, the page's CSS) are plain files of the package, read with
+:mod:`importlib.resources` like Leaflet's below and put inline in the page's head
+once each by the elements that need them (:class:`StaticMacro`), online and
+offline alike.
 
 An offline map must open with no network at all. Leaflet's JavaScript and CSS
 come from the installed ``django-js-lib-leaflet`` package (a dependency that
@@ -118,6 +124,11 @@ def leaflet_css() -> str:
 def static_js(name: str) -> str:
     """One of our scripts (``geo/static/NAME``), ready to sit inside a ``<script>`` element.
 
+    Parameters
+    ----------
+    name
+        The file's name in ``geo/static/``, e.g. ``controls.js``.
+
     Examples
     --------
     >>> "L.Control.IdlibMeasure" in static_js("controls.js")
@@ -128,7 +139,13 @@ def static_js(name: str) -> str:
 
 @cache
 def static_css(name: str) -> str:
-    """One of our stylesheets (``geo/static/NAME``), its ``url(...)`` files embedded, ready for ``<style>``."""
+    """One of our stylesheets (``geo/static/NAME``), its ``url(...)`` files embedded, ready for ``<style>``.
+
+    Parameters
+    ----------
+    name
+        The file's name in ``geo/static/``, e.g. ``map.css``.
+    """
     return _in_style(inline_css_urls(_read(_static(), STATIC_PACKAGE, name), _static()))
 
 
@@ -248,6 +265,11 @@ def _css_references(css: str) -> list[str]:
 
 def external_references(html: str) -> list[str]:
     """List the references in an HTML page that a browser would fetch, in order of appearance.
+
+    Parameters
+    ----------
+    html
+        The page.
 
     A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
     ``action`` attribute and every CSS ``url(...)`` or ``@import`` in a ``<style>``

@@ -57,7 +57,13 @@ def script_json(value: Any, *, compact: bool = False) -> str:
 
 
 def check_position(position: str) -> str:
-    """Return a Leaflet control position, or raise ValueError naming the one given."""
+    """Return a Leaflet control position, or raise ValueError naming the one given.
+
+    Parameters
+    ----------
+    position
+        ``topleft``, ``topright``, ``bottomleft`` or ``bottomright``.
+    """
     if position not in POSITIONS:
         raise ValueError(f"position={position!r}: expected topleft, topright, bottomleft or bottomright")
     return position

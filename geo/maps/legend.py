@@ -50,13 +50,27 @@ def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str
 
 
 def box_swatch(color: str) -> str:
-    """A legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it."""
+    """A legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it.
+
+    Parameters
+    ----------
+    color
+        CSS colour, ``#rrggbb``.
+    """
     alpha = round(AREA["fill_opacity"] * 255)
     return f'<span class="sw" style="background:{color}{alpha:02x};border:1.5px solid {color}"></span>'
 
 
 def legend_row(swatch: str, label: str) -> str:
-    """One legend row: a swatch (HTML) and a label (plain text, escaped here)."""
+    """One legend row: a swatch (HTML) and a label (plain text, escaped here).
+
+    Parameters
+    ----------
+    swatch
+        The swatch's HTML (:func:`line_swatch`, :func:`box_swatch`).
+    label
+        The row's text.
+    """
     return f"<li>{swatch}{html.escape(label)}</li>"
 
 

@@ -65,6 +65,11 @@ class Overlay:
 def latlngs(geom: shapely.Geometry) -> list[Any]:
     """Leaflet [lat, lon] nesting for a (Multi)LineString or (Multi)Polygon, rounded to ~0.1 m.
 
+    Parameters
+    ----------
+    geom
+        The geometry, lon/lat degrees.
+
     Examples
     --------
     >>> latlngs(shapely.LineString([(36.1234567, 35.7654321), (36.2, 35.8)]))
@@ -127,7 +132,15 @@ def label(html: str, places: list[Any], class_name: str) -> Bind:
 
 
 def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
-    """A feature group named ``name`` (as the layer control lists it), added to the map."""
+    """A feature group named ``name`` (as the layer control lists it), added to the map.
+
+    Parameters
+    ----------
+    m
+        The map.
+    name
+        The layer's name.
+    """
     group = folium.FeatureGroup(name=name)
     group.add_to(m)
     return group

@@ -17,6 +17,11 @@ __all__ = ["confidence", "plain", "popup_html", "post_popup", "settlement", "tex
 def plain(value: Any) -> str:
     """Data value as plain text: '' for a missing value, lists joined with commas, 12.0 as 12.
 
+    Parameters
+    ----------
+    value
+        A value of a data column: text, number, list, or missing.
+
     Examples
     --------
     >>> plain(12.0), plain(None), plain(["a", None, "b"])
@@ -34,18 +39,40 @@ def plain(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """Data value as escaped HTML text (see :func:`plain`)."""
+    """Data value as escaped HTML text (see :func:`plain`).
+
+    Parameters
+    ----------
+    value
+        A value of a data column.
+    """
     return html.escape(plain(value), quote=True)
 
 
 def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
-    """A popup: an escaped title and a table of the non-empty (label, value) rows."""
+    """A popup: an escaped title and a table of the non-empty (label, value) rows.
+
+    Parameters
+    ----------
+    title
+        The popup's heading (plain text).
+    rows
+        ``(label, value)`` pairs; a row whose value is empty is left out.
+    """
     body = "".join(f"<tr><th>{html.escape(k)}</th><td>{text(v)}</td></tr>" for k, v in rows if text(v))
     return f'<div class="idlib-popup"><h4>{text(title)}</h4><table>{body}</table></div>'
 
 
 def confidence(code: Any, note: Any = None) -> str:
-    """'S (sourced): note' from a confidence code, as plain text."""
+    """'S (sourced): note' from a confidence code, as plain text.
+
+    Parameters
+    ----------
+    code
+        A confidence code of :data:`geo.data.CONFIDENCE_CODES`.
+    note
+        What the code rests on, or None.
+    """
     code = plain(code)
     word = CONFIDENCE_CODES.get(code, "")
     out = f"{code} ({word})" if word else code
@@ -88,7 +115,13 @@ def post_popup(row: pd.Series) -> str:
 
 
 def settlement(value: Any) -> str:
-    """'Morek, 35.37516 N 36.689869 E (source)' for a post's kept village point, or ''."""
+    """'Morek, 35.37516 N 36.689869 E (source)' for a post's kept village point, or ''.
+
+    Parameters
+    ----------
+    value
+        A post's ``settlement`` (a dict of name, lat, lon, source) or anything else.
+    """
     if not isinstance(value, dict):
         return ""
     name, lat, lon, source = (plain(value.get(k)) for k in ("name", "lat", "lon", "source"))

@@ -18,7 +18,13 @@ __all__ = ["CorridorMap", "map_html", "renumber", "save_map"]
 
 
 def renumber(root: Element) -> None:
-    """Give every element under ``root`` an id from its position in the tree, not from uuid4."""
+    """Give every element under ``root`` an id from its position in the tree, not from uuid4.
+
+    Parameters
+    ----------
+    root
+        The map (or figure) whose elements to renumber, in place.
+    """
     order: list[Element] = []
     seen: set[int] = set()
 
@@ -61,6 +67,11 @@ def _is_offline(m: folium.Map) -> bool:
 
 def map_html(m: folium.Map) -> str:
     """Render a map to one HTML page.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`geo.maps.build_map`.
 
     Raises
     ------
