@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's set-up in two commands, on a fresh Debian machine with Python 3.11:
 #   bash run.sh map    install the package into .venv and build the default map
-#   bash run.sh test   install the test tools (and headless Chromium) and run the whole test suite
+#   bash run.sh test   install the test tools (and headless Chromium, node) and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${VENV:-.venv}
@@ -35,6 +35,13 @@ ensure_chromium() {
     fi
 }
 
+# node checks the map's own scripts (geo/static/*.js) and runs the measure tool's distance (tests/test_static.py).
+ensure_node() {
+    if ! command -v node >/dev/null; then
+        apt_install nodejs
+    fi
+}
+
 case "${1:-}" in
 map)
     shift
@@ -48,6 +55,7 @@ test)
     shift
     ensure_venv
     ensure_chromium
+    ensure_node
     "$VENV/bin/python" -m pip install -q -e ".[test]"
     "$VENV/bin/ruff" check geo tests benchmarks
     "$VENV/bin/mypy" geo

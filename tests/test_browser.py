@@ -22,7 +22,7 @@ from support import FINAL_POSTS, OVERLAYS, TIME_LAYERS, Page, open_offline, wait
 from geo.geodesy import GEOD
 from geo.history import change_days, corridor_as_of, read_events
 from geo.maps import build_map, save_map
-from geo.offline import leaflet_version
+from geo.maps.assets import leaflet_version
 
 pytestmark = pytest.mark.browser
 

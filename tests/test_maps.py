@@ -22,13 +22,15 @@ from support import OVERLAYS
 
 import geo
 import geo.maps
-from geo._leaflet_controls import Bind, DivMarker
+import geo.maps.render
 from geo.cli import main
 from geo.geodesy import GEOD
 from geo.history import read_events
 from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
-from geo.offline import external_references, leaflet_css, leaflet_js
-from geo.timeline_map import EVENT_STYLES, POST_SYMBOLS, TimeSlider
+from geo.maps.assets import external_references, leaflet_css, leaflet_js
+from geo.maps.elements import Bind, DivMarker
+from geo.maps.style import EVENT_STYLES, POST_SYMBOLS
+from geo.maps.timeline import TimeSlider
 
 #: The overlays of a map without the time slider.
 STATIC_OVERLAYS = OVERLAYS[:-2]
@@ -556,14 +558,14 @@ def test_a_failed_build_leaves_no_file_and_keeps_the_old_one(offline_map, tmp_pa
     def broken(m):
         raise RuntimeError("render failed")
 
-    monkeypatch.setattr(geo.maps, "map_html", broken)
+    monkeypatch.setattr(geo.maps.render, "map_html", broken)
     with pytest.raises(RuntimeError):
         save_map(offline_map, tmp_path / "new.html")
     assert list(tmp_path.iterdir()) == []
 
     monkeypatch.undo()
     (tmp_path / "old.html").write_text("old", encoding="utf-8")
-    monkeypatch.setattr(geo.maps.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(geo.maps.render.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         save_map(offline_map, tmp_path / "old.html")
     assert [p.name for p in tmp_path.iterdir()] == ["old.html"]
@@ -612,7 +614,7 @@ def test_cli_map_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
 
 
 def test_a_map_shown_twice_in_a_notebook_shows_the_same_offline_page(corridor):
-    from geo.offline import external_references
+    from geo.maps.assets import external_references
 
     m = build_map(corridor, offline=True)
     first, second = m._repr_html_(), m._repr_html_()

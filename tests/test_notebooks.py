@@ -432,7 +432,7 @@ def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_pa
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_timeline_map_output_slider_moves_the_posts_with_the_network_off(browser, tmp_path):
+def test_timeline_notebook_map_output_slider_moves_the_posts_with_the_network_off(browser, tmp_path):
     page = open_offline(browser, _notebook_output_page(tmp_path, "04_timeline.ipynb"))
     requested = page.requested_urls()
     try:

@@ -8,7 +8,7 @@ from importlib import metadata, resources
 
 import pytest
 
-from geo.offline import (
+from geo.maps.assets import (
     LEAFLET_PACKAGE,
     external_references,
     inline_css_urls,
@@ -95,3 +95,11 @@ def test_external_references_finds_every_kind_of_fetch():
 
 def test_external_references_of_a_self_contained_page_is_empty():
     assert external_references(f"<style>{leaflet_css()}</style><script>{leaflet_js()}</script>") == []
+
+
+def test_geo_offline_still_gives_the_assets_of_geo_maps_assets():
+    import geo.maps.assets
+    import geo.offline
+
+    for name in geo.offline.__all__:
+        assert getattr(geo.offline, name) is getattr(geo.maps.assets, name)

@@ -15,8 +15,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.data import data_path
 from geo.history import POST_STATUSES, change_days, corridor_as_of, read_events
-from geo.offline import OfflineAssets, external_references
-from geo.timeline_map import EVENTS_LAYER_NAME, POSTS_LAYER_NAME, add_time_slider, timeline_data
+from geo.maps.assets import OfflineAssets, external_references
+from geo.maps.timeline import EVENTS_LAYER_NAME, POSTS_LAYER_NAME, add_time_slider, timeline_data
 
 
 @pytest.fixture(scope="module")

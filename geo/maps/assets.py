@@ -1,0 +1,320 @@
+"""What a page needs inline: Leaflet's files from an installed package, our own from ``geo/static/``; a checker.
+
+Our scripts and stylesheets (the controls, the time slider, label decluttering,
+legend fitting, the page's CSS) are plain files of the package, read with
+:mod:`importlib.resources` like Leaflet's below and put inline in the page's head
+once each by the elements that need them (:class:`StaticMacro`), online and
+offline alike.
+
+An offline map must open with no network at all. Leaflet's JavaScript and CSS
+come from the installed ``django-js-lib-leaflet`` package (a dependency that
+ships Leaflet's ``dist/`` files and nothing else), read at build time with
+:mod:`importlib.resources`; nothing of Leaflet is kept in this repository. The
+CSS refers to its images by relative URL (``url(images/layers.png)``): they are
+turned into ``data:`` URIs. :func:`external_references` lists every reference
+in a page that a browser would fetch, so a build can refuse to write an
+"offline" file that is not.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from collections.abc import Iterable
+from functools import cache
+from html.parser import HTMLParser
+from importlib import resources
+from importlib.resources.abc import Traversable
+
+from branca.element import Element, Figure
+
+from ._folium import Macro
+from .style import css_properties
+
+__all__ = [
+    "LEAFLET_PACKAGE",
+    "STATIC_PACKAGE",
+    "OfflineAssets",
+    "StaticMacro",
+    "external_references",
+    "inline_css_urls",
+    "inline_static",
+    "leaflet_css",
+    "leaflet_js",
+    "leaflet_version",
+    "static_css",
+    "static_js",
+]
+
+#: The installed package that ships Leaflet's ``dist/`` files (PyPI: ``django-js-lib-leaflet``).
+LEAFLET_PACKAGE = "js_lib_leaflet"
+#: The package whose ``static/`` folder holds our own scripts and stylesheets (shipped in the wheel).
+STATIC_PACKAGE = "geo"
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]*)\1\s*\)""")
+_SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=.*$", re.MULTILINE)
+_VERSION = re.compile(r"""\.version\s*=\s*["'](\d+\.\d+\.\d+)["']""")
+#: References a browser resolves without a request: inline data, in-page fragments, scripts.
+_LOCAL_SCHEMES = ("data:", "#", "javascript:", "about:blank")
+
+
+def _dist() -> Traversable:
+    """Return the folder of Leaflet's dist files inside the installed package."""
+    try:
+        root = resources.files(LEAFLET_PACKAGE)
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"offline maps read Leaflet from the package {LEAFLET_PACKAGE!r}, which is not installed: "
+            "pip install django-js-lib-leaflet"
+        ) from None
+    return root / "static" / LEAFLET_PACKAGE
+
+
+def _static() -> Traversable:
+    """Return the folder of our own scripts and stylesheets inside the package (``geo/static/``)."""
+    return resources.files(STATIC_PACKAGE) / "static"
+
+
+def _read(folder: Traversable, package: str, name: str) -> str:
+    path = folder / name
+    if not path.is_file():
+        raise FileNotFoundError(f"{package}: {name} not found in the installed package (reinstall it)")
+    return path.read_text(encoding="utf-8")
+
+
+def _in_script(js: str) -> str:
+    """Script text that cannot end its ``<script>`` element early."""
+    return js.replace("</script", "<\\/script")
+
+
+def _in_style(css: str) -> str:
+    """Stylesheet text that cannot end its ``<style>`` element early."""
+    return css.replace("</style", "<\\/style")
+
+
+@cache
+def leaflet_js() -> str:
+    """Leaflet's minified JavaScript, ready to sit inside a ``<script>`` element.
+
+    The source-map comment is removed (a browser with developer tools open would
+    fetch the map file) and any ``</script`` is escaped.
+
+    Examples
+    --------
+    >>> "L.version" in leaflet_js() or ".version=" in leaflet_js()
+    True
+    """
+    return _in_script(_SOURCE_MAP.sub("", _read(_dist(), LEAFLET_PACKAGE, "leaflet.js")))
+
+
+@cache
+def leaflet_css() -> str:
+    """Leaflet's CSS with its images embedded as ``data:`` URIs.
+
+    Examples
+    --------
+    >>> "url(images/" in leaflet_css()
+    False
+    """
+    return inline_css_urls(_read(_dist(), LEAFLET_PACKAGE, "leaflet.css"), _dist())
+
+
+@cache
+def static_js(name: str) -> str:
+    """One of our scripts (``geo/static/NAME``), ready to sit inside a ``<script>`` element.
+
+    Parameters
+    ----------
+    name
+        The file's name in ``geo/static/``, e.g. ``controls.js``.
+
+    Examples
+    --------
+    >>> "L.Control.IdlibMeasure" in static_js("controls.js")
+    True
+    """
+    return _in_script(_read(_static(), STATIC_PACKAGE, name))
+
+
+@cache
+def static_css(name: str) -> str:
+    """One of our stylesheets (``geo/static/NAME``), its ``url(...)`` files embedded, ready for ``<style>``.
+
+    Parameters
+    ----------
+    name
+        The file's name in ``geo/static/``, e.g. ``map.css``.
+    """
+    return _in_style(inline_css_urls(_read(_static(), STATIC_PACKAGE, name), _static()))
+
+
+def inline_static(figure: Figure, names: Iterable[str]) -> None:
+    """Put our scripts and stylesheets inline at the end of a page's head, each once however often asked.
+
+    A stylesheet comes after the style table's CSS custom properties (:func:`geo.maps.style.css_properties`),
+    which it may use.
+
+    Parameters
+    ----------
+    figure
+        The page.
+    names
+        File names in ``geo/static/``: ``*.js`` or ``*.css``.
+    """
+    for name in names:
+        if name.endswith(".css"):
+            properties = Element(f"<style>{_in_style(css_properties())}</style>")
+            figure.header.add_child(properties, name="idlib_style_table")
+            text = f"<style>{static_css(name)}</style>"
+        else:
+            text = f"<script>{static_js(name)}</script>"
+        figure.header.add_child(Element(text), name=f"idlib_static_{name}")
+
+
+class StaticMacro(Macro):
+    """A MacroElement whose scripts and stylesheets (:attr:`static`, in ``geo/static/``) the page gets inline."""
+
+    #: File names in ``geo/static/``, in the order the page needs them.
+    static: tuple[str, ...] = ()
+
+    def add_assets(self, figure: Figure) -> None:
+        """Put :attr:`static` inline in the head of ``figure`` (:func:`inline_static`)."""
+        inline_static(figure, self.static)
+
+
+def leaflet_version() -> str:
+    """Version of the inlined Leaflet, read from its JavaScript (e.g. ``"1.9.4"``)."""
+    m = _VERSION.search(leaflet_js())
+    return m.group(1) if m else "unknown"
+
+
+def inline_css_urls(css: str, base: Traversable) -> str:
+    """Replace each relative ``url(...)`` in ``css`` with a ``data:`` URI of the file under ``base``.
+
+    ``data:`` URIs and in-page fragments (``url(#...)``) are kept as they are.
+
+    Parameters
+    ----------
+    css
+        Stylesheet text.
+    base
+        Folder the stylesheet's relative URLs are resolved against.
+
+    Raises
+    ------
+    ValueError
+        A URL is absolute (``http:``, ``//host``, ``/path``), climbs out of ``base``,
+        or names a file that does not exist.
+    """
+
+    def embed(m: re.Match[str]) -> str:
+        url = m.group(2).strip()
+        if url.startswith(_LOCAL_SCHEMES):
+            return m.group(0)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^/", url):
+            raise ValueError(f"stylesheet url({url}): expected a relative path to a file beside the stylesheet")
+        parts = [p for p in url.split("?")[0].split("#")[0].split("/") if p not in ("", ".")]
+        if ".." in parts:
+            raise ValueError(f"stylesheet url({url}): '..' is not allowed, expected a file below the stylesheet")
+        target = base.joinpath(*parts)
+        if not target.is_file():
+            raise ValueError(f"stylesheet url({url}): no such file {target}")
+        mime = mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"
+        data = base64.b64encode(target.read_bytes()).decode("ascii")
+        return f'url("data:{mime};base64,{data}")'
+
+    return _CSS_URL.sub(embed, css)
+
+
+class _References(HTMLParser):
+    """Collect every URL a browser would fetch: src, href, srcset, poster, data, CSS url() and @import."""
+
+    _ATTRS = frozenset({"src", "href", "poster", "data", "action", "background", "manifest"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in self._ATTRS:
+                self.found.append(value)
+            elif name == "srcset":
+                self.found.extend(c.strip().split(" ")[0] for c in value.split(",") if c.strip())
+            elif name == "style":
+                self.found.extend(_css_references(value))
+        self._in_style = tag == "style"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.found.extend(_css_references(data))
+
+
+def _css_references(css: str) -> list[str]:
+    refs = [m.group(2).strip() for m in _CSS_URL.finditer(css)]
+    refs += re.findall(r"""@import\s+['"]([^'"]+)['"]""", css)
+    return refs
+
+
+def external_references(html: str) -> list[str]:
+    """List the references in an HTML page that a browser would fetch, in order of appearance.
+
+    Parameters
+    ----------
+    html
+        The page.
+
+    A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
+    ``action`` attribute and every CSS ``url(...)`` or ``@import`` in a ``<style>``
+    element or ``style`` attribute, except ``data:`` URIs, in-page fragments
+    (``#...``) and ``javascript:``. Relative paths count: a single file has no
+    folder beside it. Text inside scripts is not parsed.
+
+    Examples
+    --------
+    >>> external_references('<script src="https://cdn.example/l.js"></script><img src="data:,">')
+    ['https://cdn.example/l.js']
+    >>> external_references('<style>a{background:url(images/x.png)}</style>')
+    ['images/x.png']
+    """
+    parser = _References()
+    parser.feed(html)
+    parser.close()
+    return [ref for ref in parser.found if not ref.strip().lower().startswith(_LOCAL_SCHEMES)]
+
+
+class OfflineAssets(Macro):
+    """Put Leaflet's CSS and JavaScript inline in the page head, an empty favicon and a ground for a map with no tiles.
+
+    Add it to a :class:`folium.Map` whose ``default_js`` and ``default_css`` have
+    been emptied (see :func:`geo.maps.build_map`), so no CDN link is written.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("OfflineAssets")
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]  # adds to the figure, returns nothing
+        """Add the inline assets to the figure's head, right after its charset declaration."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise ValueError("OfflineAssets must be added to a map that is inside a branca Figure")
+        # Keep the charset <meta> first: browsers only honour it within the first 1024 bytes.
+        names = list(figure.header._children)
+        at = names.index("meta_http") + 1 if "meta_http" in names else 0
+        assets = {
+            # An empty icon stops the browser asking for /favicon.ico.
+            "offline_favicon": '<link rel="icon" href="data:,">',
+            "offline_leaflet_css": f"<style>{leaflet_css()}</style>",
+            "offline_css": f"<style>{static_css('offline.css')}</style>",
+            "offline_leaflet_js": f"<script>{leaflet_js()}</script>",
+        }
+        for i, (name, text) in enumerate(assets.items()):
+            figure.header._children.pop(name, None)
+            figure.header.add_child(Element(text), name=name, index=at + i)

@@ -1,0 +1,126 @@
+"""The legend panel: its rows (a swatch and a label each), the time slider's rows and the post points note.
+
+Each overlay builder (:mod:`geo.maps.overlays`) gives the rows of its own
+layers, drawn with :func:`line_swatch` and :func:`box_swatch` in the colours of
+:mod:`geo.maps.style`; :func:`legend_html` puts them in one panel.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+import geopandas as gpd
+
+from .style import AREA, ARRANGEMENT_STYLES, EVENT_STYLES
+
+__all__ = ["box_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
+
+#: How the legend names each kind of post point (data.POINT_KINDS), in the order it lists them.
+_POINT_KIND_WORDS = {
+    "site estimate": "at the site as reports place it (estimate)",
+    "site mark": "on a map mark of the post's hill or site",
+    "between places": "midway between the two places reports put it between",
+    "settlement centre": "on the village or town it stood in or by",
+    "nearby place": "on a nearby place",
+}
+
+def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str = "sw") -> str:
+    """A legend swatch of a line drawn with Leaflet path options ``style``.
+
+    Parameters
+    ----------
+    style
+        ``color`` and ``weight`` (pixels), and ``dash_array`` (or ``dashArray``) for a dashed line.
+    dash
+        Dashed rather than solid; by default, whether ``style`` has a dash array.
+    class_name
+        CSS classes of the swatch.
+
+    Examples
+    --------
+    >>> line_swatch({"color": "#000000", "weight": 2})
+    '<span class="sw" style="border-top:2px solid #000000;height:0"></span>'
+    """
+    if dash is None:
+        dash = bool(style.get("dash_array") or style.get("dashArray"))
+    css = f"border-top:{style['weight']}px {'dashed' if dash else 'solid'} {style['color']};height:0"
+    return f'<span class="{class_name}" style="{css}"></span>'
+
+
+def box_swatch(color: str) -> str:
+    """A legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it.
+
+    Parameters
+    ----------
+    color
+        CSS colour, ``#rrggbb``.
+    """
+    alpha = round(AREA["fill_opacity"] * 255)
+    return f'<span class="sw" style="background:{color}{alpha:02x};border:1.5px solid {color}"></span>'
+
+
+def legend_row(swatch: str, label: str) -> str:
+    """One legend row: a swatch (HTML) and a label (plain text, escaped here).
+
+    Parameters
+    ----------
+    swatch
+        The swatch's HTML (:func:`line_swatch`, :func:`box_swatch`).
+    label
+        The row's text.
+    """
+    return f"<li>{swatch}{html.escape(label)}</li>"
+
+
+def timeline_rows() -> str:
+    """The rows that explain the time slider's symbols: posts by status, events, arrangements."""
+    symbols = "".join(
+        f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
+        for status, word in (("active", "manned"), ("besieged", "surrounded"), ("evacuated", "evacuated"))
+    )
+
+    def event(style: dict[str, Any]) -> str:
+        css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
+        return f'<span class="sw idlib-ev" style="{css}"></span>'
+
+    arrangement = line_swatch(ARRANGEMENT_STYLES["recent"], class_name="sw idlib-ev")
+    events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
+    return (
+        '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'
+        f'<li class="idlib-legend-time">Post{symbols}</li>'
+        f'<li class="idlib-legend-time">Event{events}</li>'
+        f'<li class="idlib-legend-time">{arrangement}'
+        "Agreement on the route (not a patrol)</li>"
+    )
+
+
+def _post_points_note(posts: gpd.GeoDataFrame) -> str:
+    """'Post symbols: 8, 9 at the site as reports place it (estimate); ...' from the posts' point kinds."""
+    if "point_kind" not in posts:
+        return "Post symbols stand for the posts; see each popup for what the point is."
+    kinds = posts["point_kind"].astype(str)
+    parts = []
+    for kind, words in _POINT_KIND_WORDS.items():
+        numbers = [str(n) for n in posts.loc[kinds == kind, "number"]]
+        if numbers:
+            parts.append(f"{', '.join(numbers)} {words}")
+    return "Post symbols: " + "; ".join(parts) + "."
+
+
+def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
+    """The legend panel's HTML: a title, the rows and a note on what the post symbols stand on.
+
+    Parameters
+    ----------
+    rows
+        The rows (``<li>`` HTML), in order.
+    posts
+        The observation posts (for the note).
+    """
+    return (
+        "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
+        f"<ul>{''.join(rows)}</ul>"
+        f'<div class="note">{html.escape(_post_points_note(posts))} Click a feature for its sources.</div></details>'
+    )

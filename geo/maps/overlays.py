@@ -1,0 +1,311 @@
+"""The map's overlays, one builder each: it adds its feature group(s) to the map and gives its legend rows.
+
+The road's three overlays (M4, patrol segment, kilometre ticks) are in :mod:`geo.maps.roads`.
+
+Every builder takes the map and the part of the model it draws, and returns an
+:class:`Overlay`. The layers are drawn in the colours of :mod:`geo.maps.style`;
+every text from the data is HTML-escaped (:mod:`geo.maps.popups`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import Point
+
+from ..analysis import across_border
+from ..corridor import PATROL_END, PATROL_START, Corridor
+from ._folium import polyline
+from .elements import Bind, DivMarker
+from .legend import box_swatch, legend_row, line_swatch
+from .popups import confidence, popup_html, post_popup, text
+from .style import AREA, COLORS, CONTEXT_STYLE, DOTS, LINES, NDIGITS, OTHER_CONTEXT_STYLE
+
+__all__ = [
+    "Overlay",
+    "context_overlay",
+    "corridor_overlay",
+    "feature_group",
+    "label",
+    "latlngs",
+    "places_overlay",
+    "posts_overlay",
+]
+
+_CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
+
+_PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["bottom", [0, 2]]]
+
+
+@dataclass
+class Overlay:
+    """What an overlay builder added to the map.
+
+    Parameters
+    ----------
+    layers
+        Its feature groups, in the order they were added.
+    legend
+        Its legend rows (``<li>`` HTML), in the order the legend lists them.
+    """
+
+    layers: list[folium.FeatureGroup]
+    legend: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def latlngs(geom: shapely.Geometry) -> list[Any]:
+    """Leaflet [lat, lon] nesting for a (Multi)LineString or (Multi)Polygon, rounded to ~0.1 m.
+
+    Parameters
+    ----------
+    geom
+        The geometry, lon/lat degrees.
+
+    Examples
+    --------
+    >>> latlngs(shapely.LineString([(36.1234567, 35.7654321), (36.2, 35.8)]))
+    [[35.765432, 36.123457], [35.8, 36.2]]
+    """
+
+    def ring(coords: Iterable[Any]) -> list[list[float]]:
+        return [[round(float(c[1]), NDIGITS), round(float(c[0]), NDIGITS)] for c in coords]
+
+    if geom.geom_type == "LineString":
+        return ring(geom.coords)
+    if geom.geom_type == "MultiLineString":
+        return [ring(g.coords) for g in geom.geoms]
+    if geom.geom_type == "Polygon":
+        return [ring(geom.exterior.coords), *(ring(r.coords) for r in geom.interiors)]
+    if geom.geom_type == "MultiPolygon":
+        return [[ring(p.exterior.coords), *(ring(r.coords) for r in p.interiors)] for p in geom.geoms]
+    raise ValueError(f"cannot draw a {geom.geom_type} as a line or polygon")
+
+
+def _latlng(point: Point) -> tuple[float, float]:
+    return round(float(point.y), NDIGITS), round(float(point.x), NDIGITS)
+
+
+def _css_token(value: str) -> str:
+    return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(value).lower())
+
+
+def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_types: set[str]) -> None:
+    """Refuse a layer that lacks a column or holds an unexpected geometry, naming the first bad row."""
+    missing = [c for c in columns if c not in gdf.columns]
+    if missing:
+        raise ValueError(f"{layer} layer: missing column(s) {missing}; expected {sorted(columns)}")
+    types = gdf.geometry.geom_type.to_numpy()
+    bad = np.flatnonzero(gdf.geometry.isna().to_numpy() | ~np.isin(types, sorted(geom_types)))
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"{layer} layer: row {i} has geometry {types[i]!r}, expected one of {sorted(geom_types)} "
+            f"({bad.size} bad row(s))"
+        )
+
+
+def label(html: str, places: list[Any], class_name: str) -> Bind:
+    """A permanent label (escaped HTML), put on the first of ``places`` ([direction, [dx, dy]]) found clear.
+
+    Parameters
+    ----------
+    html
+        The label, escaped by the caller.
+    places
+        ``[direction, [dx, dy]]`` pairs (Leaflet tooltip direction, offset in pixels), in order of preference:
+        the page's declutter script tries them (:class:`geo.maps.controls.Declutter`).
+    class_name
+        CSS classes of the label.
+    """
+    (direction, offset), *_ = places
+    options = {"permanent": True, "direction": direction, "offset": offset, "places": places, "className": class_name}
+    return Bind(html, "tooltip", **options)
+
+
+def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
+    """A feature group named ``name`` (as the layer control lists it), added to the map.
+
+    Parameters
+    ----------
+    m
+        The map.
+    name
+        The layer's name.
+    """
+    group = folium.FeatureGroup(name=name)
+    group.add_to(m)
+    return group
+
+
+# ------------------------------------------------------------------------------------------- overlays
+
+
+def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
+    """The context lines (border, governorate lines, coastline), one feature group per kind, in data order.
+
+    Parameters
+    ----------
+    m
+        The map.
+    context
+        ``corridor.context``: lines with ``kind`` and ``name`` (and ``source``, ``note``).
+    """
+    _require(context, "context", ("kind", "name"), {"LineString", "MultiLineString"})
+    groups = []
+    for kind in dict.fromkeys(context["kind"].astype(str)):
+        group = feature_group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
+        groups.append(group)
+        style = CONTEXT_STYLE.get(kind, OTHER_CONTEXT_STYLE)
+        for _, row in context[context["kind"].astype(str) == kind].iterrows():
+            line = polyline(
+                latlngs(row.geometry), class_name=f"idlib-context idlib-context-{_css_token(kind)}", **style
+            ).add_to(group)
+            tip = f"<b>{text(row['name'])}</b><br>{text(row.get('source'))}<br><i>{text(row.get('note'))}</i>"
+            line.add_child(Bind(tip, "tooltip", sticky=True))
+    legend = [
+        legend_row(line_swatch(LINES["border"]), "Turkey-Syria border"),
+        legend_row(line_swatch(LINES["admin1"]), "Governorate boundary"),
+        legend_row(line_swatch(LINES["coastline"]), "Coastline"),
+    ]
+    return Overlay(groups, legend)
+
+
+def _border_caveat(corridor: Corridor, half: shapely.Geometry) -> str:
+    """A caveat when the border line of the context layer cuts off part of a corridor half, else ''."""
+    overlap = across_border(corridor, half)
+    if overlap is None:
+        return ""
+    near = f" near {overlap.nearest_place}," if overlap.nearest_place is not None else ""
+    return (
+        f"The protocol's {corridor.width_km:g} km is measured from the road:{near} "
+        f"about {overlap.area_km2:.1f} km² of this half lies across the Turkey-Syria border line of the map "
+        "(Natural Earth), i.e. in Turkey."
+    )
+
+
+def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
+    """The two halves of the security corridor, a feature group each, with width, area and caveats.
+
+    Parameters
+    ----------
+    m
+        The map.
+    corridor
+        The corridor model.
+    """
+    halves = corridor.layers()["security_corridor"]
+    total_km2 = float(halves["area_km2"].sum())
+    groups = []
+    for k, (_, row) in enumerate(halves.iterrows()):
+        side, by = str(row["side"]), str(row["patrolled_by"])
+        group = feature_group(m, f"Security corridor, {side} half ({by} patrols)")
+        groups.append(group)
+        poly = folium.Polygon(
+            latlngs(row.geometry),
+            color=COLORS.get(side, "#555555"),
+            weight=AREA["weight"],
+            fill=True,
+            fill_color=COLORS.get(side, "#555555"),
+            fill_opacity=AREA["fill_opacity"],
+            class_name=f"idlib-corridor idlib-corridor-{_css_token(side)}",
+        ).add_to(group)
+        popup = popup_html(
+            str(row["name"]),
+            [
+                ("Patrolled by", f"{by} (as reported)"),
+                ("Width", f"{float(row['width_km']):g} km {side} of the M4, along the patrol segment"),
+                ("Area", f"{float(row['area_km2']):,.1f} km² (whole corridor {total_km2:,.1f} km², geodesic)"),
+                ("Caveat", _border_caveat(corridor, halves.geometry.iloc[k])),
+                ("Source", row.get("source")),
+            ],
+        )
+        poly.add_child(Bind(popup, "popup", maxWidth=360))
+    w = f"{corridor.width_km:g}"
+    legend = [
+        legend_row(box_swatch(COLORS["north"]), f"Corridor north of the M4, {w} km (Turkish patrols)"),
+        legend_row(box_swatch(COLORS["south"]), f"Corridor south of the M4, {w} km (Russian patrols)"),
+    ]
+    return Overlay(groups, legend)
+
+
+def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
+    """The named places as dots, labelled (but the patrol's end places, which the patrol ends label).
+
+    Parameters
+    ----------
+    m
+        The map.
+    places
+        ``corridor.places``.
+    """
+    _require(places, "places", ("name",), {"Point"})
+    group = feature_group(m, "Places")
+    for _, row in places.iterrows():
+        dot = folium.CircleMarker(
+            _latlng(row.geometry),
+            **DOTS["place"],
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1.0,
+            class_name="idlib-place",
+        ).add_to(group)
+        if str(row["name"]) not in (PATROL_START, PATROL_END):  # labelled by the patrol segment's ends
+            dot.add_child(label(text(row["name"]), _PLACE_PLACES, "idlib-label"))
+        rows = [
+            ("Arabic", row.get("name_ar")),
+            ("Kind", row.get("kind")),
+            ("Note", row.get("note")),
+            ("Coordinate", confidence(row.get("confidence"))),
+            ("Source", row.get("source")),
+        ]
+        dot.add_child(Bind(popup_html(str(row["name"]), rows), "popup", maxWidth=380))
+    return Overlay([group])
+
+
+def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
+    """The observation posts by final fate: two feature groups, remained and evacuated.
+
+    Parameters
+    ----------
+    m
+        The map.
+    posts
+        ``corridor.posts``, each with a ``fate`` of ``remained`` or ``evacuated``.
+    """
+    _require(posts, "posts", ("number", "name", "fate"), {"Point"})
+    fates = posts["fate"].astype(str)
+    bad = np.flatnonzero(~fates.isin(["remained", "evacuated"]).to_numpy())
+    if bad.size:
+        raise ValueError(
+            f"posts layer: row {bad[0]} has fate {fates.iloc[bad[0]]!r}, expected 'remained' or 'evacuated'"
+        )
+    counts = {fate: int((fates == fate).sum()) for fate in ("remained", "evacuated")}
+    groups = {
+        "remained": feature_group(m, f"Observation posts, remained ({counts['remained']})"),
+        "evacuated": feature_group(m, f"Observation posts, evacuated 2020-21 ({counts['evacuated']})"),
+    }
+    for _, row in posts.iterrows():
+        fate = str(row["fate"])
+        when = "remained" if fate == "remained" else f"evacuated {row.get('evacuated')}"
+        marker = DivMarker(
+            _latlng(row.geometry),
+            html=f"<span>{text(row['number'])}</span>",
+            class_name=f"idlib-post idlib-post-{fate}",
+            title=f"Post {row['number']}: {row['name']} ({when})",
+        ).add_to(groups[fate])
+        marker.add_child(Bind(post_popup(row), "popup", maxWidth=420))
+    legend = [
+        legend_row(f'<span class="sw idlib-post idlib-post-{fate}"></span>', f"Observation post, {fate} ({n})")
+        for fate, n in counts.items()
+    ]
+    return Overlay(list(groups.values()), legend)
+

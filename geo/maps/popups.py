@@ -1,0 +1,128 @@
+"""Popup and tooltip HTML from the data: every data text escaped, empty rows left out."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data import CONFIDENCE_CODES
+
+__all__ = ["confidence", "plain", "popup_html", "post_popup", "settlement", "text"]
+
+
+def plain(value: Any) -> str:
+    """Data value as plain text: '' for a missing value, lists joined with commas, 12.0 as 12.
+
+    Parameters
+    ----------
+    value
+        A value of a data column: text, number, list, or missing.
+
+    Examples
+    --------
+    >>> plain(12.0), plain(None), plain(["a", None, "b"])
+    ('12', '', 'a, b')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return ", ".join(t for t in (plain(v) for v in value) if t)
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def text(value: Any) -> str:
+    """Data value as escaped HTML text (see :func:`plain`).
+
+    Parameters
+    ----------
+    value
+        A value of a data column.
+    """
+    return html.escape(plain(value), quote=True)
+
+
+def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
+    """A popup: an escaped title and a table of the non-empty (label, value) rows.
+
+    Parameters
+    ----------
+    title
+        The popup's heading (plain text).
+    rows
+        ``(label, value)`` pairs; a row whose value is empty is left out.
+    """
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{text(v)}</td></tr>" for k, v in rows if text(v))
+    return f'<div class="idlib-popup"><h4>{text(title)}</h4><table>{body}</table></div>'
+
+
+def confidence(code: Any, note: Any = None) -> str:
+    """'S (sourced): note' from a confidence code, as plain text.
+
+    Parameters
+    ----------
+    code
+        A confidence code of :data:`geo.data.CONFIDENCE_CODES`.
+    note
+        What the code rests on, or None.
+    """
+    code = plain(code)
+    word = CONFIDENCE_CODES.get(code, "")
+    out = f"{code} ({word})" if word else code
+    return out + (f": {plain(note)}" if plain(note) else "")
+
+
+def post_popup(row: pd.Series) -> str:
+    """The popup of an observation post: numbers, names, dates, fate, what its point is, sources.
+
+    Parameters
+    ----------
+    row
+        A row of ``corridor.posts``.
+    """
+
+    def joined(value: Any, note: Any) -> str:
+        value, note = plain(value), plain(note)
+        return f"{value} ({note})" if value and note else value or note
+
+    fate = plain(row["fate"])
+    fate_text = "remained after 2020" if fate == "remained" else f"evacuated {plain(row.get('evacuated'))}"
+    fate_note = plain(row.get("fate_note"))
+    tr_number = plain(row.get("tr_number"))
+    return popup_html(
+        plain(row["name"]),
+        [
+            ("Post no.", joined(row.get("number"), f"Turkish numbering: {tr_number}" if tr_number else "")),
+            ("Arabic", row.get("name_ar")),
+            ("Also written", row.get("alt_names")),
+            ("Where", row.get("where")),
+            ("Established", joined(row.get("established"), row.get("established_note"))),
+            ("Fate", f"{fate_text} - {fate_note}" if fate_note else fate_text),
+            ("Point", joined(row.get("point_kind"), row.get("point_note"))),
+            ("Village point", settlement(row.get("settlement"))),
+            ("Coordinate", confidence(row.get("confidence"), row.get("confidence_note"))),
+            ("Source", row.get("source")),
+            ("History", row.get("history_source")),
+        ],
+    )
+
+
+def settlement(value: Any) -> str:
+    """'Morek, 35.37516 N 36.689869 E (source)' for a post's kept village point, or ''.
+
+    Parameters
+    ----------
+    value
+        A post's ``settlement`` (a dict of name, lat, lon, source) or anything else.
+    """
+    if not isinstance(value, dict):
+        return ""
+    name, lat, lon, source = (plain(value.get(k)) for k in ("name", "lat", "lon", "source"))
+    return f"{name}, {lat} N {lon} E ({source})"

@@ -1,0 +1,130 @@
+"""Rendering a map to one HTML page, and writing it: numbered element ids, the offline check, atomic save."""
+
+from __future__ import annotations
+
+import copy
+import os
+import secrets
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import folium
+from branca.element import Element, Figure
+
+from .assets import OfflineAssets, external_references
+
+__all__ = ["CorridorMap", "map_html", "renumber", "save_map"]
+
+
+def renumber(root: Element) -> None:
+    """Give every element under ``root`` an id from its position in the tree, not from uuid4.
+
+    Parameters
+    ----------
+    root
+        The map (or figure) whose elements to renumber, in place.
+    """
+    order: list[Element] = []
+    seen: set[int] = set()
+
+    def walk(el: Element) -> None:
+        if id(el) in seen:
+            return
+        seen.add(id(el))
+        order.append(el)
+        for child in list(el._children.values()):
+            walk(child)
+        for key in sorted(vars(el)):
+            value = vars(el)[key]
+            if key != "_parent" and isinstance(value, Element):
+                walk(value)
+
+    walk(root)
+    old = {id(el): el.get_name() for el in order}
+    for i, el in enumerate(order):
+        el._id = f"{i:04d}"
+    for el in order:
+        el._children = OrderedDict(
+            (child.get_name() if key == old[id(child)] else key, child) for key, child in el._children.items()
+        )
+
+
+class CorridorMap(folium.Map):
+    """A :class:`folium.Map` that displays the same in a notebook however often it is shown.
+
+    Folium adds elements to a map each time it renders it; this map renders a copy
+    for its notebook display, as :func:`map_html` does for files.
+    """
+
+    def _repr_html_(self, **kwargs: Any) -> str:
+        return folium.Map._repr_html_(copy.deepcopy(self), **kwargs)
+
+
+def _is_offline(m: folium.Map) -> bool:
+    return any(isinstance(child, OfflineAssets) for child in m._children.values())
+
+
+def map_html(m: folium.Map) -> str:
+    """Render a map to one HTML page.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`geo.maps.build_map`.
+
+    Raises
+    ------
+    ValueError
+        ``m`` is not a folium Map, or it was built offline and the page would still
+        fetch something (the message lists what).
+    """
+    if not isinstance(m, folium.Map):
+        raise ValueError(f"m={type(m).__name__}: expected a folium.Map (from build_map())")
+    # Render a copy: Folium adds elements with random ids to the tree on every render.
+    root = copy.deepcopy(m.get_root())
+    figure = root if isinstance(root, Figure) else Figure().add_child(root)
+    text = figure.render()
+    if _is_offline(m):
+        refs = external_references(text)
+        if refs:
+            raise ValueError(f"the offline map would load {len(refs)} external resource(s), e.g. {refs[:3]}")
+    return text
+
+
+def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write the map as one HTML file, atomically, and return its path.
+
+    The page is rendered first and written to a temporary file beside ``path``,
+    which then replaces ``path``: a failed build leaves no file, nor a partial one.
+
+    Parameters
+    ----------
+    m
+        A map from :func:`build_map`.
+    path
+        The HTML file to write; its folder must exist.
+
+    Raises
+    ------
+    ValueError
+        ``path`` is a folder, or its folder does not exist; or see :func:`map_html`.
+    """
+    try:
+        path = Path(path)
+    except TypeError:
+        raise ValueError(f"path={path!r}: expected a file path") from None
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder; expected the path of an HTML file to write")
+    if not path.parent.is_dir():
+        raise ValueError(f"{path}: the folder {path.parent} does not exist")
+    data = map_html(m).encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with open(tmp, "xb") as f:  # created with the user's umask, unlike mkstemp's 0600
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
