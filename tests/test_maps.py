@@ -21,6 +21,7 @@ from shapely.geometry import LineString, Point
 from support import OVERLAYS
 
 import geo
+import geo._io
 import geo.maps
 import geo.maps.render
 from geo.cli import main
@@ -565,7 +566,7 @@ def test_a_failed_build_leaves_no_file_and_keeps_the_old_one(offline_map, tmp_pa
 
     monkeypatch.undo()
     (tmp_path / "old.html").write_text("old", encoding="utf-8")
-    monkeypatch.setattr(geo.maps.render.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(geo._io.os, "replace", lambda a, b: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         save_map(offline_map, tmp_path / "old.html")
     assert [p.name for p in tmp_path.iterdir()] == ["old.html"]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._validate import is_missing
 from ..data import CONFIDENCE_CODES
 
 __all__ = ["confidence", "plain", "popup_html", "post_popup", "settlement", "text"]
@@ -31,7 +32,7 @@ def plain(value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
         return ", ".join(t for t in (plain(v) for v in value) if t)
-    if pd.api.types.is_scalar(value) and pd.isna(value):
+    if is_missing(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import secrets
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import folium
 from branca.element import Element, Figure
 
+from .._io import write_bytes_atomic
 from .assets import OfflineAssets, external_references
 
 __all__ = ["CorridorMap", "map_html", "renumber", "save_map"]
@@ -118,13 +118,5 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
         raise ValueError(f"{path}: is a folder; expected the path of an HTML file to write")
     if not path.parent.is_dir():
         raise ValueError(f"{path}: the folder {path.parent} does not exist")
-    data = map_html(m).encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with open(tmp, "xb") as f:  # created with the user's umask, unlike mkstemp's 0600
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, map_html(m).encode("utf-8"))
     return path

@@ -37,10 +37,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import folium
-import pandas as pd
 import shapely.geometry
 from folium.template import Template
 
+from .._validate import is_missing
 from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
 from .assets import StaticMacro
 from .elements import check_position, script_json
@@ -204,7 +204,7 @@ def _events(events: gpd.GeoDataFrame, first: dt.date) -> list[dict[str, Any]]:
                 "name": str(row["name"]),
                 "description": str(row["description"]),
                 "source": str(row["source"]),
-                "post": None if pd.isna(row.get("post")) else int(row["post"]),
+                "post": None if is_missing(row.get("post")) else int(row["post"]),
                 "first": (row["day_first"] - first).days,
                 "last": (row["day_last"] - first).days,
                 "geometry": None if geom is None else shapely.geometry.mapping(geom),
