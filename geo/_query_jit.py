@@ -3,7 +3,7 @@
 One pass over the points answers every column in registers, with the same
 geometry as the vectorized path in :mod:`geo.query`: ECEF chords, the nearest
 piece of a chain of chords found by a branch-and-bound search down a binary tree
-of capsules (see :class:`geo.query._Chain`), the chord converted to a geodesic
+of capsules (see :class:`geo._chain.Chain`), the chord converted to a geodesic
 with the normal-section radius of curvature, the patrol segment searched only
 for points whose nearest M4 point lies outside it, the nearest post by chord.
 Points more than :data:`geo.query.EXACT_GEODESIC_BEYOND_M` from the line or the
@@ -146,7 +146,7 @@ def _nearest_in_cell(
 
 @_jit
 def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
-    """:meth:`geo.query._EndTest.proves` for one point; ``e`` is :meth:`geo.query._EndTest.as_array`."""
+    """:meth:`geo._chain.EndTest.proves` for one point; ``e`` is :meth:`geo._chain.EndTest.as_array`."""
     if e[14] == 0.0:
         return False
     qx, qy, qz = px - e[0], py - e[1], pz - e[2]
