@@ -62,6 +62,8 @@ class Index:
         self.post_lon = np.asarray(posts.geometry.x, dtype=float)
         self.post_lat = np.asarray(posts.geometry.y, dtype=float)
         self.post_xyz = Points.from_lonlat(self.post_lon, self.post_lat, self.origin).xyz
+        #: The values of the categorical columns that the corridor gives (see :class:`geo.columns.Column`).
+        self.categories = {"nearest_post": self.post_names}
 
     @cached_property
     def grid(self) -> tuple[Any, ...]:

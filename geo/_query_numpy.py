@@ -83,14 +83,25 @@ def _nearest_post(idx: Index, pts: Points) -> tuple[NDArray[np.intp], NDArray[np
     return best, dist
 
 
-def answer_block(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: dict[str, np.ndarray]) -> None:
-    """Answer one block of points, writing into the ``out`` arrays (already sliced to the block)."""
+def answer_block(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> dict[str, NDArray[Any]]:
+    """Answer one block of points: every column of :data:`geo.columns.QUERY_COLUMNS` (categories as codes).
+
+    Parameters
+    ----------
+    idx
+        The corridor's search structures.
+    lon, lat
+        The points, degrees (valid).
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        One array per column, by name.
+    """
     pts = Points.from_lonlat(lon, lat, idx.origin)
 
     near = idx.m4.nearest(pts.xyz)
     dist = _geodesic_m(pts, near, idx.m4)
-    out["distance_m"][:] = dist
-    out["side"][:] = near.left < 0  # code 0 north (left of west->east), 1 south; on the line counts as north
 
     # Where the nearest M4 point lies strictly inside the patrol segment, it is also the nearest patrol point.
     along = idx.m4.along_m(near)
@@ -100,10 +111,16 @@ def answer_block(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64],
     rest = np.flatnonzero(~inside)
     if rest.size:
         chainage[rest], in_corridor[rest] = _patrol(idx, pts.take(rest), along[rest] <= idx.patrol_lo_m)
-    out["in_corridor"][:] = in_corridor
-    out["chainage_km"][:] = np.clip(chainage, 0.0, idx.patrol.length_m) / 1000.0
 
-    out["nearest_post"][:], out["nearest_post_m"][:] = _nearest_post(idx, pts)
+    post, post_m = _nearest_post(idx, pts)
+    return {
+        "distance_m": dist,
+        "in_corridor": in_corridor,
+        "side": near.left < 0,  # code 0 north (left of west->east), 1 south; on the line counts as north
+        "chainage_km": np.clip(chainage, 0.0, idx.patrol.length_m) / 1000.0,
+        "nearest_post": post,
+        "nearest_post_m": post_m,
+    }
 
 
 def sweep_beyond_ends(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: dict[str, Any]) -> None:

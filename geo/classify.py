@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from ._io import atomic_path
+from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
 
 if TYPE_CHECKING:
@@ -41,17 +42,8 @@ __all__ = ["FORMATS", "QUERY_SCHEMA", "BadRow", "ClassifyReport", "classify_file
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".geojson": "geojson", ".json": "geojson",
            ".gpkg": "gpkg"}  # fmt: skip
 
-#: The columns appended to every row, with their types.
-QUERY_SCHEMA = pa.schema(
-    [
-        ("distance_m", pa.float64()),
-        ("in_corridor", pa.bool_()),
-        ("side", pa.string()),
-        ("chainage_km", pa.float64()),
-        ("nearest_post", pa.string()),
-        ("nearest_post_m", pa.float64()),
-    ]
-)
+#: The columns appended to every row, with their types: :data:`geo.columns.QUERY_COLUMNS` in Arrow's terms.
+QUERY_SCHEMA = pa.schema([(c.name, c.arrow_type()) for c in QUERY_COLUMNS])
 
 _LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 _LAT_NAMES = ("latitude", "lat", "y")
@@ -267,22 +259,27 @@ class _Writer:
             self._pq = None
 
 
-def _results(corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> list[pa.Array]:
-    n = len(lon)
+def _results(
+    corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray
+) -> tuple[list[pa.Array], np.ndarray]:
+    """The query columns for one chunk (rows not ``ok`` get each column's missing value), and the ok rows' distances."""
     if not ok.any():
-        return [pa.nulls(n, type=f.type) for f in QUERY_SCHEMA]
+        return [_column(c, np.empty(0, dtype=object), ok) for c in QUERY_COLUMNS], np.empty(0)
     res = corridor.query(lon[ok], lat[ok])
-    every = bool(ok.all())
-    cols = []
-    for f in QUERY_SCHEMA:
-        values = res[f.name].to_numpy(dtype=object if pa.types.is_string(f.type) else None)
-        if every:
-            cols.append(pa.array(values, type=f.type))
-            continue
-        full = np.empty(n, dtype=values.dtype)
-        full[ok] = values
-        cols.append(pa.array(full, type=f.type, mask=~ok))
-    return cols
+    cols = [_column(c, res[c.name].to_numpy(dtype=object if c.categorical else None), ok) for c in QUERY_COLUMNS]
+    return cols, res["distance_m"].to_numpy()
+
+
+def _column(column: Column, values: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """One query column over a chunk's rows: ``values`` for the ``ok`` rows, the column's missing value elsewhere."""
+    if ok.all():
+        return pa.array(values, type=column.arrow_type())
+    full = np.empty(len(ok), dtype=values.dtype)
+    full[ok] = values
+    if column.missing is None:
+        return pa.array(full, type=column.arrow_type(), mask=~ok)
+    full[~ok] = column.missing
+    return pa.array(full, type=column.arrow_type())
 
 
 def classify_file(
@@ -368,13 +365,12 @@ def classify_file(
                     table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
                         "latitude", pa.array(lat, mask=~ok)
                     )
-                results = _results(corridor, lon, lat, ok)
+                results, distance = _results(corridor, lon, lat, ok)
                 for f, col in zip(QUERY_SCHEMA, results, strict=True):
                     if f.name in table.column_names:
                         table = table.drop_columns([f.name])
                     table = table.append_column(f, col)
                 rows_ok = np.flatnonzero(ok)
-                distance = results[0].to_numpy(zero_copy_only=False)[rows_ok]
                 swapped = rows_ok[swapped_check(corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
                 if swapped.size:
                     if report.first_swapped is None:

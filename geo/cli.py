@@ -6,8 +6,9 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -27,19 +28,40 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``query`` prints a column: a label and the text, from the record and the corridor's width (km). A column
+#: not listed prints its name, value and unit; one listed as None is printed with another.
+_QUERY_TEXT: dict[str, tuple[str, Callable[[dict[str, Any], float], str]] | None] = {
+    "distance_m": ("distance to M4", lambda r, w: f"{r['distance_m']:,.1f} m"),
+    "in_corridor": (
+        "in corridor",
+        lambda r, w: f"{'yes' if r['in_corridor'] else 'no'} ({w:g} km each side of the patrol segment)",
+    ),
+    "side": ("side", lambda r, w: f"{r['side']} of the M4"),
+    "chainage_km": ("chainage", lambda r, w: f"{r['chainage_km']:.3f} km from Trumba along the patrol segment"),
+    "nearest_post": ("nearest post", lambda r, w: f"{r['nearest_post']} ({r['nearest_post_m'] / 1000:,.2f} km)"),
+    "nearest_post_m": None,
+}
+
+
+def _query_lines(record: dict[str, Any], width_km: float) -> list[str]:
+    """The plain answer of ``query``: the point, then a line for every query column (see :data:`_QUERY_TEXT`)."""
+    from .columns import QUERY_COLUMNS
+
+    lines = [f"{'point':<15} lon {record['lon']}, lat {record['lat']}"]
+    for c in QUERY_COLUMNS:
+        how = _QUERY_TEXT.get(c.name, (c.name, lambda r, w, c=c: f"{r[c.name]} {c.unit}".rstrip()))
+        if how is not None:
+            label, text = how
+            lines.append(f"{label:<15} {text(record, width_km)}")
+    return lines
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
+    from .columns import QUERY_COLUMNS
+
     c = _corridor(args)
     row = c.query(args.lon, args.lat).iloc[0]
-    record = {
-        "lon": args.lon,
-        "lat": args.lat,
-        "distance_m": float(row["distance_m"]),
-        "in_corridor": bool(row["in_corridor"]),
-        "side": row["side"],
-        "chainage_km": float(row["chainage_km"]),
-        "nearest_post": row["nearest_post"],
-        "nearest_post_m": float(row["nearest_post_m"]),
-    }
+    record = {"lon": args.lon, "lat": args.lat, **{col.name: col.to_python(row[col.name]) for col in QUERY_COLUMNS}}
     if record["distance_m"] > FAR_WARNING_KM * 1000:
         print(
             f"warning: ({args.lon}, {args.lat}) is {record['distance_m'] / 1000:.0f} km from the M4 "
@@ -61,13 +83,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
     else:
-        print(f"point           lon {args.lon}, lat {args.lat}")
-        print(f"distance to M4  {record['distance_m']:,.1f} m")
-        inside = "yes" if record["in_corridor"] else "no"
-        print(f"in corridor     {inside} ({c.width_km:g} km each side of the patrol segment)")
-        print(f"side            {record['side']} of the M4")
-        print(f"chainage        {record['chainage_km']:.3f} km from Trumba along the patrol segment")
-        print(f"nearest post    {record['nearest_post']} ({record['nearest_post_m'] / 1000:,.2f} km)")
+        print("\n".join(_query_lines(record, c.width_km)))
     return 0
 
 

@@ -68,6 +68,7 @@ from __future__ import annotations
 
 import numbers
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -87,6 +88,7 @@ from ._query_index import index as _index
 from ._query_input import from_arrays, from_geo
 from ._query_numpy import BLOCK, sweep_beyond_ends
 from ._query_numpy import answer_block as numpy_block
+from .columns import COLUMNS, QUERY_COLUMNS, SIDES, document_columns
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -103,13 +105,11 @@ __all__ = [
     "swapped_check",
 ]
 
-#: Columns added by :func:`query`, in order.
-COLUMNS = ("distance_m", "in_corridor", "side", "chainage_km", "nearest_post", "nearest_post_m")
-#: Values of the ``side`` column: left and right of the M4's west-to-east direction.
-SIDES = ("north", "south")
 #: Inputs of at least this many points are answered by the compiled kernel (:mod:`geo._query_jit`); smaller
 #: ones by the vectorized numpy path, which needs no compiler (so one-point queries start fast).
 _COMPILED_FROM = 20_000
+
+Columns = dict[str, NDArray[Any]]
 
 
 def _compiled_args(idx: Index) -> tuple[Any, ...]:
@@ -124,52 +124,56 @@ def _compiled_args(idx: Index) -> tuple[Any, ...]:
     )  # fmt: skip
 
 
-def _answer(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int) -> dict[str, Any]:
-    """The answer columns for validated lon/lat arrays."""
-    n = lon.size
-    out: dict[str, np.ndarray] = {
-        "distance_m": np.empty(n),
-        "in_corridor": np.empty(n, dtype=bool),
-        "side": np.empty(n, dtype=np.int8),
-        "chainage_km": np.empty(n),
-        "nearest_post": np.empty(n, dtype=np.int16),
-        "nearest_post_m": np.empty(n),
-    }
+def _store(out: Columns, at: slice | NDArray[np.intp], got: Columns) -> None:
+    """Put one block's answers into the output columns; RuntimeError if it answered other columns than the spec's."""
+    if got.keys() != out.keys():
+        raise RuntimeError(f"the numpy path answered {sorted(got)}, but geo.columns.QUERY_COLUMNS has {list(out)}")
+    for name, values in got.items():
+        out[name][at] = values
 
-    compiled = n >= _COMPILED_FROM
-    slow = np.zeros(n, dtype=bool)
-    if compiled:
-        from ._query_jit import answer_block
 
-        lon, lat = np.ascontiguousarray(lon, dtype=np.float64), np.ascontiguousarray(lat, dtype=np.float64)
-        fixed = _compiled_args(idx)
-
-    def run(i: int) -> None:
-        j = min(i + BLOCK, n)
-        if compiled:
-            answer_block(lon[i:j], lat[i:j], *fixed, *(v[i:j] for v in out.values()), slow[i:j])
-        else:
-            numpy_block(idx, lon[i:j], lat[i:j], {k: v[i:j] for k, v in out.items()})
-
-    starts = range(0, n, BLOCK)
-    if workers > 1 and len(starts) > 1:
+def _in_blocks(run: Callable[[slice], object], n: int, workers: int) -> None:
+    """Call ``run`` on each block of :data:`~geo._query_numpy.BLOCK` points of ``n``, on ``workers`` threads."""
+    blocks = [slice(i, min(i + BLOCK, n)) for i in range(0, n, BLOCK)]
+    if workers > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, starts))
+            list(pool.map(run, blocks))
     else:
-        for i in starts:
-            run(i)
+        for block in blocks:
+            run(block)
+
+
+def _compiled(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: Columns, workers: int) -> None:
+    """Answer the points with the compiled kernel, and those it leaves (far away) with the numpy path."""
+    from ._query_jit import answer_block
+
+    lon, lat = np.ascontiguousarray(lon, dtype=np.float64), np.ascontiguousarray(lat, dtype=np.float64)
+    fixed = _compiled_args(idx)
+    slow = np.zeros(lon.size, dtype=bool)
+    _in_blocks(lambda at: answer_block(lon[at], lat[at], *fixed, *(v[at] for v in out.values()), slow[at]),
+               lon.size, workers)  # fmt: skip
     far = np.flatnonzero(slow)  # beyond EXACT_GEODESIC_BEYOND_M of the line or the posts: the vectorized path
     for i in range(0, far.size, BLOCK):
         sub = far[i : i + BLOCK]
-        part = {k: np.empty(sub.size, dtype=v.dtype) for k, v in out.items()}
-        numpy_block(idx, lon[sub], lat[sub], part)
-        for k, v in part.items():
-            out[k][sub] = v
+        _store(out, sub, numpy_block(idx, lon[sub], lat[sub]))
+
+
+def _answer(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int) -> dict[str, Any]:
+    """The answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`."""
+    n = lon.size
+    out: Columns = {c.name: np.empty(n, dtype=c.dtype) for c in QUERY_COLUMNS}
+    if n >= _COMPILED_FROM:
+        _compiled(idx, lon, lat, out, workers)
+    else:
+        _in_blocks(lambda at: _store(out, at, numpy_block(idx, lon[at], lat[at])), n, workers)
     sweep_beyond_ends(idx, lon, lat, out)
-    cols: dict[str, Any] = dict(out)
-    cols["side"] = pd.Categorical.from_codes(out["side"], categories=pd.Index(list(SIDES)))
-    cols["nearest_post"] = pd.Categorical.from_codes(out["nearest_post"], categories=pd.Index(idx.post_names))
-    return {c: cols[c] for c in COLUMNS}
+    cols: dict[str, Any] = {}
+    for c in QUERY_COLUMNS:
+        cols[c.name] = out[c.name]
+        if c.categorical:
+            categories = c.categories if c.categories is not None else idx.categories[c.name]
+            cols[c.name] = pd.Categorical.from_codes(out[c.name], categories=pd.Index(list(categories)))
+    return cols
 
 
 def query(
@@ -196,30 +200,11 @@ def query(
     -------
     pandas.DataFrame
         For numbers or arrays, one row per point (indexed like ``lon`` when it
-        is a pandas Series) with the columns below; for a GeoDataFrame or
-        GeoSeries, a GeoDataFrame copy of the input with them added.
+        is a pandas Series) with the columns of :data:`geo.columns.QUERY_COLUMNS`
+        below, in that order; for a GeoDataFrame or GeoSeries, a GeoDataFrame
+        copy of the input with them added.
 
-        ``distance_m``
-            Shortest geodesic distance, metres on the WGS84 ellipsoid, to the
-            M4 line (its vertices joined by geodesics).
-        ``in_corridor``
-            True where the point lies in the security corridor: within
-            ``corridor.width_m`` (geodesic) of its nearest point on the patrol
-            segment, and not beyond either end of the segment (the corridor is
-            closed square at its ends, like ``corridor.security_corridor``).
-        ``side``
-            ``"north"`` or ``"south"``: left or right of the M4's west-to-east
-            direction at the point's nearest point on it; where that is the
-            vertex of a bend, the side of the bend the point is on (the outer
-            side of a left turn is its right). A point exactly on the line
-            counts as north. Categorical.
-        ``chainage_km``
-            Geodesic kilometres from Trumba along the patrol segment to the
-            point's nearest point on that segment, in ``[0, patrol length]``.
-        ``nearest_post``
-            Name of the nearest observation post (categorical).
-        ``nearest_post_m``
-            Geodesic metres to it.
+        {columns}
 
     Raises
     ------
@@ -247,13 +232,14 @@ def query(
     --------
     >>> import geo
     >>> c = geo.load_corridor()
+    >>> from geo.columns import COLUMNS
     >>> r = c.query(36.61, 35.81)
-    >>> list(r.columns)
-    ['distance_m', 'in_corridor', 'side', 'chainage_km', 'nearest_post', 'nearest_post_m']
+    >>> r.columns.tolist() == list(COLUMNS)
+    True
     >>> bool(r.in_corridor.iloc[0]), r.side.iloc[0]
     (True, 'south')
-    >>> c.query([36.61, 36.0], [35.81, 36.5]).shape
-    (2, 6)
+    >>> len(c.query([36.61, 36.0], [35.81, 36.5]))
+    2
     """
     if workers is None:
         workers = os.cpu_count() or 1
@@ -273,6 +259,9 @@ def query(
         return result
     lon_a, lat_a, index = from_arrays(lon, lat)
     return pd.DataFrame(_answer(idx, lon_a, lat_a, workers), index=index, copy=False)  # fresh arrays: no copy
+
+
+query.__doc__ = document_columns(query.__doc__, indent=8)
 
 
 #: A point further than SWAP_FAR_M from the M4 whose swapped twin (lat as lon, lon as lat) lies within
