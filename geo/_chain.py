@@ -33,6 +33,16 @@ _K_AGAIN = 24
 _END_MARGIN = 1e-3
 #: Metres added to each capsule's radius in the compiled tree search, for rounding.
 _CAPSULE_PAD_M = 1e-6
+#: Where the numbers of :meth:`EndTest.as_array` stand: the end vertex E, the ellipsoid's normal there, the two
+#: horizontal unit vectors bounding the directions to the vertices (3 each), the vertical-to-horizontal ratio,
+#: the sine of the margin and whether the test is usable (the compiled kernel reads them by these names).
+END_VERTEX = 0
+END_UP = 3
+END_UA = 6
+END_UB = 9
+END_RATIO = 12
+END_SIN_MARGIN = 13
+END_USABLE = 14
 
 
 @dataclass(frozen=True)
@@ -307,8 +317,14 @@ class EndTest:
         self.sin_m = math.sin(_END_MARGIN)
 
     def as_array(self) -> NDArray[np.float64]:
-        """The test's numbers for the compiled kernel: E, up, ua, ub (3 each), ratio, sin(margin), usable."""
-        return np.concatenate([self.e, self.up, self.ua, self.ub, [self.ratio, self.sin_m, float(self.usable)]])
+        """The test's numbers for the compiled kernel, laid out as the ``END_*`` constants say."""
+        numbers = np.empty(END_USABLE + 1)
+        numbers[END_VERTEX : END_VERTEX + 3] = self.e
+        numbers[END_UP : END_UP + 3] = self.up
+        numbers[END_UA : END_UA + 3] = self.ua
+        numbers[END_UB : END_UB + 3] = self.ub
+        numbers[[END_RATIO, END_SIN_MARGIN, END_USABLE]] = self.ratio, self.sin_m, float(self.usable)
+        return numbers
 
     def proves(self, xyz: NDArray[np.float64]) -> NDArray[np.bool_]:
         """True where the end is proven to be the chain's nearest point to the point."""

@@ -2,13 +2,13 @@
 
 :class:`Index` holds the M4 and the patrol segment as chains of chords
 (:class:`geo._chain.Chain`), the tests that prove a patrol end nearest, the posts,
-and, built on the first large query, the grid the compiled kernel looks points up
-in. :func:`index` keeps one per corridor for as long as the corridor lives.
+and, built on the first large query, the grid (:mod:`geo._grid`) and the model the
+compiled kernel reads. :func:`index` keeps one per corridor for as long as the
+corridor lives.
 """
 
 from __future__ import annotations
 
-import math
 import weakref
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -17,21 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._chain import Chain, EndTest
-from ._ecef import E2, A, Points, ecef
+from ._ecef import E2, EXACT_GEODESIC_BEYOND_M, A, Points, ecef
 
 if TYPE_CHECKING:
     from .corridor import Corridor
 
 __all__ = ["Index", "index"]
-
-#: Cell size (degrees), margin around the line (degrees of latitude) and most candidates per cell of the grid
-#: the compiled kernel looks points up in (points outside it, or in cells with more candidates, search the tree).
-_GRID_STEP_DEG = 0.01
-_GRID_MARGIN_DEG = 1.0
-_GRID_SLOTS = 32
-#: Layout of a cell's row of 16 int16 (32 bytes, so one cache line) in the grid's first table: for the M4, the
-#: patrol segment and the posts, where the row holds the candidates' count and then as many as fit.
-_GRID_COLUMNS = {"m4": (0, 8), "patrol": (8, 14), "posts": (14, 16)}
 
 
 class Index:
@@ -66,39 +57,29 @@ class Index:
         self.categories = {"nearest_post": self.post_names}
 
     @cached_property
-    def grid(self) -> tuple[Any, ...]:
-        """Candidates per cell of a lon/lat grid around the M4, for the compiled kernel.
+    def grid(self) -> Any:
+        """The lon/lat grid around the M4 that the compiled kernel looks points up in (a :class:`geo._grid.Grid`)."""
+        from ._grid import make_grid
 
-        ``(lon0, lat0, step, nx, ny)``; a table of one row per cell (see
-        :data:`_GRID_COLUMNS`), whose count is -1 where the candidates are too many
-        for the kernel to try (it searches the tree, or every post); then, for the
-        M4 and the patrol segment, the start of each cell's candidates in a list
-        that holds them all, and that list (see :func:`geo._query_jit.build_grid`).
-        """
-        from ._query_jit import build_grid
+        return make_grid(self.m4, self.patrol, self.post_xyz, self.origin)
 
-        m4 = self.m4
-        m = _GRID_MARGIN_DEG
-        m_lon = m / math.cos(math.radians(min(float(np.abs(m4.lat).max()) + m, 80.0)))
-        lon0, lon1 = float(m4.lon.min()) - m_lon, float(m4.lon.max()) + m_lon
-        lat0, lat1 = max(float(m4.lat.min()) - m, -90.0), min(float(m4.lat.max()) + m, 90.0)
-        step = _GRID_STEP_DEG
-        nx, ny = math.ceil((lon1 - lon0) / step), math.ceil((lat1 - lat0) / step)
-        posts = np.zeros((self.post_xyz.shape[0], 7))
-        posts[:, :3] = self.post_xyz  # pieces of no length: direction 0 and 1/|d|² 0
-        dtype = np.int16 if m4.n_pieces < 2**15 else np.int32
-        table = np.zeros((nx * ny, 16), dtype=dtype)
-        lists: list[NDArray[Any]] = []
-        for name, pieces in (("m4", m4.piece), ("patrol", self.patrol.piece), ("posts", posts)):
-            count, cand = build_grid(pieces, self.origin, A, E2, lon0, lat0, step, nx, ny, _GRID_SLOTS)
-            a, b = _GRID_COLUMNS[name]
-            fits = (count > 0) & (count < b - a)
-            table[:, a] = np.where((count > 0) & ~fits & (name == "posts"), -1, count)
-            table[fits, a + 1 : b] = cand[fits, : b - a - 1]
-            if name != "posts":
-                has = np.maximum(count, 0)
-                lists += [np.concatenate([[0], np.cumsum(has)]), cand[np.arange(cand.shape[1]) < has[:, None]]]
-        return (np.array([lon0, lat0, step, nx, ny]), table, *lists)
+    @cached_property
+    def kernel(self) -> Any:
+        """The corridor as :func:`geo._query_jit.answer_block` takes it (a :class:`geo._query_jit.Model`)."""
+        from ._query_jit import ChainArrays, Model
+
+        def chain(c: Chain) -> ChainArrays:
+            cap, child, leaf = c.capsules
+            return ChainArrays(
+                piece=c.piece, cap=cap, child=child, leaf=leaf, left=c.left, cum_m=c.cum_m, piece_m=c.piece_m
+            )
+
+        return Model(
+            origin=self.origin, a=A, e2=E2, exact_beyond=EXACT_GEODESIC_BEYOND_M, grid=self.grid,
+            m4=chain(self.m4), patrol=chain(self.patrol), patrol_lo=self.patrol_lo_m, patrol_hi=self.patrol_hi_m,
+            width=self.width_m, trumba_first=self.trumba_first,
+            ends=np.stack([test.as_array() for test in self.patrol_ends]), post_xyz=self.post_xyz,
+        )  # fmt: skip
 
     def chainage_m(self, along_patrol_m: NDArray[np.float64]) -> NDArray[np.float64]:
         """Metres from Trumba along the patrol segment, from metres along the patrol chain."""
@@ -109,6 +90,7 @@ _INDEXES: weakref.WeakKeyDictionary[Corridor, Index] = weakref.WeakKeyDictionary
 
 
 def index(corridor: Corridor) -> Index:
+    """The search structures of ``corridor``, built on first use and kept while it lives."""
     idx = _INDEXES.get(corridor)
     if idx is None:
         idx = _INDEXES[corridor] = Index(corridor)

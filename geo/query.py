@@ -79,16 +79,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._chain import MAX_PIECE_M, SIMPLIFY_TOLERANCE_M
 from ._chain import capsule_tree as _capsule_tree  # noqa: F401 - the tests import it from here
-from ._ecef import E2 as _E2
+from ._ecef import E2 as _E2  # noqa: F401 - the tests import it from here
 from ._ecef import EXACT_GEODESIC_BEYOND_M
-from ._ecef import A as _A
+from ._ecef import A as _A  # noqa: F401 - the tests import it from here
 from ._ecef import Points as _Points  # noqa: F401 - the tests import it from here
 from ._query_index import Index
 from ._query_index import index as _index
 from ._query_input import from_arrays, from_geo
 from ._query_numpy import BLOCK, sweep_beyond_ends
 from ._query_numpy import answer_block as numpy_block
-from .columns import COLUMNS, QUERY_COLUMNS, SIDES, document_columns
+from .columns import COLUMNS, QUERY_COLUMNS, SIDES, Answers, document_columns
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -110,18 +110,6 @@ __all__ = [
 _COMPILED_FROM = 20_000
 
 Columns = dict[str, NDArray[Any]]
-
-
-def _compiled_args(idx: Index) -> tuple[Any, ...]:
-    """The corridor's arrays, as :func:`geo._query_jit.answer_block` takes them after the points."""
-    m4, patrol = idx.m4, idx.patrol
-    return (
-        idx.origin, _A, _E2, EXACT_GEODESIC_BEYOND_M, *idx.grid,
-        m4.piece, *m4.capsules, m4.left, m4.cum_m, m4.piece_m,
-        patrol.piece, *patrol.capsules, patrol.cum_m, patrol.piece_m,
-        idx.patrol_lo_m, idx.patrol_hi_m, idx.width_m, idx.trumba_first,
-        np.stack([test.as_array() for test in idx.patrol_ends]), idx.post_xyz,
-    )  # fmt: skip
 
 
 def _store(out: Columns, at: slice | NDArray[np.intp], got: Columns) -> None:
@@ -148,9 +136,9 @@ def _compiled(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], ou
     from ._query_jit import answer_block
 
     lon, lat = np.ascontiguousarray(lon, dtype=np.float64), np.ascontiguousarray(lat, dtype=np.float64)
-    fixed = _compiled_args(idx)
+    model = idx.kernel
     slow = np.zeros(lon.size, dtype=bool)
-    _in_blocks(lambda at: answer_block(lon[at], lat[at], *fixed, *(v[at] for v in out.values()), slow[at]),
+    _in_blocks(lambda at: answer_block(lon[at], lat[at], model, Answers(*(out[c][at] for c in COLUMNS)), slow[at]),
                lon.size, workers)  # fmt: skip
     far = np.flatnonzero(slow)  # beyond EXACT_GEODESIC_BEYOND_M of the line or the posts: the vectorized path
     for i in range(0, far.size, BLOCK):
