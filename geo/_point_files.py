@@ -195,8 +195,12 @@ def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, known
 
 
-def _read_vector(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
-    """Any GDAL vector file of points, in chunks of ``opts.chunk_rows`` rows, its CRS turned into lon/lat."""
+def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) -> tuple[Iterator[Chunk], int | None]:
+    """Any GDAL vector file of points, in chunks of ``opts.chunk_rows`` rows, its CRS turned into lon/lat.
+
+    ``through_sql`` reads the layer through GDAL's SQLite SQL dialect (``SELECT *``),
+    for drivers whose own Arrow stream cannot be trusted.
+    """
     import pyogrio
     import pyproj
 
@@ -209,9 +213,11 @@ def _read_vector(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | 
     if crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one (e.g. in QGIS) so coordinates can be read")
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    layer = str(info.get("layer_name") or "").replace('"', '""')
+    sql = {"sql": f'SELECT * FROM "{layer}"', "sql_dialect": "SQLITE"} if through_sql else {}
 
     def gen() -> Iterator[Chunk]:
-        with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True) as (meta, reader):
+        with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
             gcol = meta["geometry_name"] or "wkb_geometry"
             for batch in reader:
                 table = pa.Table.from_batches([batch])
@@ -301,6 +307,11 @@ FILE_FORMATS: dict[str, FileFormat] = {
                    writer=partial(_VectorWriter, driver="GeoJSON")),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
                    writer=partial(_VectorWriter, driver="GPKG")),
+        # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
+        # Read through SQL: GDAL's own FlatGeobuf Arrow stream (3.12) breaks on a row without geometry.
+        FileFormat("flatgeobuf", "FlatGeobuf", (".fgb",), geometry=True,
+                   read=partial(_read_vector, through_sql=True),
+                   writer=partial(_VectorWriter, driver="FlatGeobuf", layer_options={"SPATIAL_INDEX": "NO"})),
     )
 }  # fmt: skip
 
