@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 import shapely
 
 __all__ = [
+    "DEFAULT_CHUNK_ROWS",
     "FILE_FORMATS",
     "LAT_NAMES",
     "LON_NAMES",
@@ -42,6 +43,8 @@ __all__ = [
 #: Names a coordinate column is found by, in this order and in any case, when none is given.
 LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 LAT_NAMES = ("latitude", "lat", "y")
+#: Rows per chunk, for the formats read by rows.
+DEFAULT_CHUNK_ROWS = 250_000
 #: The layer name of vector outputs.
 LAYER = "classified"
 

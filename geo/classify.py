@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from ._io import atomic_path
-from ._point_files import FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
 
@@ -41,8 +41,6 @@ FORMATS = {ext: f.name for f in FILE_FORMATS.values() for ext in f.extensions}
 #: The columns appended to every row, with their types: :data:`geo.columns.QUERY_COLUMNS` in Arrow's terms.
 QUERY_SCHEMA = pa.schema([(c.name, c.arrow_type()) for c in QUERY_COLUMNS])
 
-#: Rows per chunk, for the formats read by rows.
-DEFAULT_CHUNK_ROWS = 250_000
 #: Bytes per chunk of the formats read as blocks of text (CSV).
 _CSV_BLOCK_BYTES = 4 << 20
 

@@ -96,6 +96,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "EXACT_GEODESIC_BEYOND_M",
+    "FAR_WARNING_M",
     "MAX_PIECE_M",
     "SIDES",
     "SIMPLIFY_TOLERANCE_M",
@@ -256,6 +257,8 @@ query.__doc__ = document_columns(query.__doc__, indent=8)
 #: SWAP_NEAR_M of it was most probably given the wrong way round.
 SWAP_FAR_M = 30_000.0
 SWAP_NEAR_M = 10_000.0
+#: A point further than this from the M4 (metres) is legal but suspicious: swapped lat/lon, or the wrong CRS.
+FAR_WARNING_M = 200_000.0
 
 
 def swapped_check(
