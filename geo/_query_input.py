@@ -74,6 +74,25 @@ def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any
 
 
 def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], pd.Index | None]:
+    """Checked 1-D float arrays from the ``lon`` and ``lat`` a caller gave :func:`geo.query.query`.
+
+    Parameters
+    ----------
+    lon, lat
+        Numbers, or array-likes of numbers (degrees), of the same length.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat, index)``: the degrees as 1-D float arrays, and the pandas index
+        of ``lon`` or ``lat`` when one is a Series (else None).
+
+    Raises
+    ------
+    ValueError
+        Naming the first point that is missing, not a number or out of range, or
+        what is wrong with the arrays.
+    """
     if lat is None:
         raise ValueError("query(lon, lat) needs both longitude and latitude (or one GeoDataFrame/GeoSeries of points)")
     lon_a, lat_a = _as_floats(lon, "lon"), _as_floats(lat, "lat")
@@ -102,6 +121,24 @@ def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.flo
 
 
 def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Checked lon/lat (degrees, WGS84) of the points of a GeoDataFrame or GeoSeries in any CRS.
+
+    Parameters
+    ----------
+    geo
+        Points, with a CRS.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Longitudes and latitudes, degrees.
+
+    Raises
+    ------
+    ValueError
+        For no CRS, or naming the first row whose geometry is missing, empty, not a
+        point or out of range.
+    """
     gs = geo.geometry if isinstance(geo, gpd.GeoDataFrame) else geo
     kind = type(geo).__name__
 

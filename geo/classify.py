@@ -141,7 +141,7 @@ class _Run:
 
     def usable(self, lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which rows have valid coordinates; the others counted (or, strict, the first one an error)."""
-        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        ok: np.ndarray = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
         bad = np.flatnonzero(~ok)
         if bad.size:
             if self.report.first_bad is None:
