@@ -1,13 +1,20 @@
 """Compiled (numba) kernel of :func:`geo.query.query` for large inputs.
 
 One pass over the points answers every column in registers, with the same
-geometry as the vectorized path in :mod:`geo.query`: ECEF chords, the nearest
-piece of a chain of chords found by a branch-and-bound search down a binary tree
-of capsules (see :class:`geo.query._Chain`), the chord converted to a geodesic
-with the normal-section radius of curvature, the patrol segment searched only
-for points whose nearest M4 point lies outside it, the nearest post by chord.
-Points more than :data:`geo.query.EXACT_GEODESIC_BEYOND_M` from the line or the
-posts are only flagged; the caller answers them with the vectorized path.
+geometry as the vectorized path (:mod:`geo._query_numpy`): ECEF chords, the nearest
+piece of a chain of chords found among the candidates of the point's grid cell
+(:mod:`geo._grid`) or by a branch-and-bound search down a binary tree of capsules
+(see :func:`geo._chain.capsule_tree`), the chord converted to a geodesic with the
+normal-section radius of curvature, the patrol segment searched only for points
+whose nearest M4 point lies outside it, the nearest post by chord. Points more
+than :data:`geo.query.EXACT_GEODESIC_BEYOND_M` from the line or the posts are only
+flagged; the caller answers them with the vectorized path.
+
+:func:`answer_block` takes the corridor as one :class:`Model` and writes into one
+:class:`geo.columns.Answers` (an array per query column). It takes the arrays out
+of them once per block, before the loop: the per-point code sees only arrays and
+numbers (taking an array out of a tuple inside the loop, or passing a tuple to a
+function called there, costs numba reference counting at every point: about 3x).
 
 Importing this module imports numba, and the first call compiles the kernel
 (cached on disk by numba, so later processes load it in a fraction of a second).
@@ -16,39 +23,54 @@ Importing this module imports numba, and the first call compiles the kernel
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
-import numba
 import numpy as np
-from numpy.typing import NDArray
 
-__all__ = ["answer_block", "build_grid"]
+from ._chain import END_RATIO, END_SIN_MARGIN, END_UA, END_UB, END_UP, END_USABLE, END_VERTEX
+from ._grid import ROW_M4, ROW_PATROL, ROW_POSTS, Grid
+from ._jit import Floats, Ints, piece_test
+from ._jit import jit as _jit
 
-Floats = NDArray[np.float64]
-Ints = NDArray[Any]  # integer arrays (int16, int32 or int64)
+__all__ = ["ChainArrays", "Model", "answer_block"]
 
-#: Cells per side of the blocks whose candidates are worked out first (a cell's are among its block's).
-_BLOCK_CELLS = 8
 #: Stack size of the tree search: more than the depth + 1 of any balanced tree that fits in memory.
 _STACK = 128
 
 
-def _jit(fn: Any) -> Any:
-    """Compile ``fn`` with numba, without the GIL, its machine code cached on disk where numba finds a place.
+class ChainArrays(NamedTuple):
+    """A chain of chords (:class:`geo._chain.Chain`) as the kernel reads it."""
 
-    Numba caches next to this file, or in the user's cache folder when that is
-    read-only (or in ``NUMBA_CACHE_DIR``); with neither writable, each process
-    compiles the kernel afresh (a few seconds) instead of failing.
-    """
-    try:
-        return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
-    except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True, error_model="numpy")(fn)
+    piece: Floats  # (n, 7): start 3, direction 3, 1/|d|²
+    cap: Floats  # the capsule tree's nodes (m, 8): a chord as a piece, then the radius
+    child: Ints  # (m, 2) children of each node
+    leaf: Ints  # the piece of each leaf node, -1 for inner ones
+    left: Floats  # (n, 3) unit normal to the left of each piece
+    cum_m: Floats  # geodesic metres along the line at each vertex
+    piece_m: Floats  # geodesic length of each piece
+
+
+class Model(NamedTuple):
+    """Everything the kernel needs about the corridor (built by :attr:`geo._query_index.Index.kernel`)."""
+
+    origin: Floats  # ECEF metres subtracted from every coordinate
+    a: float  # the ellipsoid's semi-major axis, metres
+    e2: float  # its squared eccentricity
+    exact_beyond: float  # metres: points further from the line or the posts are flagged slow
+    grid: Grid
+    m4: ChainArrays
+    patrol: ChainArrays
+    patrol_lo: float  # metres along the M4 of the patrol segment's ends
+    patrol_hi: float
+    width: float  # the corridor's width, metres
+    trumba_first: bool  # Trumba is the patrol chain's first vertex
+    ends: Floats  # (2, n) :meth:`geo._chain.EndTest.as_array` of the patrol chain's first and last vertex
+    post_xyz: Floats  # (n, 3)
 
 
 @_jit
 def _nearest(
-    px: float, py: float, pz: float, piece: Floats, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats
+    px: float, py: float, pz: float, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats
 ) -> tuple[int, float, float]:
     """Nearest piece of a chain to the point: (piece index, unclamped t, squared chord).
 
@@ -75,7 +97,7 @@ def _nearest(
         b1 = np.inf
         for k in range(2):
             c = child[node, k]
-            t_raw, d2 = _piece_test(px, py, pz, cap, c)  # a capsule's first 7 columns are its chord's
+            t_raw, d2 = piece_test(px, py, pz, cap, c)  # a capsule's first 7 columns are its chord's
             s = leaf[c]
             if s >= 0:
                 if d2 < best2:
@@ -101,34 +123,20 @@ def _nearest(
 
 
 @_jit
-def _piece_test(px: float, py: float, pz: float, piece: Floats, s: int) -> tuple[float, float]:
-    """Unclamped position on, and squared chord to, piece ``s``."""
-    wx = px - piece[s, 0]
-    wy = py - piece[s, 1]
-    wz = pz - piece[s, 2]
-    t_raw = (wx * piece[s, 3] + wy * piece[s, 4] + wz * piece[s, 5]) * piece[s, 6]
-    t = min(max(t_raw, 0.0), 1.0)
-    wx -= t * piece[s, 3]
-    wy -= t * piece[s, 4]
-    wz -= t * piece[s, 5]
-    return t_raw, wx * wx + wy * wy + wz * wz
-
-
-@_jit
 def _nearest_in_cell(
     px: float, py: float, pz: float, table: Ints, cell: int, col: int, width: int, offsets: Ints, spill: Ints,
     piece: Floats, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats,
 ) -> tuple[int, float, float]:  # fmt: skip
-    """:func:`_nearest`, trying only the candidates of the point's grid cell (see :func:`build_grid`) where it has them.
+    """:func:`_nearest`, trying only the candidates of the point's grid cell (see :mod:`geo._grid`) where it has them.
 
     ``table[cell, col]`` is the cell's candidate count, followed by the
     candidates when they fit in the ``width`` columns; otherwise they are
-    ``spill[offsets[cell]:offsets[cell + 1]]``. A count of -1 or a point off the
-    grid (``cell`` -1): search the tree.
+    ``spill[offsets[cell]:offsets[cell + 1]]`` (a chain's :class:`geo._grid.CellLists`).
+    A count of -1 or a point off the grid (``cell`` -1): search the tree.
     """
     m = table[cell, col] if cell >= 0 else -1
     if m <= 0:
-        return _nearest(px, py, pz, piece, cap, child, leaf, stack, bound)
+        return _nearest(px, py, pz, cap, child, leaf, stack, bound)
     best2 = np.inf
     best_seg = -1
     best_t = 0.0
@@ -136,7 +144,7 @@ def _nearest_in_cell(
     start = offsets[cell]
     for k in range(m):
         s = table[cell, col + 1 + k] if fits else spill[start + k]
-        t_raw, d2 = _piece_test(px, py, pz, piece, s)
+        t_raw, d2 = piece_test(px, py, pz, piece, s)
         closer = d2 < best2  # selects, not branches
         best_seg = s if closer else best_seg
         best_t = t_raw if closer else best_t
@@ -146,17 +154,17 @@ def _nearest_in_cell(
 
 @_jit
 def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
-    """:meth:`geo.query._EndTest.proves` for one point; ``e`` is :meth:`geo.query._EndTest.as_array`."""
-    if e[14] == 0.0:
+    """:meth:`geo._chain.EndTest.proves` for one point; ``e`` is :meth:`geo._chain.EndTest.as_array`."""
+    if e[END_USABLE] == 0.0:
         return False
-    qx, qy, qz = px - e[0], py - e[1], pz - e[2]
-    v = qx * e[3] + qy * e[4] + qz * e[5]
+    qx, qy, qz = px - e[END_VERTEX], py - e[END_VERTEX + 1], pz - e[END_VERTEX + 2]
+    v = qx * e[END_UP] + qy * e[END_UP + 1] + qz * e[END_UP + 2]
     h = math.sqrt(max(qx * qx + qy * qy + qz * qz - v * v, 0.0))
-    lim = -e[13] * h
+    lim = -e[END_SIN_MARGIN] * h
     return (
-        qx * e[6] + qy * e[7] + qz * e[8] <= lim
-        and qx * e[9] + qy * e[10] + qz * e[11] <= lim
-        and e[13] * h >= abs(v) * e[12]
+        qx * e[END_UA] + qy * e[END_UA + 1] + qz * e[END_UA + 2] <= lim
+        and qx * e[END_UB] + qy * e[END_UB + 1] + qz * e[END_UB + 2] <= lim
+        and e[END_SIN_MARGIN] * h >= abs(v) * e[END_RATIO]
         and h > 0
     )
 
@@ -179,215 +187,147 @@ def _geodesic(
 
 
 @_jit
-def answer_block(
-    lon: Floats, lat: Floats, origin: Floats, a: float, e2: float, exact_beyond: float,
-    grid: Floats, table: Ints, m4_offsets: Ints, m4_spill: Ints, p_offsets: Ints, p_spill: Ints,
-    m4_piece: Floats, m4_cap: Floats, m4_child: Ints, m4_leaf: Ints, m4_left: Floats, m4_cum: Floats, m4_len: Floats,
-    p_piece: Floats, p_cap: Floats, p_child: Ints, p_leaf: Ints, p_cum: Floats, p_len: Floats,
-    patrol_lo: float, patrol_hi: float, width: float, trumba_first: bool, end_tests: Floats, post_xyz: Floats,
-    distance: Floats, in_corridor: Ints, side: Ints, chainage_km: Floats, post: Ints, post_m: Floats, slow: Ints,
-) -> None:  # fmt: skip
-    """Answer every point of one block, writing into the output arrays; ``slow`` marks far points.
+def _point(lon: float, lat: float, origin: Floats, a: float, e2: float) -> tuple[float, ...]:
+    """The point's ECEF coordinates less the origin, and the sines and cosines of its lon and lat."""
+    lam = math.radians(lon)
+    phi = math.radians(lat)
+    sp, cp, sl, cl = math.sin(phi), math.cos(phi), math.sin(lam), math.cos(lam)
+    nu = a / math.sqrt(1.0 - e2 * sp * sp)
+    px = nu * cp * cl - origin[0]
+    py = nu * cp * sl - origin[1]
+    pz = nu * (1.0 - e2) * sp - origin[2]
+    return px, py, pz, sl, cl, sp, cp
 
-    The arguments after the points are :func:`geo.query._compiled_args`; the
-    outputs are the columns of :data:`geo.query.COLUMNS` in order (side and post
-    as codes), then ``slow``: True where a distance exceeds ``exact_beyond``
-    (the caller answers those points again with :meth:`pyproj.Geod.inv`).
+
+@_jit
+def _cell(lon: float, lat: float, lon0: float, lat0: float, step: float, nx: int, ny: int) -> int:
+    """The point's cell of the grid (see :class:`geo._grid.Frame`), -1 off it."""
+    fx = (lon - lon0) / step
+    fy = (lat - lat0) / step
+    return int(fy) * nx + int(fx) if fx >= 0.0 and fy >= 0.0 and fx < nx and fy < ny else -1
+
+
+@_jit
+def _side(dx: float, dy: float, dz: float, left: Floats, seg: int, t: float) -> int:
+    """Side code (0 north: left of the chain's direction, 1 south) of the point whose chord to its nearest point
+    on piece ``seg`` (at ``t``) is (dx, dy, dz); at a bend's vertex, of the bend's bisector."""
+    nx, ny, nz = left[seg, 0], left[seg, 1], left[seg, 2]
+    if t == 0.0 and seg > 0:
+        nx += left[seg - 1, 0]
+        ny += left[seg - 1, 1]
+        nz += left[seg - 1, 2]
+    elif t == 1.0 and seg < left.shape[0] - 1:
+        nx += left[seg + 1, 0]
+        ny += left[seg + 1, 1]
+        nz += left[seg + 1, 2]
+    return 1 if -(dx * nx + dy * ny + dz * nz) < 0 else 0
+
+
+@_jit
+def _foot(piece: Floats, seg: int, t_raw: float, px: float, py: float, pz: float) -> tuple[float, float, float, float]:
+    """Position (clamped ``t``) of the nearest point on piece ``seg``, and the chord to it from the point."""
+    t = min(max(t_raw, 0.0), 1.0)
+    return (
+        t,
+        piece[seg, 0] + t * piece[seg, 3] - px,
+        piece[seg, 1] + t * piece[seg, 4] - py,
+        piece[seg, 2] + t * piece[seg, 5] - pz,
+    )
+
+
+@_jit
+def _nearest_post(px: float, py: float, pz: float, table: Ints, cell: int, xyz: Floats) -> tuple[int, float]:
+    """The nearest post (the cell's one candidate, or the nearest of all), and the squared chord to it."""
+    if cell >= 0 and table[cell, ROW_POSTS] == 1:
+        j = table[cell, ROW_POSTS + 1]
+        ex = xyz[j, 0] - px
+        ey = xyz[j, 1] - py
+        ez = xyz[j, 2] - pz
+        return j, ex * ex + ey * ey + ez * ez
+    best_j = 0
+    best2 = np.inf
+    for j in range(xyz.shape[0]):
+        ex = xyz[j, 0] - px
+        ey = xyz[j, 1] - py
+        ez = xyz[j, 2] - pz
+        d2 = ex * ex + ey * ey + ez * ez
+        closer = d2 < best2  # selects, not branches: which post is nearest is hard to predict
+        best_j = j if closer else best_j
+        best2 = d2 if closer else best2
+    return best_j, best2
+
+
+@_jit
+def answer_block(lon: Floats, lat: Floats, model: Model, out: Any, slow: Ints) -> None:
+    """Answer every point of one block, writing into ``out``; ``slow`` marks far points.
+
+    Parameters
+    ----------
+    lon, lat
+        The points, degrees (valid).
+    model
+        The corridor (:attr:`geo._query_index.Index.kernel`).
+    out
+        A :class:`geo.columns.Answers` of arrays as long as the points: every
+        query column (categorical ones as codes).
+    slow
+        Set True where a distance exceeds ``model.exact_beyond``: the caller
+        answers those points again with :meth:`pyproj.Geod.inv`.
     """
-    n = lon.shape[0]
     stack = np.empty(_STACK, dtype=np.int64)  # each node opened pushes at most 2: depth + 1 suffices
     bound = np.empty(_STACK)
-    n_m4 = m4_piece.shape[0]
+    # Every array out of the tuples once, here: taking one out in the loop costs a reference count each time.
+    origin, a, e2, far2, width = model.origin, model.a, model.e2, model.exact_beyond**2, model.width
+    f, grid, m4, patrol = model.grid.frame, model.grid, model.m4, model.patrol
+    table, m4_offsets, m4_spill = grid.table, grid.m4.offsets, grid.m4.spill
+    p_offsets, p_spill = grid.patrol.offsets, grid.patrol.spill
+    m4_piece, m4_cap, m4_child, m4_leaf, m4_left = m4.piece, m4.cap, m4.child, m4.leaf, m4.left
+    m4_cum, m4_len, p_cum, p_len = m4.cum_m, m4.piece_m, patrol.cum_m, patrol.piece_m
+    p_piece, p_cap, p_child, p_leaf = patrol.piece, patrol.cap, patrol.child, patrol.leaf
+    lo, hi, total, trumba_first = model.patrol_lo, model.patrol_hi, p_cum[-1], model.trumba_first
+    ends, post_xyz = model.ends, model.post_xyz
+    distance, in_corridor, side, chainage_km = out.distance_m, out.in_corridor, out.side, out.chainage_km
+    nearest_post, nearest_post_m = out.nearest_post, out.nearest_post_m
     n_p = p_piece.shape[0]
-    far2 = exact_beyond * exact_beyond
-    gx, gy = int(grid[3]), int(grid[4])
-    for i in range(n):
-        lam = math.radians(lon[i])
-        phi = math.radians(lat[i])
-        sp, cp, sl, cl = math.sin(phi), math.cos(phi), math.sin(lam), math.cos(lam)
-        nu = a / math.sqrt(1.0 - e2 * sp * sp)
-        px = nu * cp * cl - origin[0]
-        py = nu * cp * sl - origin[1]
-        pz = nu * (1.0 - e2) * sp - origin[2]
-        is_slow = False
-        fx = (lon[i] - grid[0]) / grid[2]
-        fy = (lat[i] - grid[1]) / grid[2]
-        cell = int(fy) * gx + int(fx) if fx >= 0.0 and fy >= 0.0 and fx < gx and fy < gy else -1
+    for i in range(lon.shape[0]):
+        px, py, pz, sl, cl, sp, cp = _point(lon[i], lat[i], origin, a, e2)
+        cell = _cell(lon[i], lat[i], f.lon0, f.lat0, f.step, f.nx, f.ny)
 
         # The M4: distance and side.
         seg, t_raw, c2 = _nearest_in_cell(
-            px, py, pz, table, cell, 0, 8, m4_offsets, m4_spill, m4_piece, m4_cap, m4_child, m4_leaf, stack, bound
-        )
-        t = min(max(t_raw, 0.0), 1.0)
-        dx = m4_piece[seg, 0] + t * m4_piece[seg, 3] - px
-        dy = m4_piece[seg, 1] + t * m4_piece[seg, 4] - py
-        dz = m4_piece[seg, 2] + t * m4_piece[seg, 5] - pz
-        if c2 > far2:
-            is_slow = True
+            px, py, pz, table, cell, ROW_M4, ROW_PATROL - ROW_M4, m4_offsets, m4_spill, m4_piece, m4_cap, m4_child,
+            m4_leaf, stack, bound,
+        )  # fmt: skip
+        t, dx, dy, dz = _foot(m4_piece, seg, t_raw, px, py, pz)
         dist = _geodesic(sl, cl, sp, cp, dx, dy, dz, a, e2)
         distance[i] = dist
-        nx, ny, nz = m4_left[seg, 0], m4_left[seg, 1], m4_left[seg, 2]
-        if t == 0.0 and seg > 0:
-            nx += m4_left[seg - 1, 0]
-            ny += m4_left[seg - 1, 1]
-            nz += m4_left[seg - 1, 2]
-        elif t == 1.0 and seg < n_m4 - 1:
-            nx += m4_left[seg + 1, 0]
-            ny += m4_left[seg + 1, 1]
-            nz += m4_left[seg + 1, 2]
-        side[i] = 1 if -(dx * nx + dy * ny + dz * nz) < 0 else 0
+        side[i] = _side(dx, dy, dz, m4_left, seg, t)
+        is_slow = c2 > far2
 
         # The patrol segment: the same nearest point when it lies inside it, else a search of the segment.
         along = m4_cum[seg] + t * m4_len[seg]
-        if along > patrol_lo and along < patrol_hi:
-            ch = along - patrol_lo
+        if along > lo and along < hi:
+            ch = along - lo
             inside = dist <= width
-        elif _end_proven(px, py, pz, end_tests[0 if along <= patrol_lo else 1]):
-            ch = 0.0 if along <= patrol_lo else p_cum[n_p]  # beyond that end: outside the flat-capped corridor
+        elif _end_proven(px, py, pz, ends[0 if along <= lo else 1]):
+            ch = 0.0 if along <= lo else total  # beyond that end: outside the flat-capped corridor
             inside = False
         else:
             pseg, pt_raw, pc2 = _nearest_in_cell(
-                px, py, pz, table, cell, 8, 6, p_offsets, p_spill, p_piece, p_cap, p_child, p_leaf, stack, bound
-            )
-            pt = min(max(pt_raw, 0.0), 1.0)
+                px, py, pz, table, cell, ROW_PATROL, ROW_POSTS - ROW_PATROL, p_offsets, p_spill, p_piece, p_cap,
+                p_child, p_leaf, stack, bound,
+            )  # fmt: skip
+            pt, qx, qy, qz = _foot(p_piece, pseg, pt_raw, px, py, pz)
             ch = p_cum[pseg] + pt * p_len[pseg]
             beyond = (pseg == 0 and pt_raw < 0.0) or (pseg == n_p - 1 and pt_raw > 1.0)
-            if pc2 > far2:
-                is_slow = True
-            inside = False
-            if not beyond:
-                qx = p_piece[pseg, 0] + pt * p_piece[pseg, 3] - px
-                qy = p_piece[pseg, 1] + pt * p_piece[pseg, 4] - py
-                qz = p_piece[pseg, 2] + pt * p_piece[pseg, 5] - pz
-                inside = _geodesic(sl, cl, sp, cp, qx, qy, qz, a, e2) <= width
-        total = p_cum[n_p]
-        if not trumba_first:
-            ch = total - ch
+            is_slow |= pc2 > far2
+            inside = not beyond and _geodesic(sl, cl, sp, cp, qx, qy, qz, a, e2) <= width
         in_corridor[i] = inside
-        chainage_km[i] = min(max(ch, 0.0), total) / 1000.0
+        chainage_km[i] = min(max(ch if trumba_first else total - ch, 0.0), total) / 1000.0
 
-        # The nearest post: the cell's one candidate, or the nearest of all.
-        if cell >= 0 and table[cell, 14] == 1:
-            best_j = table[cell, 15]
-            ex = post_xyz[best_j, 0] - px
-            ey = post_xyz[best_j, 1] - py
-            ez = post_xyz[best_j, 2] - pz
-            best2 = ex * ex + ey * ey + ez * ez
-        else:
-            best_j = 0
-            best2 = np.inf
-            for j in range(post_xyz.shape[0]):
-                ex = post_xyz[j, 0] - px
-                ey = post_xyz[j, 1] - py
-                ez = post_xyz[j, 2] - pz
-                d2 = ex * ex + ey * ey + ez * ez
-                closer = d2 < best2  # selects, not branches: which post is nearest is hard to predict
-                best_j = j if closer else best_j
-                best2 = d2 if closer else best2
-        if best2 > far2:
-            is_slow = True
-        post[i] = best_j
-        post_m[i] = _geodesic(
-            sl, cl, sp, cp, post_xyz[best_j, 0] - px, post_xyz[best_j, 1] - py, post_xyz[best_j, 2] - pz, a, e2
-        )
-        slow[i] = is_slow
-
-
-@_jit
-def build_grid(
-    piece: Floats, origin: Floats, a: float, e2: float,
-    lon0: float, lat0: float, step: float, nx: int, ny: int, slots: int,
-) -> tuple[Ints, Ints]:  # fmt: skip
-    """Candidate pieces of each cell of a lon/lat grid: every piece that is the nearest to some point of the cell.
-
-    Cell ``(i, j)`` spans lon ``lon0 + i*step .. + step`` and lat ``lat0 + j*step ..
-    + step`` (degrees). Every point of it lies within ``r`` of its centre ``C``
-    (``r`` bounds the path along a meridian then a parallel). For pieces ``j``
-    and ``k`` (the piece nearest ``C``), with ``f`` the distance to a piece and
-    ``g`` its gradient at ``C`` (the unit vector from the piece to ``C``):
-    ``f_j - f_k`` changes by at most ``|P - C| max |∇f_j - ∇f_k|`` from ``C`` to a
-    point ``P``, and ``|∇f(Q) - g| <= 2 |Q - C| / f(C)`` (the vector from a convex
-    set is 1-Lipschitz), so where ``f_j(C) - f_k(C) > r min(2, |g_j - g_k| +
-    2r/f_j(C) + 2r/f_k(C))`` piece ``j`` is further than ``k`` from every point
-    of the cell and is not a candidate. Returns ``(count, cand)``: the number of
-    candidates per cell (-1 where more than ``slots``: such cells are searched
-    with the tree) and up to ``slots`` piece indexes per cell.
-    """
-    n = piece.shape[0]
-    count = np.empty(nx * ny, dtype=np.int32)
-    cand = np.empty((nx * ny, slots), dtype=np.int32)
-    f = np.empty(n)
-    g = np.empty((n, 3))
-    every = np.arange(n)
-    coarse = np.empty(n, dtype=np.int64)
-    fine = np.empty(n, dtype=np.int64)
-    # Blocks of _BLOCK_CELLS x _BLOCK_CELLS cells first: a cell's candidates are among its block's, since
-    # every point of the cell is a point of the block.
-    for by in range(0, ny, _BLOCK_CELLS):
-        for bx in range(0, nx, _BLOCK_CELLS):
-            size = _BLOCK_CELLS * step
-            m_block = _candidates(
-                piece, every, n, origin, a, e2, lon0 + bx * step, lat0 + by * step, size, f, g, coarse
-            )
-            for jy in range(by, min(by + _BLOCK_CELLS, ny)):
-                for ix in range(bx, min(bx + _BLOCK_CELLS, nx)):
-                    m = _candidates(
-                        piece, coarse, m_block, origin, a, e2, lon0 + ix * step, lat0 + jy * step, step, f, g, fine
-                    )
-                    cell = jy * nx + ix
-                    count[cell] = m if m <= slots else -1
-                    for k in range(min(m, slots)):
-                        cand[cell, k] = fine[k]
-    return count, cand
-
-
-@_jit
-def _candidates(
-    piece: Floats, subset: Ints, n_subset: int, origin: Floats, a: float, e2: float,
-    lon: float, lat: float, size: float, f: Floats, g: Floats, out: Ints,
-) -> int:  # fmt: skip
-    """The pieces of ``subset[:n_subset]`` that may be nearest to some point of the cell of ``size`` degrees at
-    (``lon``, ``lat``), in increasing order, into ``out``; returns how many (see :func:`build_grid`)."""
-    lat1 = lat + size
-    far = min(max(abs(lat), abs(lat1)), 90.0)
-    near = 0.0 if lat * lat1 < 0 else min(abs(lat), abs(lat1), 90.0)
-    s_far = math.sin(math.radians(far))
-    w2 = 1.0 - e2 * s_far * s_far
-    nu_max = a / math.sqrt(w2)
-    m_max = nu_max * (1.0 - e2) / w2
-    r = math.radians(size) / 2.0 * (m_max + nu_max * math.cos(math.radians(near))) * (1.0 + 1e-9) + 1e-6
-    phi = math.radians(min(lat + size / 2.0, 90.0))
-    lam = math.radians(lon + size / 2.0)
-    sp, cp = math.sin(phi), math.cos(phi)
-    nu = a / math.sqrt(1.0 - e2 * sp * sp)
-    cx = nu * cp * math.cos(lam) - origin[0]
-    cy = nu * cp * math.sin(lam) - origin[1]
-    cz = nu * (1.0 - e2) * sp - origin[2]
-    best = subset[0]
-    for k in range(n_subset):
-        s = subset[k]
-        t_raw, d2 = _piece_test(cx, cy, cz, piece, s)
-        t = min(max(t_raw, 0.0), 1.0)
-        d = math.sqrt(d2)
-        f[s] = d
-        if d > 0:
-            g[s, 0] = (cx - piece[s, 0] - t * piece[s, 3]) / d
-            g[s, 1] = (cy - piece[s, 1] - t * piece[s, 4]) / d
-            g[s, 2] = (cz - piece[s, 2] - t * piece[s, 5]) / d
-        if d < f[best] or k == 0:
-            best = s
-    fk = f[best]
-    m = 0
-    for k in range(n_subset):
-        s = subset[k]
-        keep = s == best
-        if not keep:
-            lip = 2.0
-            if f[s] > 0 and fk > 0:
-                dg = math.sqrt((g[s, 0] - g[best, 0]) ** 2 + (g[s, 1] - g[best, 1]) ** 2 + (g[s, 2] - g[best, 2]) ** 2)
-                lip = min(2.0, dg + 2.0 * r / f[s] + 2.0 * r / fk)
-            keep = f[s] - fk <= r * lip + 1e-6
-        if keep:
-            out[m] = s
-            m += 1
-    return m
+        # The nearest post.
+        j, best2 = _nearest_post(px, py, pz, table, cell, post_xyz)
+        nearest_post[i] = j
+        ex, ey, ez = post_xyz[j, 0] - px, post_xyz[j, 1] - py, post_xyz[j, 2] - pz
+        nearest_post_m[i] = _geodesic(sl, cl, sp, cp, ex, ey, ez, a, e2)
+        slow[i] = is_slow or best2 > far2

@@ -6,16 +6,14 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from ._validate import is_missing
 from .dates import parse_day, validate_partial_date
 
 __all__ = ["main"]
-
-#: A point further than this from the M4 is legal but suspicious (swapped lat/lon, wrong CRS).
-FAR_WARNING_KM = 200.0
 
 
 def _corridor(args: argparse.Namespace):  # -> Corridor, imported lazily to keep --help fast
@@ -30,29 +28,50 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How ``query`` prints a column: a label and the text, from the record and the corridor's width (km). A column
+#: not listed prints its name, value and unit; one listed as None is printed with another.
+_QUERY_TEXT: dict[str, tuple[str, Callable[[dict[str, Any], float], str]] | None] = {
+    "distance_m": ("distance to M4", lambda r, w: f"{r['distance_m']:,.1f} m"),
+    "in_corridor": (
+        "in corridor",
+        lambda r, w: f"{'yes' if r['in_corridor'] else 'no'} ({w:g} km each side of the patrol segment)",
+    ),
+    "side": ("side", lambda r, w: f"{r['side']} of the M4"),
+    "chainage_km": ("chainage", lambda r, w: f"{r['chainage_km']:.3f} km from Trumba along the patrol segment"),
+    "nearest_post": ("nearest post", lambda r, w: f"{r['nearest_post']} ({r['nearest_post_m'] / 1000:,.2f} km)"),
+    "nearest_post_m": None,
+}
+
+
+def _query_lines(record: dict[str, Any], width_km: float) -> list[str]:
+    """The plain answer of ``query``: the point, then a line for every query column (see :data:`_QUERY_TEXT`)."""
+    from .columns import QUERY_COLUMNS
+
+    lines = [f"{'point':<15} lon {record['lon']}, lat {record['lat']}"]
+    for c in QUERY_COLUMNS:
+        how = _QUERY_TEXT.get(c.name, (c.name, lambda r, w, c=c: f"{r[c.name]} {c.unit}".rstrip()))
+        if how is not None:
+            label, text = how
+            lines.append(f"{label:<15} {text(record, width_km)}")
+    return lines
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
+    from .columns import QUERY_COLUMNS
+
     c = _corridor(args)
     row = c.query(args.lon, args.lat).iloc[0]
-    record = {
-        "lon": args.lon,
-        "lat": args.lat,
-        "distance_m": float(row["distance_m"]),
-        "in_corridor": bool(row["in_corridor"]),
-        "side": row["side"],
-        "chainage_km": float(row["chainage_km"]),
-        "nearest_post": row["nearest_post"],
-        "nearest_post_m": float(row["nearest_post_m"]),
-    }
-    if record["distance_m"] > FAR_WARNING_KM * 1000:
+    record = {"lon": args.lon, "lat": args.lat, **{col.name: col.to_python(row[col.name]) for col in QUERY_COLUMNS}}
+    from .query import FAR_WARNING_M, swapped_check
+
+    if record["distance_m"] > FAR_WARNING_M:
         print(
             f"warning: ({args.lon}, {args.lat}) is {record['distance_m'] / 1000:.0f} km from the M4 "
-            f"(more than {FAR_WARNING_KM:.0f} km): are longitude and latitude swapped? "
+            f"(more than {FAR_WARNING_M / 1000:.0f} km): are longitude and latitude swapped? "
             "The command takes LON LAT.",
             file=sys.stderr,
         )
     else:
-        from .query import swapped_check
-
         looks_swapped, twin_m = swapped_check(c, args.lon, args.lat, record["distance_m"])
         if looks_swapped[0]:
             print(
@@ -64,13 +83,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(record, ensure_ascii=False))
     else:
-        print(f"point           lon {args.lon}, lat {args.lat}")
-        print(f"distance to M4  {record['distance_m']:,.1f} m")
-        inside = "yes" if record["in_corridor"] else "no"
-        print(f"in corridor     {inside} ({c.width_km:g} km each side of the patrol segment)")
-        print(f"side            {record['side']} of the M4")
-        print(f"chainage        {record['chainage_km']:.3f} km from Trumba along the patrol segment")
-        print(f"nearest post    {record['nearest_post']} ({record['nearest_post_m'] / 1000:,.2f} km)")
+        print("\n".join(_query_lines(record, c.width_km)))
     return 0
 
 
@@ -190,10 +203,12 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if report.swapped_rows:
+        from .query import SWAP_FAR_M, SWAP_NEAR_M
+
         print(
-            f"warning: {report.swapped_rows:,} rows look like swapped lat/lon: over 30 km from the M4 as given, "
-            f"within 10 km of it the other way round (first: {report.first_swapped}). They were answered as given; "
-            "check --lon-col and --lat-col.",
+            f"warning: {report.swapped_rows:,} rows look like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km from the "
+            f"M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round (first: {report.first_swapped}). "
+            "They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,
         )
     if not args.quiet:
@@ -215,13 +230,16 @@ def _finite(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .corridor import DEFAULT_WIDTH_KM
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--m4", metavar="FILE", help="use this M4 line (GeoJSON, GeoPackage...) instead of the shipped one"
     )
     common.add_argument(
-        "--width-km", type=_finite, default=6.0, help="corridor depth each side of the road (default 6)"
-    )
+        "--width-km", type=_finite, default=DEFAULT_WIDTH_KM,
+        help=f"corridor depth each side of the road (default {DEFAULT_WIDTH_KM:g})",
+    )  # fmt: skip
 
     p = argparse.ArgumentParser(
         prog="idlib-corridor",
@@ -244,42 +262,57 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--offline", action="store_true", help="one self-contained file that makes no network request")
     m.set_defaults(func=_cmd_map)
 
+    _add_export(sub, common)
+    _add_classify(sub, common)
+
+    o = sub.add_parser("fetch-osm", help="fetch the real M4 line from OpenStreetMap (needs the internet)")
+    o.add_argument("-o", "--output", type=Path, required=True, help="folder (or .geojson file) to write")
+    o.add_argument("--url", help="Overpass API endpoint (default: the public one, geo.osm.OVERPASS_URL)")
+    o.set_defaults(func=_cmd_fetch_osm)
+
+    _add_events(sub)
+    return p
+
+
+def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
+    from .export import DEFAULT_EXPORT_FORMAT, EXPORT_FORMATS
+
     e = sub.add_parser("export", parents=[common], help="write every layer for QGIS / Google Earth")
     e.add_argument("-o", "--output", type=Path, required=True, help="output folder")
-    e.add_argument("--format", choices=["geojson", "gpkg", "kml"], default="geojson")
+    e.add_argument("--format", choices=list(EXPORT_FORMATS), default=DEFAULT_EXPORT_FORMAT)
     e.set_defaults(func=_cmd_export)
 
-    k = sub.add_parser(
-        "classify", parents=[common], help="append the query columns to every row of a CSV/Parquet/GeoJSON/GPKG file"
-    )
-    k.add_argument("input", type=Path, help="input file (.csv, .parquet, .geojson, .gpkg)")
+
+def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
+    from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, LAT_NAMES, LON_NAMES
+
+    formats = FILE_FORMATS.values()
+    labels = "/".join(f.label for f in formats)
+    k = sub.add_parser("classify", parents=[common], help=f"append the query columns to every row of a {labels} file")
+    k.add_argument("input", type=Path, help=f"input file ({', '.join(e for f in formats for e in f.extensions)})")
     k.add_argument("-o", "--output", type=Path, required=True, help="output file; format from its extension")
-    k.add_argument("--lon-col", help="longitude column (default: longitude, lon, lng, long or x)")
-    k.add_argument("--lat-col", help="latitude column (default: latitude, lat or y)")
-    k.add_argument("--chunk-rows", type=int, default=250_000, help="rows per chunk (Parquet, GeoJSON, GPKG)")
+    k.add_argument("--lon-col", help=f"longitude column (default: {', '.join(LON_NAMES[:-1])} or {LON_NAMES[-1]})")
+    k.add_argument("--lat-col", help=f"latitude column (default: {', '.join(LAT_NAMES[:-1])} or {LAT_NAMES[-1]})")
+    by_rows = ", ".join(f.label for f in formats if f.by_rows)
+    k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
     k.set_defaults(func=_cmd_classify)
 
-    o = sub.add_parser("fetch-osm", help="fetch the real M4 line from OpenStreetMap (needs the internet)")
-    o.add_argument("-o", "--output", type=Path, required=True, help="folder (or .geojson file) to write")
-    o.add_argument("--url", help="Overpass API endpoint (default: the public overpass-api.de)")
-    o.set_defaults(func=_cmd_fetch_osm)
+
+def _add_events(sub: Any) -> None:
+    from .history import EVENT_TYPES
 
     v = sub.add_parser("events", help="print the dated events of the corridor's history (or its state on a day)")
     v.add_argument("--from", dest="start", type=_partial_date, metavar="DATE", help="from this date (YYYY[-MM[-DD]])")
     v.add_argument("--to", dest="end", type=_partial_date, metavar="DATE", help="up to this date, inclusive")
     v.add_argument(
-        "--type",
-        action="append",
-        metavar="TYPE",
-        help="keep events of this type (repeatable): agreement, ceasefire, corridor, patrol, attack, "
-        "suspension, post_established, post_besieged, post_evacuated",
-    )
+        "--type", action="append", metavar="TYPE",
+        help=f"keep events of this type (repeatable): {', '.join(EVENT_TYPES)}",
+    )  # fmt: skip
     v.add_argument("--as-of", metavar="DAY", help="print the state of the corridor and posts at the end of this day")
     v.add_argument("--json", action="store_true", help="print JSON")
     v.set_defaults(func=_cmd_events)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:

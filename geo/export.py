@@ -15,10 +15,12 @@ from ._io import atomic_path
 if TYPE_CHECKING:
     from .corridor import Corridor
 
-__all__ = ["EXPORT_FORMATS", "export_layers"]
+__all__ = ["DEFAULT_EXPORT_FORMAT", "EXPORT_FORMATS", "export_layers"]
 
 #: Output formats: name -> (GDAL driver, file suffix).
 EXPORT_FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"), "kml": ("KML", ".kml")}
+#: The format :func:`export_layers` writes unless told otherwise.
+DEFAULT_EXPORT_FORMAT = "geojson"
 
 
 def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -36,7 +38,7 @@ def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = "geojson") -> list[Path]:
+def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = DEFAULT_EXPORT_FORMAT) -> list[Path]:
     """Write every layer of ``corridor`` into ``out_dir``.
 
     Parameters

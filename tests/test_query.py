@@ -14,6 +14,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 import geo
+import geo._chain
 import geo.query
 from geo.query import COLUMNS, SIDES
 
@@ -171,9 +172,9 @@ def test_answers_are_the_same_without_the_search_shortcuts(sample, monkeypatch):
     """With one nearest vertex examined first (which proves nothing, so every point falls back to wider
     searches, and some to trying every piece) and the proof that a patrol end is nearest switched off, the
     answers still agree."""
-    monkeypatch.setattr(geo.query, "_K_FIRST", 1)
-    monkeypatch.setattr(geo.query, "_K_AGAIN", 2)
-    monkeypatch.setattr(geo.query, "_END_MARGIN", 2.0)
+    monkeypatch.setattr(geo._chain, "_K_FIRST", 1)
+    monkeypatch.setattr(geo._chain, "_K_AGAIN", 2)
+    monkeypatch.setattr(geo._chain, "_END_MARGIN", 2.0)
     _, want, lon, lat = sample
     got = geo.load_corridor().query(lon, lat)  # a new corridor: its search index is built with these settings
     assert np.abs(got["distance_m"].to_numpy() - want["distance_m"]).max() < 0.02

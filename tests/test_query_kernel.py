@@ -8,8 +8,9 @@ import pytest
 import shapely
 
 import geo
+import geo._grid
 import geo.query
-from geo._query_jit import build_grid
+from geo._grid import build_grid
 from geo.query import _A, _E2, _capsule_tree, _index, _Points
 
 
@@ -63,8 +64,8 @@ def test_compiled_kernel_gives_the_vectorized_answers(line):
 def test_kernel_searching_only_the_capsule_tree_gives_the_vectorized_answers(monkeypatch):
     """With one candidate per cell allowed, nearly every cell sends its points to the tree search (and every
     post is tried); with no margin, many points lie off the grid."""
-    monkeypatch.setattr(geo.query, "_GRID_SLOTS", 1)
-    monkeypatch.setattr(geo.query, "_GRID_MARGIN_DEG", 0.0)
+    monkeypatch.setattr(geo._grid, "_GRID_SLOTS", 1)
+    monkeypatch.setattr(geo._grid, "_GRID_MARGIN_DEG", 0.0)
     c = geo.load_corridor()  # a new corridor: its grid is built with these settings
     lon, lat = _test_points(c, np.random.default_rng(6))
     _assert_same_answers(_query_by("compiled", c, lon, lat), _query_by("vectorized", c, lon, lat))

@@ -1,0 +1,346 @@
+"""The point files :func:`geo.classify_file` reads and writes: one registry of formats, their readers and writers.
+
+:data:`FILE_FORMATS` holds, for each format, its name, its extensions, whether its
+rows carry point geometry (a vector format, read and written through GDAL) or
+lon/lat columns (a tabular one, through Arrow), its reader and its writer. Every
+decision :mod:`geo.classify` takes about a format reads it here; a new format is a
+new entry (and a reader or writer, when none of those below fits).
+
+A reader yields chunks ``(table, lon, lat, known)``: the rows without their
+geometry, their coordinates in degrees (NaN where unusable) and, per row, a reason
+found while reading why it cannot be answered ("" where none). A writer takes the
+chunks with the query columns added, the coordinates and which rows have them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import shapely
+
+__all__ = [
+    "DEFAULT_CHUNK_ROWS",
+    "FILE_FORMATS",
+    "LAT_NAMES",
+    "LON_NAMES",
+    "Chunk",
+    "ChunkWriter",
+    "FileFormat",
+    "ReadOptions",
+    "format_of",
+]
+
+#: Names a coordinate column is found by, in this order and in any case, when none is given.
+LON_NAMES = ("longitude", "lon", "lng", "long", "x")
+LAT_NAMES = ("latitude", "lat", "y")
+#: Rows per chunk, for the formats read by rows.
+DEFAULT_CHUNK_ROWS = 250_000
+#: The layer name of vector outputs.
+LAYER = "classified"
+
+Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an input: its coordinate columns (tabular formats) and the size of a chunk."""
+
+    lon_col: str | None
+    lat_col: str | None
+    chunk_rows: int  # rows per chunk, for formats that read by rows
+    block_bytes: int  # bytes per chunk, for formats that read text in blocks
+
+
+class ChunkWriter(Protocol):
+    """Writes one output, a chunk at a time."""
+
+    first: bool  # nothing written yet
+
+    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """One file format classify reads and writes.
+
+    Parameters
+    ----------
+    name
+        Its name (``"csv"``).
+    label
+        Its name for people (``"CSV"``).
+    extensions
+        The file extensions it goes by, lower case with the dot.
+    geometry
+        True for a vector format (each row has a point geometry, in any CRS); False
+        for a tabular one (coordinates in lon/lat columns, WGS84 degrees).
+    read
+        Opens a file: ``read(path, options)`` returns the chunks and the number of
+        rows when the file tells it (else None).
+    writer
+        ``writer(path)`` opens an output of this format.
+    by_rows
+        Reads ``chunk_rows`` rows at a time (False: blocks of ``block_bytes`` of text).
+    lines
+        Each row is one line of text after a header line, so a bad row is named by its line too.
+    """
+
+    name: str
+    label: str
+    extensions: tuple[str, ...]
+    geometry: bool
+    read: Callable[[Path, ReadOptions], tuple[Iterator[Chunk], int | None]] = field(repr=False)
+    writer: Callable[[Path], ChunkWriter] = field(repr=False)
+    by_rows: bool = True
+    lines: bool = False
+
+
+# --- readers ------------------------------------------------------------------------------------------------
+
+
+def _pick(names: list[str], wanted: str | None, defaults: tuple[str, ...], what: str, path: Path) -> str:
+    if wanted is not None:
+        if wanted not in names:
+            raise ValueError(f"{path}: no column {wanted!r} for the {what}; columns are {names}")
+        return wanted
+    lower = {n.lower(): n for n in names}
+    for cand in defaults:
+        if cand in lower:
+            return lower[cand]
+    raise ValueError(f"{path}: no {what} column (looked for {list(defaults)}); name it with --{what[:3]}-col")
+
+
+def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Column -> (float values with NaN for unusable, mask of entries that were present but not numbers)."""
+    if pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
+        values = _numeric_to_float(col)
+        return values, np.zeros(len(values), dtype=bool)
+    try:  # the common case, every entry a number: arrow parses it in C
+        return _numeric_to_float(pc.cast(col, pa.float64())), np.zeros(len(col), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = pd.Series(col.to_pandas(), dtype="object")
+    present = text.notna() & (text.astype(str).str.strip() != "")
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return values, (present.to_numpy() & np.isnan(values))
+
+
+def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Numeric arrow column -> float64 numpy array, NaN for nulls."""
+    return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _tabular_chunks(
+    path: Path, names: list[str], batches: Iterator[pa.RecordBatch], opts: ReadOptions
+) -> Iterator[Chunk]:
+    """The chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name)."""
+    lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
+    lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
+
+    def gen() -> Iterator[Chunk]:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            lon, lon_text = _to_float(table.column(lon_name))
+            lat, lat_text = _to_float(table.column(lat_name))
+            known = np.where(lon_text | lat_text, "coordinate is not a number", "")
+            yield table, lon, lat, known
+
+    return _guard(gen(), path)
+
+
+def _read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """CSV in blocks of ``opts.block_bytes``, every column as text (an id ``00042`` stays ``00042``)."""
+    try:
+        header = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{path}: cannot read as CSV ({exc})") from None
+    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
+    reader = pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=opts.block_bytes), convert_options=convert
+    )
+    return _tabular_chunks(path, header, iter(reader), opts), None
+
+
+def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """Parquet in chunks of ``opts.chunk_rows`` rows, with its own column types."""
+    try:
+        pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # pre-buffering keeps every row group
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{path}: cannot read as Parquet ({exc})") from None
+    batches = pf.iter_batches(batch_size=opts.chunk_rows)
+    return _tabular_chunks(path, pf.schema_arrow.names, batches, opts), pf.metadata.num_rows
+
+
+def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x and y of the usable points (NaN elsewhere), and why each other row cannot be used."""
+    is_point = shapely.get_type_id(geoms) == 0
+    usable = is_point & ~shapely.is_empty(geoms)
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[usable], y[usable] = shapely.get_x(geoms[usable]), shapely.get_y(geoms[usable])
+    known = np.full(len(geoms), "", dtype=object)
+    known[shapely.is_missing(geoms)] = "missing geometry"
+    known[~shapely.is_missing(geoms) & shapely.is_empty(geoms)] = "empty geometry"
+    for i in np.flatnonzero(~is_point & ~shapely.is_missing(geoms)):
+        known[i] = f"geometry is a {geoms[i].geom_type}, expected a Point"
+    return x, y, known
+
+
+def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) -> tuple[Iterator[Chunk], int | None]:
+    """Any GDAL vector file of points, in chunks of ``opts.chunk_rows`` rows, its CRS turned into lon/lat.
+
+    ``through_sql`` reads the layer through GDAL's SQLite SQL dialect (``SELECT *``),
+    for drivers whose own Arrow stream cannot be trusted.
+    """
+    import pyogrio
+    import pyproj
+
+    try:
+        info = pyogrio.read_info(path)
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        raise ValueError(f"{path}: cannot read as a vector file ({exc})") from None
+    total = int(info["features"]) if info.get("features", -1) >= 0 else None
+    crs = info.get("crs")
+    if crs is None:
+        raise ValueError(f"{path}: the layer has no CRS; set one (e.g. in QGIS) so coordinates can be read")
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    layer = str(info.get("layer_name") or "").replace('"', '""')
+    sql = {"sql": f'SELECT * FROM "{layer}"', "sql_dialect": "SQLITE"} if through_sql else {}
+
+    def gen() -> Iterator[Chunk]:
+        with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
+            gcol = meta["geometry_name"] or "wkb_geometry"
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                geoms = shapely.from_wkb(table.column(gcol).to_numpy(zero_copy_only=False))
+                x, y, known = _points_of(geoms)
+                lon, lat = to_lonlat.transform(x, y)
+                yield table.drop_columns([gcol]), np.asarray(lon), np.asarray(lat), known
+
+    return _guard(gen(), path), total
+
+
+def _guard(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
+    """Turn a reader's mid-file failure into a ValueError naming the file."""
+    try:
+        yield from chunks
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{path}: cannot read the file past a malformed part ({exc})") from None
+
+
+# --- writers ------------------------------------------------------------------------------------------------
+
+
+class _ArrowWriter:
+    """A tabular output written by an Arrow writer (CSV, Parquet); every chunk cast to the first one's schema."""
+
+    def __init__(self, path: Path, open_writer: Callable[[Path, pa.Schema], Any]) -> None:
+        self.path, self.first = path, True
+        self._open = open_writer
+        self._writer: Any = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None:
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = self._open(self.path, table.schema)
+        self._writer.write_table(table.cast(self._schema))
+        self.first = False
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+class _VectorWriter:
+    """A vector output written by GDAL through GeoPandas, one chunk appended at a time, points in WGS84."""
+
+    def __init__(self, path: Path, driver: str, layer_options: dict[str, str] | None = None) -> None:
+        self.path, self.driver, self.first = path, driver, True
+        self.layer_options = layer_options or {}
+
+    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None:
+        import geopandas as gpd
+
+        geom = np.full(len(lon), None, dtype=object)
+        geom[ok] = shapely.points(lon[ok], lat[ok])
+        # nullable booleans, so GeoJSON gets true/false/null rather than the text "True"
+        frame = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
+        gdf = gpd.GeoDataFrame(frame, geometry=list(geom), crs="EPSG:4326")
+        options = {"layer_options": self.layer_options} if self.layer_options else {}
+        gdf.to_file(self.path, driver=self.driver, layer=LAYER, append=not self.first, **options)
+        self.first = False
+
+    def close(self) -> None:
+        pass
+
+
+def _csv_writer(path: Path) -> ChunkWriter:
+    return _ArrowWriter(path, pacsv.CSVWriter)
+
+
+def _parquet_writer(path: Path) -> ChunkWriter:
+    return _ArrowWriter(path, pq.ParquetWriter)
+
+
+# --- the registry -------------------------------------------------------------------------------------------
+
+#: Every format classify reads and writes, by name.
+FILE_FORMATS: dict[str, FileFormat] = {
+    f.name: f
+    for f in (
+        FileFormat("csv", "CSV", (".csv",), geometry=False, read=_read_csv, writer=_csv_writer,
+                   by_rows=False, lines=True),
+        FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
+                   writer=_parquet_writer),
+        FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
+                   writer=partial(_VectorWriter, driver="GeoJSON")),
+        FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
+                   writer=partial(_VectorWriter, driver="GPKG")),
+        # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
+        # Read through SQL: GDAL's own FlatGeobuf Arrow stream (3.12) breaks on a row without geometry.
+        FileFormat("flatgeobuf", "FlatGeobuf", (".fgb",), geometry=True,
+                   read=partial(_read_vector, through_sql=True),
+                   writer=partial(_VectorWriter, driver="FlatGeobuf", layer_options={"SPATIAL_INDEX": "NO"})),
+    )
+}  # fmt: skip
+
+
+def format_of(path: Path, what: str) -> FileFormat:
+    """The format of a file, from its extension (any case).
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        ``"input"`` or ``"output"``, for the message.
+
+    Returns
+    -------
+    FileFormat
+        Its entry in :data:`FILE_FORMATS`.
+
+    Raises
+    ------
+    ValueError
+        For an extension no format has.
+    """
+    by_extension = {ext: f for f in FILE_FORMATS.values() for ext in f.extensions}
+    fmt = by_extension.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"{what} {path}: unknown extension {path.suffix!r}, expected one of {sorted(by_extension)}")
+    return fmt

@@ -1,0 +1,173 @@
+"""The points :func:`geo.query.query` is asked about, checked: lon/lat arrays of floats, or a GeoDataFrame's points.
+
+Every error is a ValueError naming the first offending point.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+from numpy.typing import NDArray
+
+from .geodesy import WGS84
+
+__all__ = ["from_arrays", "from_geo"]
+
+
+def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
+    """A 0-d or 1-d float array from ``values``, or ValueError naming the first bad element."""
+    if isinstance(values, (str, bytes)):
+        raise ValueError(f"{name}={values!r}: expected a number of degrees, got a string")
+    if isinstance(values, (pd.DataFrame, dict)):
+        raise ValueError(f"{name}: expected a number or a 1-D array of numbers, got a {type(values).__name__}")
+    try:
+        arr = np.asarray(values.to_numpy() if isinstance(values, pd.Series) else values)
+    except ValueError:  # ragged nested sequences
+        raise ValueError(f"{name}: expected a number or a 1-D array of numbers") from None
+    if arr.ndim > 1:
+        raise ValueError(f"{name}: expected a number or a 1-D array of numbers, got an array of shape {arr.shape}")
+    if arr.dtype.kind in "fiu":
+        return arr.astype(float, copy=False)
+    if isinstance(values, (list, tuple)):  # numpy turned a mixed list into text: look at the elements as given
+        arr = np.asarray(values, dtype=object)
+    flat = np.atleast_1d(arr)
+    result = np.empty(flat.shape)
+    for i, v in enumerate(flat):
+        if isinstance(v, np.generic):
+            v = v.item()
+        if v is None or v is pd.NA:
+            result[i] = np.nan  # reported as missing by the range check
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            where = name if arr.ndim == 0 else f"{name}[{i}]"
+            raise ValueError(f"{where} = {v!r}: expected a number of degrees, got {type(v).__name__}")
+        result[i] = float(v)
+    return result.reshape(arr.shape)
+
+
+def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any) -> None:
+    """ValueError naming the first point with a missing, infinite or out-of-range coordinate."""
+    checks = (
+        (lon, "lon", ~(np.abs(lon) <= 180), "[-180, 180]"),
+        (lat, "lat", ~(np.abs(lat) <= 90), "[-90, 90]"),
+    )
+    firsts = [(int(np.argmax(bad)), k) for k, (_, _, bad, _) in enumerate(checks) if bad.any()]
+    if not firsts:
+        return
+    i, k = min(firsts)
+    values, name, _, bounds = checks[k]
+    v = float(values[i])
+    if math.isnan(v):
+        problem = "is missing (NaN): expected a number of degrees"
+    elif math.isinf(v):
+        problem = f"is {v}: expected a finite number of degrees"
+    else:
+        problem = f"= {v} is outside {bounds} degrees" + (" (lon and lat swapped?)" if name == "lat" else "")
+    raise ValueError(f"{label(i, name)} {problem}")
+
+
+def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], pd.Index | None]:
+    """Checked 1-D float arrays from the ``lon`` and ``lat`` a caller gave :func:`geo.query.query`.
+
+    Parameters
+    ----------
+    lon, lat
+        Numbers, or array-likes of numbers (degrees), of the same length.
+
+    Returns
+    -------
+    tuple
+        ``(lon, lat, index)``: the degrees as 1-D float arrays, and the pandas index
+        of ``lon`` or ``lat`` when one is a Series (else None).
+
+    Raises
+    ------
+    ValueError
+        Naming the first point that is missing, not a number or out of range, or
+        what is wrong with the arrays.
+    """
+    if lat is None:
+        raise ValueError("query(lon, lat) needs both longitude and latitude (or one GeoDataFrame/GeoSeries of points)")
+    lon_a, lat_a = _as_floats(lon, "lon"), _as_floats(lat, "lat")
+    if lon_a.shape != lat_a.shape:
+
+        def what(a: NDArray[np.float64]) -> str:
+            return "a single number" if a.ndim == 0 else f"{a.size} values"
+
+        raise ValueError(f"lon and lat must have the same length: got {what(lon_a)} for lon and {what(lat_a)} for lat")
+    index = None
+    series = [s for s in (lon, lat) if isinstance(s, pd.Series)]
+    if series:
+        index = series[0].index
+        if len(series) == 2 and not series[0].index.equals(series[1].index):
+            raise ValueError("lon and lat are pandas Series with different indexes; align them first")
+    scalar = lon_a.ndim == 0
+    lon_a, lat_a = np.atleast_1d(lon_a), np.atleast_1d(lat_a)
+
+    def label(i: int, name: str) -> str:
+        if scalar:
+            return name
+        return f"{name}[{i}]" + (f" (index {index[i]!r})" if index is not None else "")
+
+    _check_lonlat(lon_a, lat_a, label)
+    return lon_a, lat_a, index
+
+
+def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Checked lon/lat (degrees, WGS84) of the points of a GeoDataFrame or GeoSeries in any CRS.
+
+    Parameters
+    ----------
+    geo
+        Points, with a CRS.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Longitudes and latitudes, degrees.
+
+    Raises
+    ------
+    ValueError
+        For no CRS, or naming the first row whose geometry is missing, empty, not a
+        point or out of range.
+    """
+    gs = geo.geometry if isinstance(geo, gpd.GeoDataFrame) else geo
+    kind = type(geo).__name__
+
+    def label(i: int, name: str = "") -> str:
+        return f"{kind} row {i} (index {gs.index[i]!r})" + (f" {name}" if name else "")
+
+    if gs.crs is None:
+        raise ValueError(f"the {kind} has no CRS; set the one its coordinates are in (e.g. .set_crs('EPSG:32637'))")
+    arr = gs.to_numpy()
+    for bad, problem in (
+        (lambda: shapely.is_missing(arr), "missing geometry (None); expected a Point"),
+        (lambda: shapely.get_type_id(arr) != shapely.GeometryType.POINT, None),
+        (lambda: shapely.is_empty(arr), "empty Point; expected a Point with coordinates"),
+    ):
+        mask = bad()
+        if mask.any():
+            i = int(np.argmax(mask))
+            raise ValueError(f"{label(i)}: {problem or f'expected a Point, got a {arr[i].geom_type}'}")
+    x, y = shapely.get_x(arr), shapely.get_y(arr)
+    if gs.crs.equals(WGS84):
+        lon, lat = x.astype(float), y.astype(float)
+        suffix = ""
+    else:
+        nonfinite = ~(np.isfinite(x) & np.isfinite(y))
+        if nonfinite.any():
+            i = int(np.argmax(nonfinite))
+            raise ValueError(f"{label(i)}: the point has a non-finite coordinate ({x[i]}, {y[i]})")
+        tr = pyproj.Transformer.from_crs(gs.crs, WGS84, always_xy=True)
+        lon, lat = (np.asarray(a, dtype=float) for a in tr.transform(x, y, errcheck=False))
+        suffix = f" (converted from {gs.crs.name})"
+    _check_lonlat(lon, lat, lambda i, name: label(i, name + suffix))
+    return lon, lat

@@ -1,0 +1,143 @@
+"""classify's registry of file formats (geo._point_files.FILE_FORMATS): every format read and written the same way,
+and FlatGeobuf, the format added as one entry of it, read back by GDAL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pyogrio
+import pytest
+
+from geo.classify import FILE_FORMATS, FORMATS, classify_file
+from geo.columns import COLUMNS
+
+FIRST_EXTENSION = {name: f.extensions[0] for name, f in FILE_FORMATS.items()}
+
+
+def _points_csv(tmp_path: Path) -> Path:
+    """Five points near the M4 (ids with leading zeros) and one row with no longitude."""
+    src = tmp_path / "points.csv"
+    src.write_text(
+        "id,lon,lat\n00001,36.61,35.81\n00002,36.40,35.75\n00003,36.90,35.70\n00004,,35.80\n"
+        "00005,37.05,35.85\n00006,36.20,35.70\n",
+        encoding="utf-8",
+    )
+    return src
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not FILE_FORMATS[FORMATS[path.suffix]].geometry:
+        return pd.read_csv(path, dtype={"id": str}) if path.suffix == ".csv" else pq.read_table(path).to_pandas()
+    return gpd.read_file(path)
+
+
+def test_every_extension_names_one_format_and_formats_is_derived_from_the_registry():
+    extensions = [ext for f in FILE_FORMATS.values() for ext in f.extensions]
+    assert len(extensions) == len(set(extensions))
+    assert all(ext.startswith(".") and ext == ext.lower() for ext in extensions)
+    assert {ext: f.name for f in FILE_FORMATS.values() for ext in f.extensions} == FORMATS
+    assert FORMATS[".fgb"] == "flatgeobuf"
+
+
+def test_an_extension_is_recognised_in_any_case(tmp_path, corridor):
+    out = tmp_path / "OUT.FGB"
+    classify_file(corridor, _points_csv(tmp_path), out)
+    assert pyogrio.read_info(out)["driver"] == "FlatGeobuf"
+
+
+@pytest.mark.parametrize("out_fmt", list(FILE_FORMATS))
+@pytest.mark.parametrize("in_fmt", list(FILE_FORMATS))
+def test_every_format_reads_and_writes_every_other_keeping_every_row(tmp_path, corridor, in_fmt, out_fmt):
+    middle = tmp_path / f"in{FIRST_EXTENSION[in_fmt]}"
+    classify_file(corridor, _points_csv(tmp_path), middle)  # the points, in the input format
+    out = tmp_path / f"out{FIRST_EXTENSION[out_fmt]}"
+    report = classify_file(corridor, middle, out)
+    got = _read(out)
+    assert report.rows == len(got) == 6
+    assert report.bad_rows == 1
+    assert list(got.columns[[c in COLUMNS for c in got.columns]]) == list(COLUMNS)
+    assert got["distance_m"].isna().sum() == 1
+    expected = corridor.query([36.61, 36.40, 36.90, 37.05, 36.20], [35.81, 35.75, 35.70, 35.85, 35.70])
+    np.testing.assert_allclose(got["distance_m"].dropna(), expected["distance_m"], atol=1e-6)
+    assert [str(v) for v in got["id"]] in (["1", "2", "3", "4", "5", "6"], [f"0000{i}" for i in range(1, 7)])
+
+
+def test_flatgeobuf_output_reads_back_with_pyogrio_and_geopandas(tmp_path, corridor):
+    out = tmp_path / "out.fgb"
+    report = classify_file(corridor, _points_csv(tmp_path), out)
+    info = pyogrio.read_info(out)
+    assert info["driver"] == "FlatGeobuf"
+    assert info["features"] == report.rows == 6
+    assert info["geometry_type"] == "Point"
+    got = gpd.read_file(out)
+    assert got.crs.to_epsg() == 4326
+    assert list(got["id"]) == [f"0000{i}" for i in range(1, 7)]  # CSV text stays text
+    assert got.geometry.isna().tolist() == [False, False, False, True, False, False]  # the bad row: no point
+    expected = corridor.query(got.geometry.x.dropna().to_numpy(), got.geometry.y.dropna().to_numpy())
+    answered = got[got.geometry.notna()]
+    np.testing.assert_allclose(answered["distance_m"], expected["distance_m"], atol=1e-6)
+    assert list(answered["in_corridor"]) == list(expected["in_corridor"])
+    assert list(answered["nearest_post"]) == list(expected["nearest_post"])
+    assert got.loc[3, list(COLUMNS)].isna().all()
+
+
+def test_flatgeobuf_output_reads_back_with_gdal_ogrinfo(tmp_path, corridor):
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.skip("GDAL's command-line tools are not installed (Debian package gdal-bin): no ogrinfo to ask")
+    out = tmp_path / "out.fgb"
+    classify_file(corridor, _points_csv(tmp_path), out)
+    run = subprocess.run([ogrinfo, "-ro", "-al", "-so", str(out)], capture_output=True, text=True, check=True)
+    assert "using driver `FlatGeobuf' successful" in run.stdout
+    assert "Feature Count: 6" in run.stdout
+    assert "Geometry: Point" in run.stdout
+    for name in COLUMNS:
+        assert f"\n{name}: " in run.stdout, name
+    full = subprocess.run([ogrinfo, "-ro", "-al", str(out)], capture_output=True, text=True, check=True).stdout
+    assert full.count("POINT (") == 5
+
+
+def test_a_projected_flatgeobuf_input_is_read_in_its_crs(tmp_path, corridor):
+    pts = gpd.GeoDataFrame({"name": ["Ariha"]}, geometry=gpd.points_from_xy([36.610078], [35.812637]), crs=4326)
+    src = tmp_path / "in.fgb"
+    pts.to_crs(32637).to_file(src, driver="FlatGeobuf")
+    classify_file(corridor, src, tmp_path / "out.csv")
+    got = pd.read_csv(tmp_path / "out.csv")
+    np.testing.assert_allclose(got["distance_m"], corridor.query(pts)["distance_m"], atol=1e-3)
+    np.testing.assert_allclose(got[["longitude", "latitude"]].to_numpy()[0], [36.610078, 35.812637], atol=1e-9)
+
+
+def test_a_strict_run_to_flatgeobuf_leaves_no_file(tmp_path, corridor):
+    with pytest.raises(ValueError, match=r"row 4 \(line 5\): missing coordinate"):
+        classify_file(corridor, _points_csv(tmp_path), tmp_path / "out.fgb", strict=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["points.csv"]
+
+
+def test_every_output_format_gets_the_users_file_mode_and_leaves_no_temporary_file(tmp_path, corridor):
+    old = os.umask(0o027)
+    try:
+        for name, ext in FIRST_EXTENSION.items():
+            out = tmp_path / f"out{ext}"
+            classify_file(corridor, _points_csv(tmp_path), out)
+            assert stat.S_IMODE(out.stat().st_mode) == 0o640, name
+    finally:
+        os.umask(old)
+    assert list(tmp_path.rglob(".*")) == []
+
+
+def test_an_empty_input_gives_an_empty_flatgeobuf_output(tmp_path, corridor):
+    src = tmp_path / "empty.csv"
+    src.write_text("longitude,latitude\n", encoding="utf-8")
+    out = tmp_path / "out.fgb"
+    assert classify_file(corridor, src, out).rows == 0
+    assert pyogrio.read_info(out)["driver"] == "FlatGeobuf"
+    assert len(gpd.read_file(out)) == 0
+    assert classify_file(corridor, out, tmp_path / "again.csv").rows == 0  # and it reads back
