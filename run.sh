@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's set-up in two commands, on a fresh Debian machine with Python 3.11:
 #   bash run.sh map    install the package into .venv and build the default map
-#   bash run.sh test   install the test tools (and headless Chromium, node) and run the whole test suite
+#   bash run.sh test   install the test tools (and headless Chromium, node, GDAL's ogrinfo) and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${VENV:-.venv}
@@ -29,17 +29,15 @@ ensure_venv() {
     fi
 }
 
-ensure_chromium() {
-    if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-        apt_install chromium chromium-driver
-    fi
-}
-
-# node checks the map's own scripts (geo/static/*.js) and runs the measure tool's distance (tests/test_static.py).
-ensure_node() {
-    if ! command -v node >/dev/null; then
-        apt_install nodejs
-    fi
+# The outside programs the tests use to check our outputs independently: headless Chromium (the maps),
+# node (the map's own scripts, geo/static/*.js), GDAL's ogrinfo (classify and export files).
+ensure_test_tools() {
+    local missing=()
+    command -v chromium >/dev/null || missing+=(chromium)
+    command -v chromedriver >/dev/null || missing+=(chromium-driver)
+    command -v node >/dev/null || missing+=(nodejs)
+    command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+    if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 
 case "${1:-}" in
@@ -54,12 +52,11 @@ map)
 test)
     shift
     ensure_venv
-    ensure_chromium
-    ensure_node
+    ensure_test_tools
     "$VENV/bin/python" -m pip install -q -e ".[test]"
     "$VENV/bin/ruff" check geo tests benchmarks
     "$VENV/bin/mypy" geo
-    "$VENV/bin/python" -m pytest "$@"
+    IDLIB_TEST_TOOLS=required "$VENV/bin/python" -m pytest "$@"
     ;;
 *)
     echo "usage: bash run.sh map [--offline]   |   bash run.sh test [pytest args]" >&2

@@ -55,7 +55,7 @@ def _corridor(line: str):
 
 
 def _rss_mb() -> float:
-    """Current resident set size of this process, MB."""
+    """Return the current resident set size of this process, MB."""
     with open("/proc/self/statm") as f:
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20

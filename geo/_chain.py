@@ -113,7 +113,7 @@ class Chain:
         return self.lon[s] + t * (self.lon[s + 1] - self.lon[s]), self.lat[s] + t * (self.lat[s + 1] - self.lat[s])
 
     def nearest(self, xyz: NDArray[np.float64]) -> Nearest:
-        """The exact nearest point of the chain to each point of ``xyz`` (n, 3)."""
+        """Return the exact nearest point of the chain to each point of ``xyz`` (n, 3)."""
         n = xyz.shape[0]
         seg = np.empty(n, dtype=np.intp)
         t_raw = np.empty(n)
@@ -191,7 +191,7 @@ class Chain:
 
 
 def capsule_tree(xyz: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
-    """A balanced binary tree over the pieces of the chain through ``xyz`` (n, 3), for branch-and-bound search.
+    """Return a balanced binary tree over the pieces of the chain through ``xyz`` (n, 3), for branch-and-bound search.
 
     Node ``i`` covers a run of consecutive pieces; ``cap[i]`` is its capsule: the
     chord from the run's first to its last vertex (start 3, direction 3, 1/|d|²)
@@ -317,7 +317,7 @@ class EndTest:
         self.sin_m = math.sin(_END_MARGIN)
 
     def as_array(self) -> NDArray[np.float64]:
-        """The test's numbers for the compiled kernel, laid out as the ``END_*`` constants say."""
+        """Return the test's numbers for the compiled kernel, laid out as the ``END_*`` constants say."""
         numbers = np.empty(END_USABLE + 1)
         numbers[END_VERTEX : END_VERTEX + 3] = self.e
         numbers[END_UP : END_UP + 3] = self.up
@@ -327,11 +327,14 @@ class EndTest:
         return numbers
 
     def proves(self, xyz: NDArray[np.float64]) -> NDArray[np.bool_]:
-        """True where the end is proven to be the chain's nearest point to the point."""
+        """Tell where the end is proven to be the chain's nearest point to the point."""
         if not self.usable:
             return np.zeros(xyz.shape[0], dtype=bool)
         p = xyz - self.e
         v = p @ self.up
         h = np.sqrt(np.maximum(np.einsum("ij,ij->i", p, p) - v * v, 0.0))
         lim = -self.sin_m * h
-        return (p @ self.ua <= lim) & (p @ self.ub <= lim) & (self.sin_m * h >= np.abs(v) * self.ratio) & (h > 0)
+        proven: NDArray[np.bool_] = (
+            (p @ self.ua <= lim) & (p @ self.ub <= lim) & (self.sin_m * h >= np.abs(v) * self.ratio) & (h > 0)
+        )
+        return proven

@@ -75,7 +75,7 @@ class Grid(NamedTuple):
 
 
 def make_grid(m4: Chain, patrol: Chain, post_xyz: Floats, origin: Floats) -> Grid:
-    """The grid around the M4, listing the candidates of the M4, of the patrol segment and of the posts.
+    """Return the grid around the M4, listing the candidates of the M4, of the patrol segment and of the posts.
 
     Parameters
     ----------
@@ -169,8 +169,11 @@ def _candidates(
     piece: Floats, subset: Ints, n_subset: int, origin: Floats, a: float, e2: float,
     lon: float, lat: float, size: float, f: Floats, g: Floats, out: Ints,
 ) -> int:  # fmt: skip
-    """The pieces of ``subset[:n_subset]`` that may be nearest to some point of the cell of ``size`` degrees at
-    (``lon``, ``lat``), in increasing order, into ``out``; returns how many (see :func:`build_grid`)."""
+    """Write into ``out`` the pieces that may be nearest to some point of a cell, and return how many.
+
+    The pieces are those of ``subset[:n_subset]``, in increasing order; the cell is the
+    one of ``size`` degrees at (``lon``, ``lat``) (see :func:`build_grid`).
+    """
     lat1 = lat + size
     far = min(max(abs(lat), abs(lat1)), 90.0)
     near = 0.0 if lat * lat1 < 0 else min(abs(lat), abs(lat1), 90.0)

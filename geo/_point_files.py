@@ -145,7 +145,7 @@ def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
 def _tabular_chunks(
     path: Path, names: list[str], batches: Iterator[pa.RecordBatch], opts: ReadOptions
 ) -> Iterator[Chunk]:
-    """The chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name)."""
+    """Return the chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name)."""
     lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
     lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
 
@@ -184,7 +184,7 @@ def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int |
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x and y of the usable points (NaN elsewhere), and why each other row cannot be used."""
+    """X and y of the usable points (NaN elsewhere), and why each other row cannot be used."""
     is_point = shapely.get_type_id(geoms) == 0
     usable = is_point & ~shapely.is_empty(geoms)
     x = np.full(len(geoms), np.nan)
@@ -320,7 +320,7 @@ FILE_FORMATS: dict[str, FileFormat] = {
 
 
 def format_of(path: Path, what: str) -> FileFormat:
-    """The format of a file, from its extension (any case).
+    """Return the format of a file, from its extension (any case).
 
     Parameters
     ----------

@@ -90,7 +90,7 @@ _INDEXES: weakref.WeakKeyDictionary[Corridor, Index] = weakref.WeakKeyDictionary
 
 
 def index(corridor: Corridor) -> Index:
-    """The search structures of ``corridor``, built on first use and kept while it lives."""
+    """Return the search structures of ``corridor``, built on first use and kept while it lives."""
     idx = _INDEXES.get(corridor)
     if idx is None:
         idx = _INDEXES[corridor] = Index(corridor)

@@ -16,13 +16,14 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
+from ._validate import LAT_RANGE, LON_RANGE, within
 from .geodesy import WGS84
 
 __all__ = ["from_arrays", "from_geo"]
 
 
 def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
-    """A 0-d or 1-d float array from ``values``, or ValueError naming the first bad element."""
+    """Return a 0-d or 1-d float array from ``values``, or ValueError naming the first bad element."""
     if isinstance(values, (str, bytes)):
         raise ValueError(f"{name}={values!r}: expected a number of degrees, got a string")
     if isinstance(values, (pd.DataFrame, dict)):
@@ -39,9 +40,8 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
         arr = np.asarray(values, dtype=object)
     flat = np.atleast_1d(arr)
     result = np.empty(flat.shape)
-    for i, v in enumerate(flat):
-        if isinstance(v, np.generic):
-            v = v.item()
+    for i, item in enumerate(flat):
+        v = item.item() if isinstance(item, np.generic) else item
         if v is None or v is pd.NA:
             result[i] = np.nan  # reported as missing by the range check
             continue
@@ -55,8 +55,8 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
 def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any) -> None:
     """ValueError naming the first point with a missing, infinite or out-of-range coordinate."""
     checks = (
-        (lon, "lon", ~(np.abs(lon) <= 180), "[-180, 180]"),
-        (lat, "lat", ~(np.abs(lat) <= 90), "[-90, 90]"),
+        (lon, "lon", ~within(lon, LON_RANGE), "[{:g}, {:g}]".format(*LON_RANGE)),
+        (lat, "lat", ~within(lat, LAT_RANGE), "[{:g}, {:g}]".format(*LAT_RANGE)),
     )
     firsts = [(int(np.argmax(bad)), k) for k, (_, _, bad, _) in enumerate(checks) if bad.any()]
     if not firsts:
@@ -74,7 +74,7 @@ def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any
 
 
 def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], pd.Index | None]:
-    """Checked 1-D float arrays from the ``lon`` and ``lat`` a caller gave :func:`geo.query.query`.
+    """Return checked 1-D float arrays from the ``lon`` and ``lat`` a caller gave :func:`geo.query.query`.
 
     Parameters
     ----------
@@ -121,7 +121,7 @@ def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.flo
 
 
 def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Checked lon/lat (degrees, WGS84) of the points of a GeoDataFrame or GeoSeries in any CRS.
+    """Return checked lon/lat (degrees, WGS84) of the points of a GeoDataFrame or GeoSeries in any CRS.
 
     Parameters
     ----------
@@ -148,12 +148,12 @@ def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64]
     if gs.crs is None:
         raise ValueError(f"the {kind} has no CRS; set the one its coordinates are in (e.g. .set_crs('EPSG:32637'))")
     arr = gs.to_numpy()
-    for bad, problem in (
-        (lambda: shapely.is_missing(arr), "missing geometry (None); expected a Point"),
-        (lambda: shapely.get_type_id(arr) != shapely.GeometryType.POINT, None),
-        (lambda: shapely.is_empty(arr), "empty Point; expected a Point with coordinates"),
-    ):
-        mask = bad()
+    checks: list[tuple[NDArray[np.bool_], str | None]] = [
+        (shapely.is_missing(arr), "missing geometry (None); expected a Point"),
+        (shapely.get_type_id(arr) != shapely.GeometryType.POINT, None),
+        (shapely.is_empty(arr), "empty Point; expected a Point with coordinates"),
+    ]
+    for mask, problem in checks:
         if mask.any():
             i = int(np.argmax(mask))
             raise ValueError(f"{label(i)}: {problem or f'expected a Point, got a {arr[i].geom_type}'}")

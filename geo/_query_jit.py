@@ -136,7 +136,8 @@ def _nearest_in_cell(
     """
     m = table[cell, col] if cell >= 0 else -1
     if m <= 0:
-        return _nearest(px, py, pz, cap, child, leaf, stack, bound)
+        found: tuple[int, float, float] = _nearest(px, py, pz, cap, child, leaf, stack, bound)
+        return found
     best2 = np.inf
     best_seg = -1
     best_t = 0.0
@@ -188,7 +189,7 @@ def _geodesic(
 
 @_jit
 def _point(lon: float, lat: float, origin: Floats, a: float, e2: float) -> tuple[float, ...]:
-    """The point's ECEF coordinates less the origin, and the sines and cosines of its lon and lat."""
+    """Return the point's ECEF coordinates less the origin, and the sines and cosines of its lon and lat."""
     lam = math.radians(lon)
     phi = math.radians(lat)
     sp, cp, sl, cl = math.sin(phi), math.cos(phi), math.sin(lam), math.cos(lam)
@@ -201,7 +202,7 @@ def _point(lon: float, lat: float, origin: Floats, a: float, e2: float) -> tuple
 
 @_jit
 def _cell(lon: float, lat: float, lon0: float, lat0: float, step: float, nx: int, ny: int) -> int:
-    """The point's cell of the grid (see :class:`geo._grid.Frame`), -1 off it."""
+    """Return the point's cell of the grid (see :class:`geo._grid.Frame`), -1 off it."""
     fx = (lon - lon0) / step
     fy = (lat - lat0) / step
     return int(fy) * nx + int(fx) if fx >= 0.0 and fy >= 0.0 and fx < nx and fy < ny else -1
@@ -209,8 +210,11 @@ def _cell(lon: float, lat: float, lon0: float, lat0: float, step: float, nx: int
 
 @_jit
 def _side(dx: float, dy: float, dz: float, left: Floats, seg: int, t: float) -> int:
-    """Side code (0 north: left of the chain's direction, 1 south) of the point whose chord to its nearest point
-    on piece ``seg`` (at ``t``) is (dx, dy, dz); at a bend's vertex, of the bend's bisector."""
+    """Return the side code (0 north: left of the chain's direction, 1 south) of a point.
+
+    The point's chord to its nearest point on piece ``seg`` (at ``t``) is (dx, dy, dz);
+    at a bend's vertex, the side is taken of the bend's bisector.
+    """
     nx, ny, nz = left[seg, 0], left[seg, 1], left[seg, 2]
     if t == 0.0 and seg > 0:
         nx += left[seg - 1, 0]
@@ -237,7 +241,7 @@ def _foot(piece: Floats, seg: int, t_raw: float, px: float, py: float, pz: float
 
 @_jit
 def _nearest_post(px: float, py: float, pz: float, table: Ints, cell: int, xyz: Floats) -> tuple[int, float]:
-    """The nearest post (the cell's one candidate, or the nearest of all), and the squared chord to it."""
+    """Return the nearest post (the cell's one candidate, or the nearest of all), and the squared chord to it."""
     if cell >= 0 and table[cell, ROW_POSTS] == 1:
         j = table[cell, ROW_POSTS + 1]
         ex = xyz[j, 0] - px

@@ -14,6 +14,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 __all__ = [
+    "LAT_RANGE",
+    "LON_RANGE",
     "REGION_BOUNDS",
     "DataError",
     "given",
@@ -21,7 +23,12 @@ __all__ = [
     "lonlat_ok",
     "lonlat_problem",
     "region_problem",
+    "within",
 ]
+
+#: The ranges of a WGS84 longitude and latitude, degrees.
+LON_RANGE = (-180.0, 180.0)
+LAT_RANGE = (-90.0, 90.0)
 
 #: Plausible extent of every shipped feature (lon_min, lat_min, lon_max, lat_max), degrees.
 #: A coordinate outside it is almost always a swapped lat/lon or a typo.
@@ -62,17 +69,21 @@ def lonlat_problem(lon: float, lat: float) -> str | None:
     """
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return f"coordinate is not finite (lon {lon}, lat {lat})"
-    if not -180 <= lon <= 180:
-        return f"longitude {lon} out of range, expected [-180, 180]"
-    if not -90 <= lat <= 90:
-        return f"latitude {lat} out of range, expected [-90, 90]"
+    for name, value, (low, high) in (("longitude", lon, LON_RANGE), ("latitude", lat, LAT_RANGE)):
+        if not low <= value <= high:
+            return f"{name} {value} out of range, expected [{low:g}, {high:g}]"
     return None
 
 
-def lonlat_ok(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
-    """Element-wise: True where :func:`lonlat_problem` finds nothing (finite, lon in [-180, 180], lat in [-90, 90])."""
+def within(values: NDArray[np.float64], bounds: tuple[float, float]) -> NDArray[np.bool_]:
+    """Tell, element-wise, where ``values`` lie in the closed range ``bounds`` (NaN does not)."""
     with np.errstate(invalid="ignore"):
-        return np.asarray(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+        return np.asarray((values >= bounds[0]) & (values <= bounds[1]))
+
+
+def lonlat_ok(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Tell, element-wise, where :func:`lonlat_problem` finds nothing (lon in [-180, 180], lat in [-90, 90])."""
+    return within(lon, LON_RANGE) & within(lat, LAT_RANGE)
 
 
 def region_problem(lon: float, lat: float, bounds: tuple[float, float, float, float] = REGION_BOUNDS) -> str | None:

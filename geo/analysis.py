@@ -109,7 +109,7 @@ def chainage_ticks(corridor: Corridor, step_km: float = 10.0) -> gpd.GeoDataFram
 
 
 def long_straights(line: LineString, min_m: float) -> list[LineString]:
-    """The straight pieces of a line (between two consecutive vertices) longer than ``min_m``.
+    """Return the straight pieces of a line (between two consecutive vertices) longer than ``min_m``.
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ class BorderOverlap:
 
 
 def across_border(corridor: Corridor, half: shapely.Geometry) -> BorderOverlap | None:
-    """The part of a corridor half cut off from the road by the border line, or None.
+    """Return the part of a corridor half cut off from the road by the border line, or None.
 
     The half is split along the border lines of ``corridor.context`` (kind
     ``"border"``); the pieces that do not touch the patrol segment lie across the

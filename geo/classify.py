@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from ._io import atomic_path
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._validate import lonlat_ok, lonlat_problem
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
 
@@ -82,18 +83,17 @@ def _bad_reason(lon: np.ndarray, lat: np.ndarray, known: np.ndarray, i: int) -> 
     if known[i]:
         return str(known[i])
     if np.isnan(lon[i]) or np.isnan(lat[i]):
-        return "missing coordinate"
-    if not np.isfinite(lon[i]) or not np.isfinite(lat[i]):
-        return f"coordinate is not finite (lon {lon[i]}, lat {lat[i]})"
-    if not -180 <= lon[i] <= 180:
-        return f"longitude {lon[i]} out of range, expected [-180, 180]"
-    return f"latitude {lat[i]} out of range, expected [-90, 90]"
+        return "missing coordinate"  # an empty cell, read as NaN
+    return lonlat_problem(float(lon[i]), float(lat[i])) or "valid coordinate"
 
 
 def _results(
     corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray
 ) -> tuple[list[pa.Array], np.ndarray]:
-    """The query columns for one chunk (rows not ``ok`` get each column's missing value), and the ok rows' distances."""
+    """Return the query columns for one chunk, and the ok rows' distances.
+
+    Rows not ``ok`` get each column's missing value.
+    """
     if not ok.any():
         return [_column(c, np.empty(0, dtype=object), ok) for c in QUERY_COLUMNS], np.empty(0)
     res = corridor.query(lon[ok], lat[ok])
@@ -116,7 +116,7 @@ def _column(column: Column, values: np.ndarray, ok: np.ndarray) -> pa.Array:
 def _open_input(
     src: Path, fmt: FileFormat, lon_col: str | None, lat_col: str | None, chunk_rows: int
 ) -> Iterator[Chunk]:
-    """The input's chunks (ValueError for coordinate columns a vector file has no use for, or a bad file)."""
+    """Return the input's chunks (ValueError for coordinate columns a vector file has no use for, or a bad file)."""
     if fmt.geometry and (lon_col or lat_col):
         tabular = " and ".join(f.label for f in FILE_FORMATS.values() if not f.geometry)
         raise ValueError(f"{src}: --lon-col/--lat-col apply to {tabular}; this file has point geometry")
@@ -141,7 +141,7 @@ class _Run:
 
     def usable(self, lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which rows have valid coordinates; the others counted (or, strict, the first one an error)."""
-        ok: np.ndarray = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+        ok: np.ndarray = lonlat_ok(lon, lat)
         bad = np.flatnonzero(~ok)
         if bad.size:
             if self.report.first_bad is None:
@@ -152,7 +152,7 @@ class _Run:
         return ok
 
     def answer(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Table:
-        """The chunk with the query columns appended (replacing columns of the same names), swapped rows counted."""
+        """Return the chunk with the query columns appended (replacing same-named ones), counting swapped rows."""
         if self.add_lonlat:
             table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
                 "latitude", pa.array(lat, mask=~ok)

@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ._validate import is_missing
+from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor
 from .dates import parse_day, validate_partial_date
 
 __all__ = ["main"]
 
 
-def _corridor(args: argparse.Namespace):  # -> Corridor, imported lazily to keep --help fast
-    from .corridor import load_corridor
-
+def _corridor(args: argparse.Namespace) -> Corridor:
     return load_corridor(m4=args.m4, width_km=args.width_km)
 
 
@@ -44,7 +43,7 @@ _QUERY_TEXT: dict[str, tuple[str, Callable[[dict[str, Any], float], str]] | None
 
 
 def _query_lines(record: dict[str, Any], width_km: float) -> list[str]:
-    """The plain answer of ``query``: the point, then a line for every query column (see :data:`_QUERY_TEXT`)."""
+    """Return the plain answer of ``query``: the point, then a line for every query column (see :data:`_QUERY_TEXT`)."""
     from .columns import QUERY_COLUMNS
 
     lines = [f"{'point':<15} lon {record['lon']}, lat {record['lat']}"]
@@ -121,8 +120,6 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
     events = read_events()
     if args.as_of is not None:
-        from .corridor import load_corridor
-
         day = parse_day(args.as_of, what="--as-of")
         state = corridor_as_of(load_corridor(), day, events=events)
         print(json.dumps(state.as_dict(), indent=2, ensure_ascii=False) if args.json else state)
@@ -230,8 +227,6 @@ def _finite(text: str) -> float:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .corridor import DEFAULT_WIDTH_KM
-
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--m4", metavar="FILE", help="use this M4 line (GeoJSON, GeoPackage...) instead of the shipped one"

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import is_missing
+
 __all__ = ["COLUMNS", "QUERY_COLUMNS", "SIDES", "Answers", "Column", "document_columns", "markdown_table"]
 
 #: Values of the ``side`` column: left and right of the M4's west-to-east direction.
@@ -68,7 +70,7 @@ class Column:
         return "boolean" if self.dtype == np.bool_ else "number"
 
     def arrow_type(self) -> Any:
-        """The :mod:`pyarrow` type of the column in files (text for a categorical one).
+        """Return the :mod:`pyarrow` type of the column in files (text for a categorical one).
 
         Returns
         -------
@@ -92,7 +94,7 @@ class Column:
         object
             The same value as a Python scalar.
         """
-        if value is None or (isinstance(value, float) and value != value):
+        if is_missing(value):
             return self.missing
         if self.categorical:
             return str(value)
@@ -155,7 +157,7 @@ Answers = collections.namedtuple("Answers", COLUMNS, module=__name__)  # type: i
 
 
 def markdown_table() -> str:
-    """The README's table of the query columns, in Markdown.
+    """Return the README's table of the query columns, in Markdown.
 
     Returns
     -------
@@ -175,7 +177,7 @@ def markdown_table() -> str:
 
 
 def document_columns(doc: str | None, indent: int) -> str | None:
-    """A docstring with its ``{columns}`` line replaced by a numpydoc list of :data:`QUERY_COLUMNS`.
+    """Return a docstring with its ``{columns}`` line replaced by a numpydoc list of :data:`QUERY_COLUMNS`.
 
     Parameters
     ----------

@@ -148,7 +148,7 @@ def _compiled(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], ou
 
 
 def _answer(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int) -> dict[str, Any]:
-    """The answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`."""
+    """Return the answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`."""
     n = lon.size
     out: Columns = {c.name: np.empty(n, dtype=c.dtype) for c in QUERY_COLUMNS}
     if n >= _COMPILED_FROM:
@@ -245,7 +245,8 @@ def query(
             raise ValueError(f"the input already has column(s) {clash}; rename or drop them before querying")
         for name, values in _answer(idx, lon_a, lat_a, workers).items():
             result[name] = values
-        return result
+        answered: pd.DataFrame = result
+        return answered
     lon_a, lat_a, index = from_arrays(lon, lat)
     return pd.DataFrame(_answer(idx, lon_a, lat_a, workers), index=index, copy=False)  # fresh arrays: no copy
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import require_tool
 
 import geo
 from geo.data import data_dir
@@ -58,9 +59,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory):
     (DevTools network) logs are recorded. Skipped when Chromium is not installed
     (``bash run.sh test`` installs it).
     """
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
-    if missing:
-        pytest.skip(f"headless Chromium is not installed ({', '.join(missing)}): apt install chromium chromium-driver")
+    for path in (CHROMIUM, CHROMEDRIVER):
+        require_tool(str(path), "chromium chromium-driver")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -6,10 +6,32 @@ Imported by the tests as ``support`` (pytest puts ``tests/`` on ``sys.path``).
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.support.ui import WebDriverWait
+
+#: Set by ``bash run.sh test``: the outside tools the tests ask (Chromium, node, GDAL) must be there.
+REQUIRE_TOOLS = os.environ.get("IDLIB_TEST_TOOLS") == "required"
+
+
+def require_tool(command: str, package: str) -> str:
+    """Return the path of ``command``; without it, skip the test, or fail it under ``bash run.sh test``.
+
+    A reader such as ``ogrinfo`` is the independent check of an output: where the test
+    command installs it, a missing one must not pass by skipping.
+    """
+    found = shutil.which(command)
+    if found is None:
+        message = f"{command} is not installed (Debian package {package}; bash run.sh test installs it)"
+        if REQUIRE_TOOLS:
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
 
 #: Upper bound of any wait for the page (a guard against hanging, not a timing test), seconds.
 WAIT_S = 20

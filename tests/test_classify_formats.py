@@ -4,7 +4,6 @@ and FlatGeobuf, the format added as one entry of it, read back by GDAL."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
+from support import require_tool
 
 from geo.classify import FILE_FORMATS, FORMATS, classify_file
 from geo.columns import COLUMNS
@@ -90,9 +90,7 @@ def test_flatgeobuf_output_reads_back_with_pyogrio_and_geopandas(tmp_path, corri
 
 
 def test_flatgeobuf_output_reads_back_with_gdal_ogrinfo(tmp_path, corridor):
-    ogrinfo = shutil.which("ogrinfo")
-    if ogrinfo is None:
-        pytest.skip("GDAL's command-line tools are not installed (Debian package gdal-bin): no ogrinfo to ask")
+    ogrinfo = require_tool("ogrinfo", "gdal-bin")
     out = tmp_path / "out.fgb"
     classify_file(corridor, _points_csv(tmp_path), out)
     run = subprocess.run([ogrinfo, "-ro", "-al", "-so", str(out)], capture_output=True, text=True, check=True)

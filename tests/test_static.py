@@ -8,11 +8,11 @@ is not installed (``bash run.sh test`` installs it).
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from support import require_tool
 
 from geo.geodesy import GEOD
 from geo.maps.assets import StaticMacro, static_css, static_js
@@ -20,14 +20,15 @@ from geo.maps.assets import StaticMacro, static_css, static_js
 STATIC = Path(__file__).resolve().parent.parent / "geo" / "static"
 SCRIPTS = sorted(STATIC.glob("*.js"))
 STYLESHEETS = sorted(STATIC.glob("*.css"))
-NODE = shutil.which("node")
-
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed: apt install nodejs")
 
 
-def _node(code: str, *args: str) -> str:
-    assert NODE is not None
-    return subprocess.run([NODE, "-e", code, *args], check=True, capture_output=True, text=True).stdout
+@pytest.fixture(scope="module")
+def node() -> str:
+    return require_tool("node", "nodejs")
+
+
+def _node(node: str, code: str, *args: str) -> str:
+    return subprocess.run([node, "-e", code, *args], check=True, capture_output=True, text=True).stdout
 
 
 def test_there_are_scripts_and_stylesheets():
@@ -35,11 +36,9 @@ def test_there_are_scripts_and_stylesheets():
     assert {p.name for p in STYLESHEETS} >= {"map.css", "timeline.css"}
 
 
-@needs_node
 @pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
-def test_every_script_parses(path: Path):
-    assert NODE is not None
-    run = subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True)
+def test_every_script_parses(node: str, path: Path):
+    run = subprocess.run([node, "--check", str(path)], check=False, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
 
 
@@ -76,8 +75,7 @@ PAIRS = [
 ]
 
 
-@needs_node
-def test_measure_tool_distance_matches_pyproj_to_a_millimetre():
+def test_measure_tool_distance_matches_pyproj_to_a_millimetre(node: str):
     # controls.js exports geodesicDistance for node (module.exports), the measure tool's own function.
     code = (
         "const {geodesicDistance} = require(process.argv[1]);"
@@ -85,7 +83,7 @@ def test_measure_tool_distance_matches_pyproj_to_a_millimetre():
         "console.log(JSON.stringify(pairs.map(([a, b]) =>"
         " geodesicDistance({lat: a[0], lng: a[1]}, {lat: b[0], lng: b[1]}))));"
     )
-    measured = json.loads(_node(code, str(STATIC / "controls.js"), json.dumps(PAIRS)))
+    measured = json.loads(_node(node, code, str(STATIC / "controls.js"), json.dumps(PAIRS)))
     for (a, b), got in zip(PAIRS, measured, strict=True):
         _, _, expected = GEOD.inv(a[1], a[0], b[1], b[0])  # WGS84, Karney's algorithm
         assert got == pytest.approx(expected, abs=1e-3), (a, b)  # 1 mm, Vincenty's formula against Karney's

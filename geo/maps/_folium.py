@@ -41,7 +41,7 @@ class Macro(MacroElement):
 
 
 def polyline(locations: Sequence[Any], **options: Any) -> folium.PolyLine:
-    """A :class:`folium.PolyLine` through ``locations`` (``[lat, lon]``, degrees) with Leaflet path options.
+    """Return a :class:`folium.PolyLine` through ``locations`` (``[lat, lon]``, degrees) with Leaflet path options.
 
     Parameters
     ----------

@@ -164,7 +164,7 @@ def _bounds(corridor: Corridor) -> list[list[float]]:
 
 
 def _new_map(bounds: list[list[float]], offline: bool, timeline: bool) -> CorridorMap:
-    """The map centred on ``bounds``, with its title, page set-up and basemaps (online) or Leaflet inlined."""
+    """Return the map centred on ``bounds``, with its title, page set-up and basemaps (online) or Leaflet inlined."""
     (south, west), (north, east) = bounds
     m = CorridorMap(
         location=[round((south + north) / 2, NDIGITS), round((west + east) / 2, NDIGITS)],

@@ -27,7 +27,7 @@ _POINT_KIND_WORDS = {
 }
 
 def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str = "sw") -> str:
-    """A legend swatch of a line drawn with Leaflet path options ``style``.
+    """Return a legend swatch of a line drawn with Leaflet path options ``style``.
 
     Parameters
     ----------
@@ -50,7 +50,7 @@ def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str
 
 
 def box_swatch(color: str) -> str:
-    """A legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it.
+    """Return a legend swatch of an area: ``color`` (``#rrggbb``) at the corridor's fill opacity with a border of it.
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def legend_row(swatch: str, label: str) -> str:
 
 
 def timeline_rows() -> str:
-    """The rows that explain the time slider's symbols: posts by status, events, arrangements."""
+    """Return the rows that explain the time slider's symbols: posts by status, events, arrangements."""
     symbols = "".join(
         f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
         for status, word in (("active", "manned"), ("besieged", "surrounded"), ("evacuated", "evacuated"))
@@ -110,7 +110,7 @@ def _post_points_note(posts: gpd.GeoDataFrame) -> str:
 
 
 def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
-    """The legend panel's HTML: a title, the rows and a note on what the post symbols stand on.
+    """Return the legend panel's HTML: a title, the rows and a note on what the post symbols stand on.
 
     Parameters
     ----------

@@ -114,7 +114,7 @@ def _require(gdf: gpd.GeoDataFrame, layer: str, columns: Iterable[str], geom_typ
 
 
 def label(html: str, places: list[Any], class_name: str) -> Bind:
-    """A permanent label (escaped HTML), put on the first of ``places`` ([direction, [dx, dy]]) found clear.
+    """Return a permanent label (escaped HTML), put on the first of ``places`` ([direction, [dx, dy]]) found clear.
 
     Parameters
     ----------
@@ -132,7 +132,7 @@ def label(html: str, places: list[Any], class_name: str) -> Bind:
 
 
 def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
-    """A feature group named ``name`` (as the layer control lists it), added to the map.
+    """Return a feature group named ``name`` (as the layer control lists it), added to the map.
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
 
 
 def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
-    """The context lines (border, governorate lines, coastline), one feature group per kind, in data order.
+    """Return the context lines (border, governorate lines, coastline), one feature group per kind, in data order.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
 
 
 def _border_caveat(corridor: Corridor, half: shapely.Geometry) -> str:
-    """A caveat when the border line of the context layer cuts off part of a corridor half, else ''."""
+    """Return a caveat when the border line of the context layer cuts off part of a corridor half, else ''."""
     overlap = across_border(corridor, half)
     if overlap is None:
         return ""
@@ -193,7 +193,7 @@ def _border_caveat(corridor: Corridor, half: shapely.Geometry) -> str:
 
 
 def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
-    """The two halves of the security corridor, a feature group each, with width, area and caveats.
+    """Return the two halves of the security corridor, a feature group each, with width, area and caveats.
 
     Parameters
     ----------
@@ -238,7 +238,7 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
 
 
 def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
-    """The named places as dots, labelled (but the patrol's end places, which the patrol ends label).
+    """Return the named places as dots, labelled (but the patrol's end places, which the patrol ends label).
 
     Parameters
     ----------
@@ -272,7 +272,7 @@ def places_overlay(m: folium.Map, places: gpd.GeoDataFrame) -> Overlay:
 
 
 def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
-    """The observation posts by final fate: two feature groups, remained and evacuated.
+    """Return the observation posts by final fate: two feature groups, remained and evacuated.
 
     Parameters
     ----------

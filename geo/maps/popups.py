@@ -16,7 +16,7 @@ __all__ = ["confidence", "plain", "popup_html", "post_popup", "settlement", "tex
 
 
 def plain(value: Any) -> str:
-    """Data value as plain text: '' for a missing value, lists joined with commas, 12.0 as 12.
+    """Render a data value as plain text: '' for a missing value, lists joined with commas, 12.0 as 12.
 
     Parameters
     ----------
@@ -40,7 +40,7 @@ def plain(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """Data value as escaped HTML text (see :func:`plain`).
+    """Render a data value as escaped HTML text (see :func:`plain`).
 
     Parameters
     ----------
@@ -51,7 +51,7 @@ def text(value: Any) -> str:
 
 
 def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
-    """A popup: an escaped title and a table of the non-empty (label, value) rows.
+    """Return a popup: an escaped title and a table of the non-empty (label, value) rows.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ def confidence(code: Any, note: Any = None) -> str:
 
 
 def post_popup(row: pd.Series) -> str:
-    """The popup of an observation post: numbers, names, dates, fate, what its point is, sources.
+    """Return the popup of an observation post: numbers, names, dates, fate, what its point is, sources.
 
     Parameters
     ----------

@@ -46,7 +46,7 @@ _KM_PLACES = [
 
 
 def m4_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
-    """The M4 highway, with its unsourced long straights drawn dashed.
+    """Return the M4 highway, with its unsourced long straights drawn dashed.
 
     Parameters
     ----------
@@ -87,7 +87,7 @@ def m4_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
 
 
 def _patrol_end(group: folium.FeatureGroup, corridor: Corridor, which: str, km: float) -> None:
-    """The dot, popup and label of the patrol segment's start or end (``which``), ``km`` along it."""
+    """Return the dot, popup and label of the patrol segment's start or end (``which``), ``km`` along it."""
     lon, lat = corridor.patrol_segment.coords[0 if which == "start" else -1][:2]
     name = PATROL_START if which == "start" else PATROL_END
     dot = folium.CircleMarker(
@@ -110,7 +110,7 @@ def _patrol_end(group: folium.FeatureGroup, corridor: Corridor, which: str, km: 
 
 
 def patrol_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
-    """The joint-patrol segment, with its two labelled ends.
+    """Return the joint-patrol segment, with its two labelled ends.
 
     Parameters
     ----------

@@ -86,7 +86,7 @@ ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
 
 
 def css_properties() -> str:
-    """The style table as CSS custom properties (``--idlib-*`` on ``:root``) for the stylesheets of ``geo/static/``.
+    """Return the style table as CSS custom properties (``--idlib-*`` on ``:root``) for ``geo/static/``.
 
     Examples
     --------
@@ -105,7 +105,7 @@ def css_properties() -> str:
 
 
 def symbol_css() -> str:
-    """The colours of the time slider's numbered circles, one class per status.
+    """Return the colours of the time slider's numbered circles, one class per status.
 
     Examples
     --------

@@ -85,7 +85,7 @@ def timeline_data(
     end: str | dt.date | None = None,
     post_details: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """The data the slider's page needs, as plain JSON-able Python.
+    """Return the data the slider's page needs, as plain JSON-able Python.
 
     Parameters
     ----------
@@ -153,7 +153,7 @@ def timeline_data(
 
 
 def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.date]) -> list[dict[str, Any]]:
-    """The state on each of ``frame_days`` (the first is the slider's first day), in the page's terms."""
+    """Return the state on each of ``frame_days`` (the first is the slider's first day), in the page's terms."""
     index = {eid: k for k, eid in enumerate(events["id"])}
     frames = []
     for day in frame_days:
@@ -174,7 +174,7 @@ def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.da
 
 
 def _posts(corridor: Corridor, post_details: Sequence[str] | None) -> list[dict[str, Any]]:
-    """The posts for the page (number, name, lat, lon, details), refusing details that are not one string each."""
+    """Return the posts for the page (number, name, lat, lon, details); each detail must be one string."""
     n_posts = len(corridor.posts)
     if post_details is None:
         details: list[str | None] = [None] * n_posts
@@ -192,7 +192,7 @@ def _posts(corridor: Corridor, post_details: Sequence[str] | None) -> list[dict[
 
 
 def _events(events: gpd.GeoDataFrame, first: dt.date) -> list[dict[str, Any]]:
-    """The events for the page, their days as offsets from ``first`` and their geometry as GeoJSON."""
+    """Return the events for the page, their days as offsets from ``first`` and their geometry as GeoJSON."""
     out = []
     for k in range(len(events)):
         row, geom = events.iloc[k], events.geometry.iloc[k]
@@ -289,7 +289,7 @@ class TimeSlider(StaticMacro):
         self.css = symbol_css()
 
 
-def add_time_slider(
+def add_time_slider(  # noqa: PLR0913  (the slider's documented options)
     m: folium.Map,
     corridor: Corridor,
     events: gpd.GeoDataFrame | None = None,
