@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING
 
 from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor, read_m4
 from .data import DataError, data_path
+from .events import read_events
 from .export import export_layers
 from .geodesy import GEOD, LOCAL_TM, MetricFrame, default_frame, geodesic_distance_m, geodesic_length_m
-from .history import CorridorState, corridor_as_of, read_events
+from .history import CorridorState, corridor_as_of
 from .summary import CorridorSummary
 
 if TYPE_CHECKING:

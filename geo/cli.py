@@ -116,7 +116,8 @@ def _cmd_fetch_osm(args: argparse.Namespace) -> int:
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
-    from .history import corridor_as_of, filter_events, read_events
+    from .events import filter_events, read_events
+    from .history import corridor_as_of
 
     events = read_events()
     if args.as_of is not None:
@@ -296,7 +297,7 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_events(sub: Any) -> None:
-    from .history import EVENT_TYPES
+    from .events import EVENT_TYPES
 
     v = sub.add_parser("events", help="print the dated events of the corridor's history (or its state on a day)")
     v.add_argument("--from", dest="start", type=_partial_date, metavar="DATE", help="from this date (YYYY[-MM[-DD]])")

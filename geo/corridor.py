@@ -30,9 +30,10 @@ from shapely.ops import linemerge, split, substring
 
 from . import data as _data
 from ._validate import lonlat_problem, region_problem
+from .events import read_events
 from .flat_buffer import flat_capped_buffer
 from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
-from .history import CorridorState, corridor_as_of, read_events
+from .history import CorridorState, corridor_as_of
 from .parallel import is_dask_collection, query_dask
 from .summary import CorridorSummary, summarize
 

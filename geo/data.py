@@ -208,7 +208,7 @@ def read_posts(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame
     ``established`` and ``evacuated`` may each have an ``_end`` (a reported range's
     end, after the date) and a ``_by`` (an ISO day inside the date or range, before
     its last day: the latest day the change can have happened); see
-    :func:`geo.history.change_window`.
+    :func:`geo.dates.change_window`.
     """
     path = path if path is not None else data_path("posts.geojson")
     gdf = read_layer(

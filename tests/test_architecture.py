@@ -18,7 +18,9 @@ MAP_STACK = ("folium", "branca", "jinja2", "xyzservices")
 
 #: Modules that model and answer (the corridor, its data, dates, queries, history): none of them
 #: may reach the map, the command line, classify or the exports.
-MODEL = ("geo.corridor", "geo.data", "geo.dates", "geo._validate", "geo.geodesy", "geo.history", "geo.query")
+MODEL = (
+    "geo.corridor", "geo.data", "geo.dates", "geo._validate", "geo.events", "geo.geodesy", "geo.history", "geo.query",
+)  # fmt: skip
 FRONTS = ("geo.maps", "geo.cli", "geo.classify", "geo.export")
 
 
