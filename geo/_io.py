@@ -12,10 +12,17 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
+import stat
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
-__all__ = ["atomic_path", "file_mode", "write_bytes_atomic"]
+__all__ = ["Interrupted", "atomic_path", "check_output_path", "file_mode", "raise_on_signals", "write_bytes_atomic"]
+
+#: What :func:`atomic_path` adds to a name for its temporary file: a dot, a dash, 12 hex digits, ``.tmp``.
+_TMP_EXTRA = len(".-") + 12 + len(".tmp")
 
 # Files some writers (SQLite, for GeoPackage) may leave beside the one they were asked for.
 _SIDECARS = ("-journal", "-wal", "-shm")
@@ -85,6 +92,91 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         _remove(tmp)
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse, before anything is read or written, an output that cannot be written.
+
+    The folder must exist and be writable, the name (and the temporary name of
+    :func:`atomic_path`) must fit the folder's ``NAME_MAX``, and an existing ``path``
+    must be a regular file: a directory, a device, a FIFO or a socket is refused
+    without being opened.
+
+    Parameters
+    ----------
+    path
+        The output file.
+
+    Raises
+    ------
+    ValueError
+        One line naming the output and the problem.
+    """
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"output {path}: the folder {folder} does not exist")
+    try:
+        name_max = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    size = len(os.fsencode(path.name))
+    if size + _TMP_EXTRA > name_max:
+        raise ValueError(
+            f"output {path}: the name is too long ({size} bytes; the folder allows {name_max}, "
+            f"less {_TMP_EXTRA} for the temporary copy)"
+        )
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ValueError(f"output {path}: is a directory; name a file in it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"output {path}: is a device, FIFO or socket, not a regular file; refusing to write to it")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"output {path}: the folder {folder} is not writable")
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal (SIGTERM, SIGINT); :attr:`signum` is the signal's number."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def raise_on_signals(signums: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> Iterator[None]:
+    """Turn the signals ``signums`` into :class:`Interrupted` while the block runs, so its cleanup runs.
+
+    SIGTERM's default action ends the process at once, leaving :func:`atomic_path`'s
+    temporary file behind; raised as an exception, it unwinds the ``with`` blocks
+    instead. The previous handlers are restored afterwards. Outside the main thread
+    (where Python cannot set handlers) the block runs unchanged.
+
+    Parameters
+    ----------
+    signums
+        The signals to catch.
+
+    Yields
+    ------
+    None
+        While the block runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.signal(s, _raise_interrupted) for s in signums}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from ._io import atomic_path
-from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._io import atomic_path, check_output_path, raise_on_signals
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, ChunkWriter, FileFormat, ReadOptions, format_of
 from ._validate import lonlat_ok, lonlat_problem
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
@@ -215,39 +215,53 @@ def classify_file(
     Raises
     ------
     ValueError
-        Unknown format, missing coordinate column, unreadable file, or (``strict``) a bad row.
-        The output file is written atomically: on any error, none is left behind.
+        Unknown format, missing coordinate column, unreadable file, or (``strict``) a bad row;
+        an output that cannot be written (its folder missing or read-only, a directory,
+        a device or FIFO, a name too long: all checked before the input is read; a full
+        disk while writing). The output file is written atomically: on any error, none
+        is left behind.
+    geo._io.Interrupted
+        On SIGTERM or SIGINT during the run (a ``KeyboardInterrupt``); the temporary
+        output is removed first. The previous signal handlers are restored afterwards.
     """
     src, out = Path(source), Path(output)
     in_fmt, out_fmt = format_of(src, "input"), format_of(out, "output")
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
-    if src.resolve() == out.resolve():
+    if src.resolve() == out.resolve() or (out.exists() and os.path.samefile(src, out)):
         raise ValueError(f"output {out}: the same file as the input")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
-    chunks = _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
-    if not out.parent.is_dir():
-        raise ValueError(f"output {out}: the folder {out.parent} does not exist")
+    check_output_path(out)
     report = ClassifyReport(output=out)
-    run = _Run(corridor, src, in_fmt, out_fmt, strict, report)
     start = time.perf_counter()
-    with atomic_path(out) as tmp:
-        writer = out_fmt.writer(tmp)
+    with raise_on_signals():
+        chunks = _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
+        run = _Run(corridor, src, in_fmt, out_fmt, strict, report)
         try:
-            for table, lon, lat, known in chunks:
-                ok = run.usable(lon, lat, known)
-                writer.write(run.answer(table, lon, lat, ok), lon, lat, ok)
-                report.rows += table.num_rows
-                report.chunks += 1
-                if progress is not None:
-                    progress(table.num_rows)
-            if writer.first:  # an input with no rows: still write a valid, empty output
-                writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
-        finally:
-            writer.close()
+            with atomic_path(out) as tmp:
+                _write_all(run, chunks, out_fmt.writer(tmp), progress)
+        except OSError as exc:  # a full disk, a folder gone: the reader's own errors are ValueErrors
+            raise ValueError(f"output {out}: cannot write: {exc.strerror or exc}") from None
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _write_all(run: _Run, chunks: Iterator[Chunk], writer: ChunkWriter, progress: Callable[[int], Any] | None) -> None:
+    """Answer every chunk and write it (an input with no rows still gives a valid, empty output)."""
+    report = run.report
+    try:
+        for table, lon, lat, known in chunks:
+            ok = run.usable(lon, lat, known)
+            writer.write(run.answer(table, lon, lat, ok), lon, lat, ok)
+            report.rows += table.num_rows
+            report.chunks += 1
+            if progress is not None:
+                progress(table.num_rows)
+        if writer.first:
+            writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
+    finally:
+        writer.close()
 
 
 def _empty_table() -> pa.Table:

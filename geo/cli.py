@@ -313,12 +313,26 @@ def _add_events(sub: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from ._io import Interrupted
+
     args = _parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except ValueError as exc:  # DataError and input errors: a clear message, no traceback
-        print(f"idlib-corridor: error: {exc}", file=sys.stderr)
+    except (ValueError, OSError) as exc:  # DataError, input and output errors: a clear message, no traceback
+        print(f"idlib-corridor: error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    except Interrupted as exc:  # SIGTERM or SIGINT: the output's temporary file is gone already
+        print(f"idlib-corridor: stopped by {exc}; nothing written", file=sys.stderr)
+        return 128 + exc.signum
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return the error's message on one line (an OSError's errno text and file when it has them)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    else:
+        text = str(exc)
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":  # pragma: no cover
