@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -28,14 +27,18 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
+from ._point_writers import LAYER, ChunkWriter, Layout, csv_writer, parquet_writer, vector_writer
+
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
     "FILE_FORMATS",
     "LAT_NAMES",
+    "LAYER",
     "LON_NAMES",
     "Chunk",
     "ChunkWriter",
     "FileFormat",
+    "Layout",
     "ReadOptions",
     "format_of",
 ]
@@ -45,8 +48,6 @@ LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 LAT_NAMES = ("latitude", "lat", "y")
 #: Rows per chunk, for the formats read by rows.
 DEFAULT_CHUNK_ROWS = 250_000
-#: The layer name of vector outputs.
-LAYER = "classified"
 
 Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]
 
@@ -59,16 +60,6 @@ class ReadOptions:
     lat_col: str | None
     chunk_rows: int  # rows per chunk, for formats that read by rows
     block_bytes: int  # bytes per chunk, for formats that read text in blocks
-
-
-class ChunkWriter(Protocol):
-    """Writes one output, a chunk at a time."""
-
-    first: bool  # nothing written yet
-
-    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -90,11 +81,16 @@ class FileFormat:
         Opens a file: ``read(path, options)`` returns the chunks and the number of
         rows when the file tells it (else None).
     writer
-        ``writer(path)`` opens an output of this format.
+        ``writer(path, layout)`` opens an output of this format (see :mod:`geo._point_writers`).
     by_rows
         Reads ``chunk_rows`` rows at a time (False: blocks of ``block_bytes`` of text).
     lines
         Each row is one line of text after a header line, so a bad row is named by its line too.
+    reserved
+        The names of the columns the output itself has besides the rows' (its geometry, its
+        FID), which an input column of the same name would clash with.
+    typed
+        Its values have types (False for CSV, whose output keeps the input's text as it is).
     """
 
     name: str
@@ -102,9 +98,11 @@ class FileFormat:
     extensions: tuple[str, ...]
     geometry: bool
     read: Callable[[Path, ReadOptions], tuple[Iterator[Chunk], int | None]] = field(repr=False)
-    writer: Callable[[Path], ChunkWriter] = field(repr=False)
+    writer: Callable[[Path, Layout], ChunkWriter] = field(repr=False)
     by_rows: bool = True
     lines: bool = False
+    reserved: tuple[str, ...] = ()
+    typed: bool = True
 
 
 # --- readers ------------------------------------------------------------------------------------------------
@@ -240,81 +238,25 @@ def _guard(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
         raise ValueError(f"{path}: cannot read the file past a malformed part ({exc})") from None
 
 
-# --- writers ------------------------------------------------------------------------------------------------
-
-
-class _ArrowWriter:
-    """A tabular output written by an Arrow writer (CSV, Parquet); every chunk cast to the first one's schema."""
-
-    def __init__(self, path: Path, open_writer: Callable[[Path, pa.Schema], Any]) -> None:
-        self.path, self.first = path, True
-        self._open = open_writer
-        self._writer: Any = None
-        self._schema: pa.Schema | None = None
-
-    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None:
-        if self._writer is None:
-            self._schema = table.schema
-            self._writer = self._open(self.path, table.schema)
-        self._writer.write_table(table.cast(self._schema))
-        self.first = False
-
-    def close(self) -> None:
-        if self._writer is not None:
-            self._writer.close()
-            self._writer = None
-
-
-class _VectorWriter:
-    """A vector output written by GDAL through GeoPandas, one chunk appended at a time, points in WGS84."""
-
-    def __init__(self, path: Path, driver: str, layer_options: dict[str, str] | None = None) -> None:
-        self.path, self.driver, self.first = path, driver, True
-        self.layer_options = layer_options or {}
-
-    def write(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> None:
-        import geopandas as gpd
-
-        geom = np.full(len(lon), None, dtype=object)
-        geom[ok] = shapely.points(lon[ok], lat[ok])
-        # nullable booleans, so GeoJSON gets true/false/null rather than the text "True"
-        frame = table.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
-        gdf = gpd.GeoDataFrame(frame, geometry=list(geom), crs="EPSG:4326")
-        options = {"layer_options": self.layer_options} if self.layer_options else {}
-        gdf.to_file(self.path, driver=self.driver, layer=LAYER, append=not self.first, **options)
-        self.first = False
-
-    def close(self) -> None:
-        pass
-
-
-def _csv_writer(path: Path) -> ChunkWriter:
-    return _ArrowWriter(path, pacsv.CSVWriter)
-
-
-def _parquet_writer(path: Path) -> ChunkWriter:
-    return _ArrowWriter(path, pq.ParquetWriter)
-
-
 # --- the registry -------------------------------------------------------------------------------------------
 
 #: Every format classify reads and writes, by name.
 FILE_FORMATS: dict[str, FileFormat] = {
     f.name: f
     for f in (
-        FileFormat("csv", "CSV", (".csv",), geometry=False, read=_read_csv, writer=_csv_writer,
-                   by_rows=False, lines=True),
+        FileFormat("csv", "CSV", (".csv",), geometry=False, read=_read_csv, writer=csv_writer,
+                   by_rows=False, lines=True, typed=False),
         FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
-                   writer=_parquet_writer),
+                   writer=parquet_writer, reserved=("geometry",)),
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
-                   writer=partial(_VectorWriter, driver="GeoJSON")),
+                   writer=vector_writer("GeoJSON")),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
-                   writer=partial(_VectorWriter, driver="GPKG")),
+                   writer=vector_writer("GPKG"), reserved=("fid", "geom")),
         # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
         # Read through SQL: GDAL's own FlatGeobuf Arrow stream (3.12) breaks on a row without geometry.
         FileFormat("flatgeobuf", "FlatGeobuf", (".fgb",), geometry=True,
                    read=partial(_read_vector, through_sql=True),
-                   writer=partial(_VectorWriter, driver="FlatGeobuf", layer_options={"SPATIAL_INDEX": "NO"})),
+                   writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO")),
     )
 }  # fmt: skip
 

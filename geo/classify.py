@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +26,9 @@ import numpy as np
 import pyarrow as pa
 
 from ._io import atomic_path, check_output_path, raise_on_signals
-from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, ChunkWriter, FileFormat, ReadOptions, format_of
-from ._validate import lonlat_ok, lonlat_problem
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._point_writers import DEFAULT_PREFIX, ChunkWriter, Layout, output_names
+from ._validate import LAT_RANGE, LON_RANGE, lonlat_ok, lonlat_problem, within
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
 
@@ -61,7 +62,7 @@ class BadRow:
 
 @dataclass
 class ClassifyReport:
-    """What :func:`classify_file` did."""
+    """What :func:`classify_file` did: rows read, bad (by reason) and swapped, the columns added, the time taken."""
 
     output: Path
     rows: int = 0
@@ -71,11 +72,53 @@ class ClassifyReport:
     chunks: int = 0
     swapped_rows: int = 0
     first_swapped: BadRow | None = None
+    bad_by_reason: dict[str, int] = field(default_factory=dict)
+    columns_added: list[str] = field(default_factory=list)
 
     @property
     def rows_per_second(self) -> float:
         """Throughput over the whole run, rows per second."""
         return self.rows / self.seconds if self.seconds > 0 else float("nan")
+
+    @property
+    def answered(self) -> int:
+        """Rows answered: those with usable coordinates."""
+        return self.rows - self.bad_rows
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the run's figures as plain JSON values (``classify --json`` prints them).
+
+        Returns
+        -------
+        dict
+            ``output``, ``rows``, ``answered``, ``bad_rows``, ``bad_by_reason``, ``first_bad``,
+            ``swapped_rows``, ``first_swapped``, ``columns_added``, ``chunks``, ``seconds``.
+        """
+        return {
+            "output": str(self.output),
+            "rows": self.rows,
+            "answered": self.answered,
+            "bad_rows": self.bad_rows,
+            "bad_by_reason": dict(sorted(self.bad_by_reason.items())),
+            "first_bad": None if self.first_bad is None else str(self.first_bad),
+            "swapped_rows": self.swapped_rows,
+            "first_swapped": None if self.first_swapped is None else str(self.first_swapped),
+            "columns_added": list(self.columns_added),
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _reason_kinds(lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Why each row cannot be answered, as a category (no values in it, so rows can be counted by it)."""
+    kinds = np.full(len(lon), "", dtype=object)
+    kinds[~within(lat, LAT_RANGE)] = "latitude out of range"
+    kinds[~within(lon, LON_RANGE)] = "longitude out of range"
+    kinds[np.isinf(lon) | np.isinf(lat)] = "coordinate is not finite"
+    kinds[np.isnan(lon) | np.isnan(lat)] = "missing coordinate"
+    given = known.astype(bool)
+    kinds[given] = known[given]
+    return kinds
 
 
 def _bad_reason(lon: np.ndarray, lat: np.ndarray, known: np.ndarray, i: int) -> str:
@@ -129,10 +172,27 @@ class _Run:
 
     def __init__(
         self, corridor: Corridor, src: Path, in_fmt: FileFormat, out_fmt: FileFormat, strict: bool,
-        report: ClassifyReport,
+        report: ClassifyReport, prefix: str | None,
     ) -> None:  # fmt: skip
         self.corridor, self.src, self.in_fmt, self.strict, self.report = corridor, src, in_fmt, strict, report
         self.add_lonlat = in_fmt.geometry and not out_fmt.geometry  # points read from geometry, written as columns
+        lonlat = ("longitude", "latitude") if self.add_lonlat else ()
+        self.adds = (*lonlat, *QUERY_SCHEMA.names)  # the columns every row gains
+        self.out_fmt = out_fmt
+        self.reserved = out_fmt.reserved  # the names the output format itself takes (geometry, fid)
+        self.prefix = prefix
+        self.names: dict[str, str] | None = None  # what each added or reserved name is written as
+
+    def plan(self, columns: list[str]) -> dict[str, str]:
+        """Name what the run adds so that no input column is overwritten (decided on the first chunk)."""
+        if self.names is None:
+            self.names = output_names(columns, (*self.adds, *self.reserved), self.prefix, self.src)
+            self.report.columns_added = [self.names[n] for n in self.adds]
+        return self.names
+
+    def layout(self) -> Layout:
+        """Return what the writer needs: the names the output's own columns are written as (after :meth:`plan`)."""
+        return Layout(names=self.names or {})
 
     def row_ref(self, i: int, reason: str) -> BadRow:
         """Row ``i`` of the current chunk, counted from 1 over the file (with its line, after the header)."""
@@ -149,19 +209,21 @@ class _Run:
             if self.strict:
                 raise ValueError(f"{self.src}: {self.report.first_bad} (--strict stops at the first bad row)")
             self.report.bad_rows += int(bad.size)
+            kinds, counts = np.unique(_reason_kinds(lon[bad], lat[bad], known[bad]).astype(str), return_counts=True)
+            for kind, count in zip(kinds.tolist(), counts.tolist(), strict=True):
+                self.report.bad_by_reason[kind] = self.report.bad_by_reason.get(kind, 0) + count
         return ok
 
     def answer(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Table:
-        """Return the chunk with the query columns appended (replacing same-named ones), counting swapped rows."""
+        """Return the chunk with the query columns appended (named by :meth:`plan`), counting swapped rows."""
+        names = self.plan(table.column_names)
         if self.add_lonlat:
-            table = table.append_column("longitude", pa.array(lon, mask=~ok)).append_column(
-                "latitude", pa.array(lat, mask=~ok)
+            table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
+                names["latitude"], pa.array(lat, mask=~ok)
             )
         results, distance = _results(self.corridor, lon, lat, ok)
         for f, col in zip(QUERY_SCHEMA, results, strict=True):
-            if f.name in table.column_names:
-                table = table.drop_columns([f.name])
-            table = table.append_column(f, col)
+            table = table.append_column(f.with_name(names[f.name]), col)
         rows_ok = np.flatnonzero(ok)
         swapped = rows_ok[swapped_check(self.corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
         if swapped.size:
@@ -174,7 +236,7 @@ class _Run:
         return table
 
 
-def classify_file(
+def classify_file(  # noqa: PLR0913 - one public call; every option past the files is keyword-only
     corridor: Corridor,
     source: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -184,6 +246,7 @@ def classify_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     strict: bool = False,
     progress: Callable[[int], Any] | None = None,
+    prefix: str | None = DEFAULT_PREFIX,
 ) -> ClassifyReport:
     """Append the corridor query columns to every row of a point file, streaming.
 
@@ -206,6 +269,13 @@ def classify_file(
         with empty results.
     progress
         Called with the number of rows of each chunk done (e.g. a progress bar's update).
+    prefix
+        What a column the run adds gets before its name when the input already has a
+        column of that name (in any case): a query column, ``longitude``/``latitude``
+        (a vector input written as a table), or a column the output format itself has
+        (GeoParquet's ``geometry``, GeoPackage's ``fid`` and ``geom``). The input's
+        columns are never overwritten or renamed. None refuses such a run instead,
+        before anything is written, naming the clashing columns.
 
     Returns
     -------
@@ -237,31 +307,38 @@ def classify_file(
     start = time.perf_counter()
     with raise_on_signals():
         chunks = _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
-        run = _Run(corridor, src, in_fmt, out_fmt, strict, report)
+        run = _Run(corridor, src, in_fmt, out_fmt, strict, report, prefix)
         try:
             with atomic_path(out) as tmp:
-                _write_all(run, chunks, out_fmt.writer(tmp), progress)
+                _write_all(run, chunks, tmp, progress)
         except OSError as exc:  # a full disk, a folder gone: the reader's own errors are ValueErrors
             raise ValueError(f"output {out}: cannot write: {exc.strerror or exc}") from None
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _write_all(run: _Run, chunks: Iterator[Chunk], writer: ChunkWriter, progress: Callable[[int], Any] | None) -> None:
-    """Answer every chunk and write it (an input with no rows still gives a valid, empty output)."""
+def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable[[int], Any] | None) -> None:
+    """Answer every chunk and write it to ``tmp`` (an input with no rows still gives a valid, empty output)."""
     report = run.report
+    writer: ChunkWriter | None = None
     try:
         for table, lon, lat, known in chunks:
             ok = run.usable(lon, lat, known)
-            writer.write(run.answer(table, lon, lat, ok), lon, lat, ok)
+            answered = run.answer(table, lon, lat, ok)
+            if writer is None:
+                writer = run.out_fmt.writer(tmp, run.layout())
+            writer.write(answered, lon, lat, ok)
             report.rows += table.num_rows
             report.chunks += 1
             if progress is not None:
                 progress(table.num_rows)
-        if writer.first:
+        if writer is None:
+            run.plan([])
+            writer = run.out_fmt.writer(tmp, run.layout())
             writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
     finally:
-        writer.close()
+        if writer is not None:
+            writer.close()
 
 
 def _empty_table() -> pa.Table:

@@ -190,6 +190,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             chunk_rows=args.chunk_rows,
             strict=args.strict,
             progress=bar.update if bar is not None else None,
+            prefix=None if args.refuse_clashes else args.prefix,
         )
     finally:
         if bar is not None:
@@ -209,7 +210,9 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             "They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,
         )
-    if not args.quiet:
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+    elif not args.quiet:
         print(
             f"wrote {report.output}: {report.rows:,} rows in {report.seconds:.1f} s "
             f"({report.rows_per_second:,.0f} rows/s)"
@@ -281,6 +284,7 @@ def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, LAT_NAMES, LON_NAMES
+    from ._point_writers import DEFAULT_PREFIX
 
     formats = FILE_FORMATS.values()
     labels = "/".join(f.label for f in formats)
@@ -293,6 +297,15 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    k.add_argument("--json", action="store_true", help="print the run's figures as one JSON object on stdout")
+    k.add_argument(
+        "--prefix", default=DEFAULT_PREFIX,
+        help=f"put before an added column's name when the input has that column already (default {DEFAULT_PREFIX})",
+    )  # fmt: skip
+    k.add_argument(
+        "--refuse-clashes", action="store_true",
+        help="refuse the run, rather than prefix, when the input has a column the output adds",
+    )  # fmt: skip
     k.set_defaults(func=_cmd_classify)
 
 

@@ -113,7 +113,7 @@ def test_parquet_in_small_chunks_to_parquet(tmp_path, corridor, events_csv):
     report = classify_file(corridor, pq_in, out, chunk_rows=7)
     assert report.chunks == 6
     got = pq.read_table(out).to_pandas()
-    assert list(got.columns) == [*df.columns, *COLUMNS]
+    assert list(got.columns) == [*df.columns, *COLUMNS, "geometry"]
     ok, expected = _expected(corridor, df)
     np.testing.assert_allclose(got.loc[ok, "chainage_km"], expected["chainage_km"], atol=1e-9)
     assert report.bad_rows == 3

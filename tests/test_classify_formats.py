@@ -14,6 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pyogrio
 import pytest
+from shapely.geometry import Point
 from support import require_tool
 
 from geo.classify import FILE_FORMATS, FORMATS, classify_file
@@ -31,6 +32,23 @@ def _points_csv(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return src
+
+
+def _points_as(tmp_path: Path, fmt: str) -> Path:
+    """The points of :func:`_points_csv` (no query columns) in the format ``fmt``."""
+    src = _points_csv(tmp_path)
+    if fmt == "csv":
+        return src
+    df = pd.read_csv(src, dtype={"id": str})
+    path = tmp_path / f"in{FIRST_EXTENSION[fmt]}"
+    if not FILE_FORMATS[fmt].geometry:
+        df.to_parquet(path, index=False)
+        return path
+    geometry = [None if np.isnan(x) else Point(x, y) for x, y in zip(df["lon"], df["lat"], strict=True)]
+    driver = {"geojson": "GeoJSON", "gpkg": "GPKG", "flatgeobuf": "FlatGeobuf"}[fmt]
+    options = {"SPATIAL_INDEX": "NO"} if fmt == "flatgeobuf" else {}
+    gpd.GeoDataFrame(df[["id"]], geometry=geometry, crs=4326).to_file(path, driver=driver, **options)
+    return path
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -56,8 +74,7 @@ def test_an_extension_is_recognised_in_any_case(tmp_path, corridor):
 @pytest.mark.parametrize("out_fmt", list(FILE_FORMATS))
 @pytest.mark.parametrize("in_fmt", list(FILE_FORMATS))
 def test_every_format_reads_and_writes_every_other_keeping_every_row(tmp_path, corridor, in_fmt, out_fmt):
-    middle = tmp_path / f"in{FIRST_EXTENSION[in_fmt]}"
-    classify_file(corridor, _points_csv(tmp_path), middle)  # the points, in the input format
+    middle = _points_as(tmp_path, in_fmt)
     out = tmp_path / f"out{FIRST_EXTENSION[out_fmt]}"
     report = classify_file(corridor, middle, out)
     got = _read(out)

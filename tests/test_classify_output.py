@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import subprocess
@@ -10,12 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from shapely.geometry import Point
 
 import geo._point_files as point_files
+import geo._point_writers as point_writers
 from geo.classify import classify_file
 from geo.cli import main
 
@@ -89,11 +94,11 @@ def test_the_input_named_as_output_is_refused_and_untouched(tmp_path, capsys):
 
 @pytest.mark.parametrize("ext", [".csv", ".parquet", ".gpkg", ".geojson"])
 def test_a_full_disk_is_one_line_and_leaves_no_file(tmp_path, capsys, monkeypatch, ext):
-    def full(self, *args):
+    def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(point_files._ArrowWriter, "write", full)
-    monkeypatch.setattr(point_files._VectorWriter, "write", full)
+    monkeypatch.setattr(point_writers._ArrowWriter, "write", full)
+    monkeypatch.setattr(point_writers._VectorWriter, "write", full)
     src = _points(tmp_path)
     _refused(capsys, ["classify", str(src), "-o", str(tmp_path / f"out{ext}")], "No space left on device")
     _only(tmp_path, "points.csv")
@@ -128,3 +133,112 @@ def test_a_signal_half_way_removes_the_temporary_file(tmp_path, signum, status):
     assert err.count("\n") == 1
     assert signal.Signals(signum).name in err
     assert list(out_dir.iterdir()) == []
+
+
+# --- never overwrite the user's columns -------------------------------------------------------------------
+
+
+def test_input_columns_named_like_results_are_kept_and_the_results_prefixed(tmp_path, corridor):
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,distance_m,Side,geometry\n36.61,35.81,mine,left,POINT (1 2)\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    report = classify_file(corridor, src, out)
+    got = pq.read_table(out).to_pandas()
+    assert list(got[["distance_m", "Side", "geometry"]].iloc[0]) == ["mine", "left", "POINT (1 2)"]
+    assert got["corridor_distance_m"].iloc[0] == pytest.approx(corridor.query(36.61, 35.81)["distance_m"].iloc[0])
+    assert got["corridor_side"].iloc[0] in ("north", "south")
+    assert "corridor_distance_m" in report.columns_added
+    assert "in_corridor" in report.columns_added
+    assert b'"primary_column": "corridor_geometry"' in pq.read_schema(out).metadata[b"geo"]
+
+
+def test_a_clash_can_be_refused_up_front_in_one_line(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,side\n36.61,35.81,x\n", encoding="utf-8")
+    argv = ["classify", str(src), "-o", str(tmp_path / "out.csv"), "--refuse-clashes"]
+    _refused(capsys, argv, "already has the column(s) side")
+    _only(tmp_path, "in.csv")
+
+
+def test_a_geojson_longitude_property_is_not_doubled_in_a_table(tmp_path, corridor):
+    src = tmp_path / "in.geojson"
+    gpd.GeoDataFrame({"longitude": ["east"]}, geometry=[Point(36.61, 35.81)], crs=4326).to_file(src)
+    classify_file(corridor, src, tmp_path / "out.csv")
+    got = pd.read_csv(tmp_path / "out.csv")
+    assert list(got.columns[:3]) == ["longitude", "corridor_longitude", "latitude"]
+    assert got["longitude"].iloc[0] == "east"
+    assert got["corridor_longitude"].iloc[0] == pytest.approx(36.61)
+
+
+def test_a_fid_column_goes_to_a_geopackage_as_an_ordinary_column(tmp_path, corridor):
+    src = tmp_path / "in.csv"
+    src.write_text("fid,geom,lon,lat\nA-1,x,36.61,35.81\nA-1,y,36.40,35.75\n", encoding="utf-8")
+    out = tmp_path / "out.gpkg"
+    classify_file(corridor, src, out)
+    got = gpd.read_file(out)
+    assert list(got["fid"]) == ["A-1", "A-1"]
+    assert list(got["geom"]) == ["x", "y"]
+    assert got.geometry.notna().all()
+
+
+# --- the report ---------------------------------------------------------------------------------------------
+
+
+def test_json_prints_the_runs_figures(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,side\n36.61,35.81,x\n,35.8,y\n36.5,95.5,z\nabc,35.8,w\n36.4,35.75,v\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(src), "-o", str(out), "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["output"] == str(out)
+    assert (got["rows"], got["answered"], got["bad_rows"], got["swapped_rows"]) == (5, 2, 3, 0)
+    assert got["bad_by_reason"] == {
+        "coordinate is not a number": 1, "latitude out of range": 1, "missing coordinate": 1,
+    }  # fmt: skip
+    assert got["columns_added"][0] == "distance_m"
+    assert "corridor_side" in got["columns_added"]
+    assert got["seconds"] >= 0
+
+
+# --- GeoParquet ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def events_parquet(tmp_path, corridor):
+    src = tmp_path / "events.csv"
+    src.write_text(
+        "event_id,event_date,fatalities,longitude,latitude\n"
+        "00001,2020-03-05,3,36.61,35.81\n00002,2020-03-06,0,36.40,35.75\n00003,2020-03-07,7,,35.70\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.parquet"
+    classify_file(corridor, src, out)
+    return out
+
+
+def test_parquet_output_is_geoparquet(events_parquet):
+    meta = json.loads(pq.read_schema(events_parquet).metadata[b"geo"])
+    assert meta["version"] in ("1.0.0", "1.1.0")
+    assert meta["primary_column"] == "geometry"
+    assert meta["columns"]["geometry"] == {"encoding": "WKB", "geometry_types": ["Point"]}
+    got = gpd.read_parquet(events_parquet)
+    assert got.crs.equals("OGC:CRS84") or got.crs.to_epsg() == 4326
+    assert got.geometry.isna().tolist() == [False, False, True]  # the row without a longitude
+    assert (got.geometry.x.iloc[0], got.geometry.y.iloc[0]) == (36.61, 35.81)
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword in GeoDataFrame.reset_index")  # dask-geopandas 0.5 itself
+def test_geoparquet_output_reads_in_dask_geopandas(events_parquet):
+    dask_geopandas = pytest.importorskip("dask_geopandas")
+    got = dask_geopandas.read_parquet(events_parquet).compute()
+    assert len(got) == 3
+    assert got.geometry.notna().sum() == 2
+
+
+def test_geoparquet_output_reads_in_duckdb(events_parquet):
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    rows, answered = con.execute(
+        f"SELECT count(*), count(distance_m) FROM read_parquet('{events_parquet}')"
+    ).fetchone()
+    assert (rows, answered) == (3, 2)

@@ -1,0 +1,239 @@
+"""The writers of :mod:`geo._point_files`' formats, and how a run names the columns it adds.
+
+A writer is opened, once the first chunk is known, with a :class:`Layout`: what the
+run's added and reserved names are written as (:func:`output_names`) and the type of
+the geometry of a vector layer. It then takes each chunk: the rows with their query
+columns, the coordinates, which rows are answered and, for a vector input, the rows'
+own geometry in WGS84.
+
+* CSV: the rows as they are, no geometry.
+* Parquet: GeoParquet 1.1.0, a ``geometry`` column of WKB points (lon/lat, null for a row
+  without usable coordinates) and the ``geo`` metadata (CRS omitted: OGC:CRS84), so
+  GeoPandas, dask-geopandas, DuckDB and GDAL read it as a spatial table.
+* GeoJSON, GeoPackage, FlatGeobuf: written by GDAL from Arrow (:func:`pyogrio.write_arrow`),
+  so integers, floats, booleans, dates and timestamps keep their types; each row's geometry is
+  its own (a vector input's, whatever its type) or its point (a tabular input's), in WGS84.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "GEOMETRY_KEY",
+    "LAYER",
+    "ChunkWriter",
+    "Layout",
+    "csv_writer",
+    "output_names",
+    "parquet_writer",
+    "vector_writer",
+]
+
+#: The layer name of vector outputs.
+LAYER = "classified"
+#: What an added column whose name the input already has is prefixed with, by default.
+DEFAULT_PREFIX = "corridor_"
+#: The schema metadata key under which a vector reader names the column of its rows' own geometry (WKB, WGS84).
+GEOMETRY_KEY = b"classify:geometry"
+#: The schema metadata key under which a vector reader gives its layer's geometry type (GDAL's name).
+GEOMETRY_TYPE_KEY = b"classify:geometry_type"
+#: The GeoParquet version written.
+GEOPARQUET_VERSION = "1.1.0"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What a writer needs besides the rows: the written name of every added or reserved name, the geometry type."""
+
+    names: Mapping[str, str] = field(default_factory=dict)
+    geometry_type: str = "Point"
+
+    def name(self, wanted: str) -> str:
+        """Return the name ``wanted`` (an added or reserved name) is written as."""
+        return self.names.get(wanted, wanted)
+
+
+class ChunkWriter(Protocol):
+    """Writes one output, a chunk at a time."""
+
+    def write(
+        self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
+    ) -> None:
+        """Write one chunk; ``geometry`` is its rows' own WKB in WGS84 (a vector input's), else None."""
+
+    def close(self) -> None:
+        """Finish the file."""
+
+
+def output_names(columns: list[str], adds: tuple[str, ...], prefix: str | None, where: Path) -> dict[str, str]:
+    """Name the columns a run adds so that none overwrites an input column.
+
+    A name the input already has (compared in any case: GeoPackage and SQLite fold
+    case) is written with ``prefix`` before it; the others keep theirs.
+
+    Parameters
+    ----------
+    columns
+        The input's columns.
+    adds
+        The names the run adds (the query's columns, ``longitude``/``latitude``, the output's
+        geometry and FID columns).
+    prefix
+        What a clashing name gets before it; None refuses the run instead.
+    where
+        The input, for the message.
+
+    Returns
+    -------
+    dict
+        Each added name and the name it is written as.
+
+    Raises
+    ------
+    ValueError
+        A clash with ``prefix`` None, an empty prefix, or a prefixed name the input has too.
+
+    Examples
+    --------
+    >>> output_names(["id", "Side"], ("side", "distance_m"), "corridor_", Path("in.csv"))
+    {'side': 'corridor_side', 'distance_m': 'distance_m'}
+    """
+    taken = {c.lower() for c in columns}
+    clashes = [n for n in adds if n.lower() in taken]
+    if clashes and prefix is None:
+        raise ValueError(
+            f"{where}: the input already has the column(s) {', '.join(clashes)}, which the output adds; "
+            "rename them, or give a prefix for the added ones (--prefix)"
+        )
+    if clashes and not prefix:
+        raise ValueError(f"prefix {prefix!r}: expected some text to put before {', '.join(clashes)}")
+    names = {n: f"{prefix}{n}" if n in clashes else n for n in adds}
+    still = [names[n] for n in clashes if names[n].lower() in taken]
+    if still:
+        raise ValueError(f"{where}: the input has both {clashes} and {still}; choose another prefix (--prefix)")
+    return names
+
+
+# --- tabular outputs ----------------------------------------------------------------------------------------
+
+
+def _point_wkb(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Array:
+    """Little-endian WKB points of the ``ok`` rows, null elsewhere (built in numpy: 21 bytes a point)."""
+    n = len(lon)
+    raw = np.zeros((n, 21), dtype=np.uint8)
+    raw[:, 0] = 1  # little endian
+    raw[:, 1] = 1  # wkbPoint, as a little-endian uint32
+    raw[:, 5:13] = np.ascontiguousarray(lon, dtype="<f8").view(np.uint8).reshape(n, 8)
+    raw[:, 13:21] = np.ascontiguousarray(lat, dtype="<f8").view(np.uint8).reshape(n, 8)
+    validity = pa.py_buffer(np.packbits(ok.astype(bool), bitorder="little"))
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(21), n, [validity, pa.py_buffer(raw)])
+    return fixed.cast(pa.binary())
+
+
+def _geo_metadata(column: str) -> bytes:
+    """GeoParquet's ``geo`` metadata for one primary column of WKB points in OGC:CRS84 (the default CRS)."""
+    meta = {
+        "version": GEOPARQUET_VERSION,
+        "primary_column": column,
+        "columns": {column: {"encoding": "WKB", "geometry_types": ["Point"]}},
+    }
+    return json.dumps(meta).encode()
+
+
+class _ArrowWriter:
+    """A tabular output written by an Arrow writer (CSV, Parquet); every chunk cast to the first one's schema."""
+
+    def __init__(self, path: Path, open_writer: Callable[[Path, pa.Schema], Any], geometry: str | None) -> None:
+        self.path = path
+        self._open = open_writer
+        self._geometry = geometry  # the column of point WKB to add (GeoParquet), or None
+        self._writer: Any = None
+        self._schema: pa.Schema | None = None
+
+    def write(
+        self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
+    ) -> None:
+        """Write one chunk (with its points as WKB, for GeoParquet)."""
+        if self._geometry is not None:
+            table = table.append_column(pa.field(self._geometry, pa.binary()), _point_wkb(lon, lat, ok))
+        if self._writer is None:
+            schema = table.schema
+            if self._geometry is not None:
+                schema = schema.with_metadata({**(schema.metadata or {}), b"geo": _geo_metadata(self._geometry)})
+            self._schema = schema
+            self._writer = self._open(self.path, schema)
+        self._writer.write_table(table.cast(self._schema))
+
+    def close(self) -> None:
+        """Finish the file."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def csv_writer(path: Path, layout: Layout) -> ChunkWriter:
+    """Open a CSV output."""
+    return _ArrowWriter(path, pacsv.CSVWriter, geometry=None)
+
+
+def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:
+    """Open a GeoParquet output."""
+    return _ArrowWriter(path, pq.ParquetWriter, geometry=layout.name("geometry"))
+
+
+# --- vector outputs -----------------------------------------------------------------------------------------
+
+
+class _VectorWriter:
+    """A vector output written by GDAL from Arrow, one chunk appended at a time, geometry in WGS84."""
+
+    def __init__(self, path: Path, layout: Layout, driver: str, layer_options: dict[str, str] | None = None) -> None:
+        self.path, self.driver, self.layout, self.first = path, driver, layout, True
+        self.layer_options = dict(layer_options or {})
+        if driver == "GPKG":  # GDAL's own columns, renamed when the input has them (see output_names)
+            self.layer_options |= {"FID": layout.name("fid"), "GEOMETRY_NAME": layout.name("geom")}
+
+    def write(
+        self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
+    ) -> None:
+        """Append one chunk: its rows' own geometry when given, else their points."""
+        import pyogrio
+
+        wkb = _point_wkb(lon, lat, ok) if geometry is None else geometry
+        column = "_wkb"
+        while column in table.column_names:
+            column = "_" + column
+        if self.driver == "FlatGeobuf":  # it has no date type
+            table = pa.table(
+                [c.cast(pa.timestamp("ms")) if pa.types.is_date(c.type) else c for c in table.columns],
+                names=table.column_names,
+            )
+        pyogrio.write_arrow(
+            table.append_column(column, wkb), self.path, driver=self.driver, layer=LAYER, geometry_name=column,
+            geometry_type=self.layout.geometry_type, crs="EPSG:4326", append=not self.first,
+            layer_options=self.layer_options or None,
+        )  # fmt: skip
+        self.first = False
+
+    def close(self) -> None:
+        """Finish the file (each chunk is complete once written)."""
+
+
+def vector_writer(driver: str, **layer_options: str) -> Callable[[Path, Layout], ChunkWriter]:
+    """Return the opener of a GDAL vector output of ``driver`` with these layer creation options."""
+
+    def open_writer(path: Path, layout: Layout) -> ChunkWriter:
+        return _VectorWriter(path, layout, driver, layer_options)
+
+    return open_writer
