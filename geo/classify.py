@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from ._column_types import TypeInference, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
 from ._point_writers import DEFAULT_PREFIX, ChunkWriter, Layout, output_names
@@ -182,6 +183,7 @@ class _Run:
         self.reserved = out_fmt.reserved  # the names the output format itself takes (geometry, fid)
         self.prefix = prefix
         self.names: dict[str, str] | None = None  # what each added or reserved name is written as
+        self.types: dict[str, pa.DataType] = {}  # the input's text columns to type (geo._column_types)
 
     def plan(self, columns: list[str]) -> dict[str, str]:
         """Name what the run adds so that no input column is overwritten (decided on the first chunk)."""
@@ -217,6 +219,8 @@ class _Run:
     def answer(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Table:
         """Return the chunk with the query columns appended (named by :meth:`plan`), counting swapped rows."""
         names = self.plan(table.column_names)
+        if self.types:
+            table = convert(table, self.types)
         if self.add_lonlat:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)
@@ -247,6 +251,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     strict: bool = False,
     progress: Callable[[int], Any] | None = None,
     prefix: str | None = DEFAULT_PREFIX,
+    keep_text: bool = False,
 ) -> ClassifyReport:
     """Append the corridor query columns to every row of a point file, streaming.
 
@@ -276,6 +281,13 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         (GeoParquet's ``geometry``, GeoPackage's ``fid`` and ``geom``). The input's
         columns are never overwritten or renamed. None refuses such a run instead,
         before anything is written, naming the clashing columns.
+    keep_text
+        Write a text input's columns (CSV's) as text. By default, for an output with
+        types (all but CSV), a text column whose every non-empty value is an integer, a
+        decimal, an ISO date or an ISO date and time is written as one (the rules, and
+        what "without loss" means, are in :mod:`geo._column_types`); the types are
+        decided by a first pass over the whole file, so every chunk of the output agrees,
+        at the cost of reading the input twice.
 
     Returns
     -------
@@ -306,8 +318,14 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     report = ClassifyReport(output=out)
     start = time.perf_counter()
     with raise_on_signals():
-        chunks = _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
+        def reader() -> Iterator[Chunk]:
+            return _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
+
+        chunks = reader()
         run = _Run(corridor, src, in_fmt, out_fmt, strict, report, prefix)
+        if not (keep_text or in_fmt.typed or not out_fmt.typed):  # text in, types out: a first pass decides them
+            run.types = TypeInference.over(table for table, *_ in chunks)
+            chunks = reader()
         try:
             with atomic_path(out) as tmp:
                 _write_all(run, chunks, tmp, progress)

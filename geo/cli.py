@@ -191,6 +191,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             strict=args.strict,
             progress=bar.update if bar is not None else None,
             prefix=None if args.refuse_clashes else args.prefix,
+            keep_text=args.keep_text,
         )
     finally:
         if bar is not None:
@@ -297,6 +298,10 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    k.add_argument(
+        "--keep-text", action="store_true",
+        help="write a CSV's columns as text (default: a column of numbers, ISO dates or times gets that type)",
+    )  # fmt: skip
     k.add_argument("--json", action="store_true", help="print the run's figures as one JSON object on stdout")
     k.add_argument(
         "--prefix", default=DEFAULT_PREFIX,

@@ -242,3 +242,83 @@ def test_geoparquet_output_reads_in_duckdb(events_parquet):
         f"SELECT count(*), count(distance_m) FROM read_parquet('{events_parquet}')"
     ).fetchone()
     assert (rows, answered) == (3, 2)
+
+
+# --- typed output ------------------------------------------------------------------------------------------
+
+
+def _typed_csv(tmp_path: Path) -> Path:
+    src = tmp_path / "typed.csv"
+    src.write_text(
+        "event_id,event_date,timestamp,fatalities,score,admin,longitude,latitude\n"
+        "00123,2020-03-05,2020-03-05T10:00:00,3,1.50,Ariha,36.61,35.81\n"
+        "00124,2020-03-06,2020-03-06 11:30,0,2,Saraqib,36.40,35.75\n"
+        "00125,,,12,,Idlib,,35.70\n",
+        encoding="utf-8",
+    )
+    return src
+
+
+@pytest.mark.parametrize("ext", [".parquet", ".gpkg", ".geojson", ".fgb"])
+def test_text_columns_get_their_types_in_a_typed_output(tmp_path, corridor, ext):
+    out = tmp_path / f"out{ext}"
+    classify_file(corridor, _typed_csv(tmp_path), out)
+    got = gpd.read_parquet(out) if ext == ".parquet" else gpd.read_file(out)
+    assert got["fatalities"].sum() == 15  # numbers, not text joined
+    assert list(got["event_id"]) == ["00123", "00124", "00125"]  # an id with leading zeros stays text
+    assert got["score"].iloc[0] == 1.5
+    assert pd.isna(got["score"].iloc[2])  # an empty cell is a null
+    dates = pd.to_datetime(got["event_date"])
+    assert dates.iloc[0].day == 5
+    assert pd.isna(dates.iloc[2])
+    assert got["admin"].iloc[1] == "Saraqib"
+
+
+def test_parquet_types_are_arrow_types(tmp_path, corridor):
+    out = tmp_path / "out.parquet"
+    classify_file(corridor, _typed_csv(tmp_path), out)
+    schema = pq.read_schema(out)
+    assert schema.field("fatalities").type == pa.int64()
+    assert schema.field("score").type == pa.float64()
+    assert schema.field("event_date").type == pa.date32()
+    assert schema.field("timestamp").type == pa.timestamp("us")
+    assert schema.field("event_id").type == pa.string()
+    assert schema.field("longitude").type == pa.float64()
+
+
+def test_keep_text_writes_every_input_column_as_text(tmp_path, capsys):
+    out = tmp_path / "out.parquet"
+    assert main(["classify", str(_typed_csv(tmp_path)), "-o", str(out), "--keep-text", "-q"]) == 0
+    schema = pq.read_schema(out)
+    assert {schema.field(n).type for n in ("fatalities", "score", "event_date", "longitude")} == {pa.string()}
+
+
+def test_a_csv_output_keeps_the_text_as_it_was(tmp_path, corridor):
+    out = tmp_path / "out.csv"
+    classify_file(corridor, _typed_csv(tmp_path), out)
+    assert out.read_text().splitlines()[1].startswith('"00123","2020-03-05","2020-03-05T10:00:00","3","1.50"')
+
+
+def test_a_type_is_given_only_when_every_chunk_agrees(tmp_path, corridor, monkeypatch):
+    import geo.classify as classify_mod
+
+    rows = [f"{i},{i}.5,2020-01-{i % 28 + 1:02d},36.5,35.8" for i in range(1, 400)]
+    rows.append("007,late,2020-02-30,36.5,35.8")  # the last block: an int with a leading zero, text, no such day
+    src = tmp_path / "in.csv"
+    src.write_text("n,x,d,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    monkeypatch.setattr(classify_mod, "_CSV_BLOCK_BYTES", 1024)
+    out = tmp_path / "out.parquet"
+    report = classify_file(corridor, src, out)
+    assert report.chunks > 5
+    table = pq.read_table(out)
+    assert {table.schema.field(n).type for n in ("n", "x", "d")} == {pa.string()}
+    assert table.column("n").to_pylist()[-1] == "007"
+    assert table.schema.field("lon").type == pa.float64()
+
+
+def test_geoparquet_output_sums_in_duckdb(tmp_path, corridor):
+    duckdb = pytest.importorskip("duckdb")
+    out = tmp_path / "out.parquet"
+    classify_file(corridor, _typed_csv(tmp_path), out)
+    got = duckdb.connect().execute(f"SELECT count(*), sum(fatalities) FROM read_parquet('{out}')").fetchone()
+    assert got == (3, 15)

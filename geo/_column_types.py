@@ -1,0 +1,162 @@
+"""Typed output for text inputs: the type of each text column, decided over the whole file, and the conversion.
+
+A CSV is read as text (so an id ``00042`` stays ``00042``). For an output with types
+(Parquet, GeoJSON, GeoPackage, FlatGeobuf), :func:`geo.classify_file` gives a text
+column a type when *every* non-empty value of it, over the whole file, converts
+without loss; the first matching of, in order:
+
+``int64``
+    Every value, stripped of surrounding spaces, is what ``str(int(value))`` gives back
+    (an optional ``-``, no ``+``, no leading zero, at most 18 digits): ``00123``, ``+5``
+    and ``1.0`` keep a column as text.
+``float64``
+    Every value is a plain decimal (``-12.5``, ``3``, ``1.50``, ``2e-3``: no leading zero
+    before other digits, no ``nan``/``inf``, no ``.5``) with at most 15 significant digits,
+    and finite: the number read is the one written, up to its formatting (``1.50`` is ``1.5``).
+``date32``
+    Every value is a valid ISO date ``YYYY-MM-DD`` (``2020-02-30`` keeps the column as text).
+``timestamp[us]``
+    Every value is a valid ISO date and time without a zone, ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]``.
+
+Empty cells (and cells of spaces) become nulls; a column with nothing but empty cells
+stays text. Because classify streams, the types are decided by a first pass over the
+file (:class:`TypeInference`, reading only what the reader gives, one chunk at a time)
+and applied in the second (:func:`convert`), so every chunk of the output has the same
+types and no value is lost or changed mid-way. The first pass costs one more read of the
+file; ``keep_text=True`` skips it and keeps every column as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["TypeInference", "convert"]
+
+_INT = r"^-?(0|[1-9][0-9]{0,17})$"
+_FLOAT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+#: Significant digits a float64 keeps for any decimal text.
+_FLOAT_DIGITS = 15
+
+#: The types a text column may get, in the order they are tried.
+TYPES: dict[str, pa.DataType] = {
+    "int": pa.int64(),
+    "float": pa.float64(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+}
+
+
+def _is_text(type_: pa.DataType) -> bool:
+    return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_))
+
+
+def _present(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Return the column's values stripped of spaces, empty ones as nulls."""
+    stripped = pc.utf8_trim_whitespace(col)
+    return pc.if_else(pc.equal(pc.utf8_length(stripped), 0), pa.scalar(None, stripped.type), stripped)
+
+
+def _all(mask: pa.ChunkedArray | pa.Array) -> bool:
+    return bool(pc.all(mask).as_py() in (True, None))
+
+
+def _casts(values: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray | None:
+    try:
+        return pc.cast(values, type_)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _fits(kind: str, values: pa.ChunkedArray) -> bool:
+    """Whether every (non-null, stripped) value converts to ``kind`` without loss."""
+    pattern = {"int": _INT, "float": _FLOAT, "date": _DATE, "datetime": _DATETIME}[kind]
+    if not _all(pc.match_substring_regex(values, pattern)):
+        return False
+    cast = _casts(values, TYPES[kind])
+    if cast is None:
+        return False
+    if kind != "float":
+        return True
+    mantissa = pc.replace_substring_regex(values, r"[eE].*$|[-.]", "")
+    digits = pc.utf8_length(pc.utf8_ltrim(mantissa, characters="0"))
+    return _all(pc.less_equal(digits, _FLOAT_DIGITS)) and _all(pc.is_finite(cast))
+
+
+class TypeInference:
+    """The types still possible for each text column, narrowed chunk by chunk (see the module's rules)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, list[str]] = {}
+        self._seen: set[str] = set()  # columns with at least one non-empty value
+
+    def update(self, table: pa.Table) -> None:
+        """Narrow the types with one more chunk of the file.
+
+        Parameters
+        ----------
+        table
+            A chunk; its columns that are not text are left alone.
+        """
+        for name, col in zip(table.column_names, table.columns, strict=True):
+            if not _is_text(col.type):
+                continue
+            kinds = self._kinds.setdefault(name, list(TYPES))
+            if not kinds:
+                continue
+            values = pc.drop_null(_present(col))
+            if len(values):
+                self._seen.add(name)
+                kinds[:] = [k for k in kinds if _fits(k, values)]
+
+    def types(self) -> dict[str, pa.DataType]:
+        """Return the type each convertible text column gets (the others are not named).
+
+        Returns
+        -------
+        dict
+            Column name to its Arrow type.
+        """
+        return {n: TYPES[k[0]] for n, k in self._kinds.items() if k and n in self._seen}
+
+    @classmethod
+    def over(cls, tables: Iterable[pa.Table]) -> dict[str, pa.DataType]:
+        """Return :meth:`types` after a pass over ``tables``.
+
+        Examples
+        --------
+        >>> t = pa.table({"id": ["00123", "7"], "n": ["3", " 12 "], "x": ["1.50", ""]})
+        >>> t = t.append_column("d", pa.array(["2020-03-05", "2020-02-29"]))
+        >>> {k: str(v) for k, v in TypeInference.over([t]).items()}
+        {'n': 'int64', 'x': 'double', 'd': 'date32[day]'}
+        """
+        inference = cls()
+        for table in tables:
+            inference.update(table)
+        return inference.types()
+
+
+def convert(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
+    """Give the columns of ``table`` named in ``types`` their type (empty cells become nulls).
+
+    Parameters
+    ----------
+    table
+        A chunk of the file ``types`` was decided over.
+    types
+        From :meth:`TypeInference.types`.
+
+    Returns
+    -------
+    pyarrow.Table
+        The same rows and columns, typed.
+    """
+    columns = [
+        pc.cast(_present(col), types[name]) if name in types and _is_text(col.type) else col
+        for name, col in zip(table.column_names, table.columns, strict=True)
+    ]
+    return pa.table(columns, names=table.column_names)
