@@ -6,10 +6,13 @@ lon/lat columns (a tabular one, through Arrow), its reader and its writer. Every
 decision :mod:`geo.classify` takes about a format reads it here; a new format is a
 new entry (and a reader or writer, when none of those below fits).
 
-A reader yields chunks ``(table, lon, lat, known)``: the rows without their
-geometry, their coordinates in degrees (NaN where unusable) and, per row, a reason
-found while reading why it cannot be answered ("" where none). A writer takes the
-chunks with the query columns added, the coordinates and which rows have them.
+A reader yields chunks ``(table, lon, lat, known)``: the rows, their coordinates in
+degrees (NaN where unusable) and, per row, a reason found while reading why it cannot
+be answered ("" where none). A vector reader's rows keep their own geometry, in WGS84
+as WKB, in the column the schema metadata names under
+:data:`geo._point_writers.GEOMETRY_KEY`; their coordinates are those of a point of it
+(see :func:`_points_of`). A writer (:mod:`geo._point_writers`) takes the chunks with
+the query columns added, the coordinates, which rows have them and that geometry.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,7 +31,16 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
-from ._point_writers import LAYER, ChunkWriter, Layout, csv_writer, parquet_writer, vector_writer
+from ._point_writers import (
+    GEOMETRY_KEY,
+    GEOMETRY_TYPE_KEY,
+    LAYER,
+    ChunkWriter,
+    Layout,
+    csv_writer,
+    parquet_writer,
+    vector_writer,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -46,6 +59,8 @@ __all__ = [
 #: Names a coordinate column is found by, in this order and in any case, when none is given.
 LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 LAT_NAMES = ("latitude", "lat", "y")
+#: Shapely's type ids of lines (LineString, LinearRing, MultiLineString): answered at their midpoint.
+LINE_TYPES = (1, 2, 5)
 #: Rows per chunk, for the formats read by rows.
 DEFAULT_CHUNK_ROWS = 250_000
 
@@ -182,18 +197,35 @@ def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int |
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """X and y of the usable points (NaN elsewhere), and why each other row cannot be used."""
-    is_point = shapely.get_type_id(geoms) == 0
-    usable = is_point & ~shapely.is_empty(geoms)
+    """X and y of each row's point (NaN where none), and why each row without one cannot be used.
+
+    A point is itself; a line (or several) is answered at its midpoint by length, in the
+    file's CRS (``line_interpolate_point(g, 0.5, normalized=True)``); any other geometry
+    (polygon, multipoint, collection) at its ``point_on_surface``, a point inside it.
+    """
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    kind = shapely.get_type_id(geoms)
+    points = np.array(geoms, dtype=object)
+    lines = usable & np.isin(kind, LINE_TYPES)
+    areas = usable & (kind != 0) & ~lines
+    points[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
+    points[areas] = shapely.point_on_surface(geoms[areas])
     x = np.full(len(geoms), np.nan)
     y = np.full(len(geoms), np.nan)
-    x[usable], y[usable] = shapely.get_x(geoms[usable]), shapely.get_y(geoms[usable])
+    x[usable], y[usable] = shapely.get_x(points[usable]), shapely.get_y(points[usable])
     known = np.full(len(geoms), "", dtype=object)
     known[shapely.is_missing(geoms)] = "missing geometry"
     known[~shapely.is_missing(geoms) & shapely.is_empty(geoms)] = "empty geometry"
-    for i in np.flatnonzero(~is_point & ~shapely.is_missing(geoms)):
-        known[i] = f"geometry is a {geoms[i].geom_type}, expected a Point"
     return x, y, known
+
+
+def _wgs84_wkb(geoms: np.ndarray, to_lonlat: Any) -> pa.Array:
+    """Return the rows' own geometries in WGS84 lon/lat (2D), as WKB (null where missing)."""
+
+    def transform(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
+
+    return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
 
 
 def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) -> tuple[Iterator[Chunk], int | None]:
@@ -215,6 +247,7 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
         raise ValueError(f"{path}: the layer has no CRS; set one (e.g. in QGIS) so coordinates can be read")
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     layer = str(info.get("layer_name") or "").replace('"', '""')
+    layer_type = _plain_type(str(info.get("geometry_type") or "Unknown")).encode()
     sql = {"sql": f'SELECT * FROM "{layer}"', "sql_dialect": "SQLITE"} if through_sql else {}
 
     def gen() -> Iterator[Chunk]:
@@ -225,9 +258,17 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
                 geoms = shapely.from_wkb(table.column(gcol).to_numpy(zero_copy_only=False))
                 x, y, known = _points_of(geoms)
                 lon, lat = to_lonlat.transform(x, y)
-                yield table.drop_columns([gcol]), np.asarray(lon), np.asarray(lat), known
+                # the rows' own geometry goes along, named in the metadata, for a vector output to keep it
+                table = table.set_column(table.column_names.index(gcol), gcol, _wgs84_wkb(geoms, to_lonlat))
+                table = table.replace_schema_metadata({GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type})
+                yield table, np.asarray(lon), np.asarray(lat), known
 
     return _guard(gen(), path), total
+
+
+def _plain_type(name: str) -> str:
+    """GDAL's geometry type name without Z or M (the geometries are passed on in 2D): ``"Point Z"`` -> ``"Point"``."""
+    return name.removeprefix("2.5D ").removesuffix(" ZM").removesuffix(" Z").removesuffix(" M")
 
 
 def _guard(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:

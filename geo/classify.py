@@ -28,7 +28,7 @@ import pyarrow as pa
 from ._column_types import TypeInference, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
-from ._point_writers import DEFAULT_PREFIX, ChunkWriter, Layout, output_names
+from ._point_writers import DEFAULT_PREFIX, GEOMETRY_KEY, GEOMETRY_TYPE_KEY, ChunkWriter, Layout, output_names
 from ._validate import LAT_RANGE, LON_RANGE, lonlat_ok, lonlat_problem, within
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
@@ -184,6 +184,7 @@ class _Run:
         self.prefix = prefix
         self.names: dict[str, str] | None = None  # what each added or reserved name is written as
         self.types: dict[str, pa.DataType] = {}  # the input's text columns to type (geo._column_types)
+        self.geometry_type = "Point"  # of a vector output's layer: a vector input's own, else points
 
     def plan(self, columns: list[str]) -> dict[str, str]:
         """Name what the run adds so that no input column is overwritten (decided on the first chunk)."""
@@ -194,7 +195,7 @@ class _Run:
 
     def layout(self) -> Layout:
         """Return what the writer needs: the names the output's own columns are written as (after :meth:`plan`)."""
-        return Layout(names=self.names or {})
+        return Layout(names=self.names or {}, geometry_type=self.geometry_type)
 
     def row_ref(self, i: int, reason: str) -> BadRow:
         """Row ``i`` of the current chunk, counted from 1 over the file (with its line, after the header)."""
@@ -216,8 +217,14 @@ class _Run:
                 self.report.bad_by_reason[kind] = self.report.bad_by_reason.get(kind, 0) + count
         return ok
 
-    def answer(self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Table:
-        """Return the chunk with the query columns appended (named by :meth:`plan`), counting swapped rows."""
+    def answer(
+        self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray
+    ) -> tuple[pa.Table, pa.ChunkedArray | None]:
+        """Return the chunk with the query columns appended (named by :meth:`plan`), and its rows' own geometry.
+
+        Swapped rows are counted on the way.
+        """
+        table, geometry = self.own_geometry(table)
         names = self.plan(table.column_names)
         if self.types:
             table = convert(table, self.types)
@@ -237,7 +244,17 @@ class _Run:
                     i, f"lon {lon[i]}, lat {lat[i]} read the other way round lies by the M4"
                 )
             self.report.swapped_rows += int(swapped.size)
-        return table
+        return table, geometry
+
+    def own_geometry(self, table: pa.Table) -> tuple[pa.Table, pa.ChunkedArray | None]:
+        """Split off a vector input's own geometry (WGS84 WKB, see :mod:`geo._point_files`) and note its type."""
+        meta = dict(table.schema.metadata or {})
+        column = meta.pop(GEOMETRY_KEY, None)
+        if column is None:
+            return table, None
+        self.geometry_type = meta.pop(GEOMETRY_TYPE_KEY, b"Unknown").decode()
+        geometry = table.column(column.decode())
+        return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry
 
 
 def classify_file(  # noqa: PLR0913 - one public call; every option past the files is keyword-only
@@ -342,10 +359,10 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
     try:
         for table, lon, lat, known in chunks:
             ok = run.usable(lon, lat, known)
-            answered = run.answer(table, lon, lat, ok)
+            answered, geometry = run.answer(table, lon, lat, ok)
             if writer is None:
                 writer = run.out_fmt.writer(tmp, run.layout())
-            writer.write(answered, lon, lat, ok)
+            writer.write(answered, lon, lat, ok, geometry)
             report.rows += table.num_rows
             report.chunks += 1
             if progress is not None:

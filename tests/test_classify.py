@@ -136,19 +136,18 @@ def test_projected_geojson_to_geopackage(tmp_path, corridor):
     assert list(got["in_corridor"]) == list(expected["in_corridor"])
 
 
-def test_geojson_lines_are_bad_rows_not_silently_dropped(tmp_path, corridor):
+def test_geojson_lines_are_answered_at_their_midpoint(tmp_path, corridor):
     from shapely.geometry import LineString, Point
 
     src = tmp_path / "mixed.geojson"
     gpd.GeoDataFrame(
-        {"id": [1, 2]}, geometry=[Point(36.6, 35.8), LineString([(36.6, 35.8), (36.7, 35.9)])], crs=4326
+        {"id": [1, 2]}, geometry=[Point(36.6, 35.8), LineString([(36.6, 35.8), (36.7, 35.8)])], crs=4326
     ).to_file(src)
     report = classify_file(corridor, src, tmp_path / "out.csv")
     got = pd.read_csv(tmp_path / "out.csv")
-    assert report.bad_rows == 1
+    assert report.bad_rows == 0
     assert len(got) == 2
-    assert report.first_bad.row == 2
-    assert report.first_bad.reason == "geometry is a LineString, expected a Point"
+    assert list(got.loc[1, ["longitude", "latitude"]]) == pytest.approx([36.65, 35.8])
 
 
 def test_csv_to_geojson_has_point_geometry(tmp_path, corridor, events_csv):

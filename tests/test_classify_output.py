@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from shapely.geometry import Point
+from shapely.geometry import LineString, Point, Polygon
 
 import geo._point_files as point_files
 import geo._point_writers as point_writers
@@ -322,3 +322,50 @@ def test_geoparquet_output_sums_in_duckdb(tmp_path, corridor):
     classify_file(corridor, _typed_csv(tmp_path), out)
     got = duckdb.connect().execute(f"SELECT count(*), sum(fatalities) FROM read_parquet('{out}')").fetchone()
     assert got == (3, 15)
+
+
+# --- a vector input's own geometry -------------------------------------------------------------------------
+
+
+def _mixed_gpkg(tmp_path: Path) -> tuple[Path, gpd.GeoDataFrame]:
+    """A point, a polygon, a line and a row without geometry, in a projected CRS (UTM 37N)."""
+    shapes = [
+        Point(36.61, 35.81),
+        Polygon([(36.60, 35.80), (36.62, 35.80), (36.62, 35.82), (36.60, 35.82)]),
+        LineString([(36.40, 35.75), (36.50, 35.75)]),
+        None,
+    ]
+    gdf = gpd.GeoDataFrame({"name": ["p", "area", "road", "none"]}, geometry=shapes, crs=4326)
+    src = tmp_path / "mixed.gpkg"
+    gdf.to_crs(32637).to_file(src, driver="GPKG")
+    return src, gdf
+
+
+@pytest.mark.parametrize("ext", [".gpkg", ".geojson", ".fgb"])
+def test_a_vector_output_keeps_each_rows_own_geometry(tmp_path, corridor, ext):
+    src, gdf = _mixed_gpkg(tmp_path)
+    out = tmp_path / f"out{ext}"
+    report = classify_file(corridor, src, out)
+    got = gpd.read_file(out)
+    assert report.bad_rows == 1  # only the row without geometry
+    assert got.crs.to_epsg() == 4326
+    assert list(got.geom_type[:3]) == ["Point", "Polygon", "LineString"]
+    assert got.geometry.iloc[3] is None
+    for mine, theirs in zip(got.geometry[:3], gdf.geometry[:3], strict=True):
+        assert mine.equals_exact(theirs, 1e-7)
+    assert got["distance_m"].iloc[3] != got["distance_m"].iloc[3]  # NaN: not answered
+
+
+def test_non_point_rows_are_answered_at_a_representative_point(tmp_path, corridor):
+    src, gdf = _mixed_gpkg(tmp_path)
+    out = tmp_path / "out.parquet"
+    classify_file(corridor, src, out)
+    got = gpd.read_parquet(out)
+    area = gdf.to_crs(32637).geometry.iloc[1].point_on_surface()
+    road = gdf.to_crs(32637).geometry.iloc[2].interpolate(0.5, normalized=True)
+    expected = gpd.GeoSeries([area, road], crs=32637).to_crs(4326)
+    np.testing.assert_allclose(got["longitude"].iloc[1:3], expected.x, atol=1e-9)
+    np.testing.assert_allclose(got["latitude"].iloc[1:3], expected.y, atol=1e-9)
+    assert got.geometry.iloc[1].geom_type == "Point"  # GeoParquet holds the answered points
+    answer = corridor.query(expected.x.to_numpy(), expected.y.to_numpy())
+    np.testing.assert_allclose(got["distance_m"].iloc[1:3], answer["distance_m"], atol=1e-6)
