@@ -219,11 +219,16 @@ class _VectorWriter:
                 [c.cast(pa.timestamp("ms")) if pa.types.is_date(c.type) else c for c in table.columns],
                 names=table.column_names,
             )
-        pyogrio.write_arrow(
-            table.append_column(column, wkb), self.path, driver=self.driver, layer=LAYER, geometry_name=column,
-            geometry_type=self.layout.geometry_type, crs="EPSG:4326", append=not self.first,
-            layer_options=self.layer_options or None,
-        )  # fmt: skip
+        from pyogrio.errors import DataLayerError, DataSourceError
+
+        try:
+            pyogrio.write_arrow(
+                table.append_column(column, wkb), self.path, driver=self.driver, layer=LAYER, geometry_name=column,
+                geometry_type=self.layout.geometry_type, crs="EPSG:4326", append=not self.first,
+                layer_options=self.layer_options or None,
+            )  # fmt: skip
+        except (DataLayerError, DataSourceError) as exc:  # a full disk, a column GDAL refuses: one OSError
+            raise OSError(f"GDAL could not write the {self.driver} file: {exc}") from None
         self.first = False
 
     def close(self) -> None:

@@ -342,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:  # SIGTERM or SIGINT: the output's temporary file is gone already
         print(f"idlib-corridor: stopped by {exc}; nothing written", file=sys.stderr)
         return 128 + exc.signum
+    except KeyboardInterrupt:  # Ctrl-C outside a run that catches it
+        print("idlib-corridor: stopped by SIGINT", file=sys.stderr)
+        return 130
 
 
 def _one_line(exc: BaseException) -> str:

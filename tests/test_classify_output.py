@@ -64,6 +64,14 @@ def test_an_output_in_a_read_only_folder_is_refused(tmp_path, capsys):
         folder.chmod(0o755)
 
 
+def test_a_folder_the_user_cannot_write_is_refused_even_as_root(tmp_path, capsys, monkeypatch):
+    import geo._io as io_mod
+
+    monkeypatch.setattr(io_mod.os, "access", lambda path, mode: False)  # what a read-only folder answers
+    _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path / "out.csv")], "not writable")
+    _only(tmp_path, "points.csv")
+
+
 def test_a_fifo_output_is_refused_without_being_opened(tmp_path, capsys):
     fifo = tmp_path / "out.csv"
     os.mkfifo(fifo)  # opening it for writing would block: the check must not open it
@@ -369,3 +377,16 @@ def test_non_point_rows_are_answered_at_a_representative_point(tmp_path, corrido
     assert got.geometry.iloc[1].geom_type == "Point"  # GeoParquet holds the answered points
     answer = corridor.query(expected.x.to_numpy(), expected.y.to_numpy())
     np.testing.assert_allclose(got["distance_m"].iloc[1:3], answer["distance_m"], atol=1e-6)
+
+
+def test_a_gdal_write_error_is_one_line_and_leaves_no_file(tmp_path, capsys, monkeypatch):
+    import pyogrio
+    from pyogrio.errors import DataLayerError
+
+    def refuse(*args, **kwargs):
+        raise DataLayerError("Error while writing batch to OGR layer: disk I/O error")
+
+    monkeypatch.setattr(pyogrio, "write_arrow", refuse)
+    src = _points(tmp_path)
+    _refused(capsys, ["classify", str(src), "-o", str(tmp_path / "out.gpkg")], "GDAL could not write")
+    _only(tmp_path, "points.csv")
