@@ -193,6 +193,11 @@ class _Run:
             self.report.columns_added = [self.names[n] for n in self.adds]
         return self.names
 
+    def planned(self, table: pa.Table) -> pa.Table:
+        """Return ``table`` once the names are planned from it (so a first pass refuses a clash at its start)."""
+        self.plan(table.column_names)
+        return table
+
     def layout(self) -> Layout:
         """Return what the writer needs: the names the output's own columns are written as (after :meth:`plan`)."""
         return Layout(names=self.names or {}, geometry_type=self.geometry_type)
@@ -341,7 +346,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         chunks = reader()
         run = _Run(corridor, src, in_fmt, out_fmt, strict, report, prefix)
         if not (keep_text or in_fmt.typed or not out_fmt.typed):  # text in, types out: a first pass decides them
-            run.types = TypeInference.over(table for table, *_ in chunks)
+            run.types = TypeInference.over(run.planned(table) for table, *_ in chunks)
             chunks = reader()
         try:
             with atomic_path(out) as tmp:

@@ -390,3 +390,53 @@ def test_a_gdal_write_error_is_one_line_and_leaves_no_file(tmp_path, capsys, mon
     src = _points(tmp_path)
     _refused(capsys, ["classify", str(src), "-o", str(tmp_path / "out.gpkg")], "GDAL could not write")
     _only(tmp_path, "points.csv")
+
+
+@pytest.mark.parametrize("ext", [".geojson", ".gpkg", ".fgb"])
+def test_a_csv_geometry_column_is_kept_in_a_vector_output(tmp_path, corridor, ext):
+    import pyogrio
+
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,geometry,geom\n36.61,35.81,POINT (1 2),g\n", encoding="utf-8")
+    out = tmp_path / f"out{ext}"
+    classify_file(corridor, src, out)
+    fields = pyogrio.read_dataframe(out, read_geometry=False).iloc[0]
+    assert (fields["geometry"], fields["geom"]) == ("POINT (1 2)", "g")
+    assert pyogrio.read_info(out)["geometry_type"] == "Point"
+
+
+@pytest.mark.parametrize(
+    ("values", "kind"),
+    [
+        (["1", "-20", "0", ""], "int64"),
+        (["00123", "7"], None),  # a leading zero: an id
+        (["+5"], None),
+        (["1.0", "2"], "double"),
+        (["1.50", "2e-3", " 3 "], "double"),
+        (["1234567890123456789"], None),  # too many digits for int64 and for a float's precision
+        (["nan"], None),
+        (["1e400"], None),
+        (["2020-03-05", "2020-02-29"], "date32[day]"),
+        (["2020-02-30"], None),
+        (["2020-03-05T10:00", "2020-03-05 10:00:30.5"], "timestamp[us]"),
+        (["2020-03-05", "2020-03-05T10:00"], None),
+        (["", "  "], None),  # nothing to go by: text
+    ],
+)
+def test_a_text_column_gets_a_type_only_when_every_value_converts(values, kind):
+    from geo._column_types import TypeInference
+
+    got = TypeInference.over([pa.table({"c": values})]).get("c")
+    assert (None if got is None else str(got)) == kind
+
+
+def test_a_clash_is_refused_before_the_first_pass_reads_the_file(tmp_path, corridor, monkeypatch):
+    import geo._column_types as column_types
+
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,side\n36.61,35.81,x\n", encoding="utf-8")
+    updates = []
+    monkeypatch.setattr(column_types.TypeInference, "update", lambda self, table: updates.append(table))
+    with pytest.raises(ValueError, match="already has the column"):
+        classify_file(corridor, src, tmp_path / "out.parquet", prefix=None)
+    assert updates == []
