@@ -440,3 +440,30 @@ def test_a_clash_is_refused_before_the_first_pass_reads_the_file(tmp_path, corri
     with pytest.raises(ValueError, match="already has the column"):
         classify_file(corridor, src, tmp_path / "out.parquet", prefix=None)
     assert updates == []
+
+
+def test_classify_runs_outside_the_main_thread_with_the_handlers_untouched(tmp_path, corridor):
+    import threading
+
+    before = signal.getsignal(signal.SIGTERM)
+    errors = []
+
+    def run():
+        try:
+            classify_file(corridor, _points(tmp_path), tmp_path / "out.parquet")
+        except Exception as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == []
+    assert (tmp_path / "out.parquet").is_file()
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_an_output_symlinked_to_a_fifo_is_refused(tmp_path, capsys):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    (tmp_path / "out.csv").symlink_to(fifo)
+    _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path / "out.csv")], "FIFO")

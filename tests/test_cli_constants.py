@@ -12,6 +12,7 @@ import pytest
 import geo.cli
 import geo.query
 from geo._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, LAT_NAMES, LON_NAMES
+from geo._point_writers import DEFAULT_PREFIX
 from geo.classify import classify_file
 from geo.cli import main
 from geo.corridor import DEFAULT_WIDTH_KM, load_corridor
@@ -66,6 +67,12 @@ def test_classify_formats_chunk_rows_and_column_names_are_the_librarys():
         assert listed == [*names[:-1], "or", names[-1]]
     command_help = next(c.help for c in _subparsers()._choices_actions if c.dest == "classify")
     assert all(f.label in command_help for f in FILE_FORMATS.values())
+
+
+def test_classify_prefix_defaults_to_the_librarys():
+    prefix = _option("classify", "prefix")
+    assert prefix.default == DEFAULT_PREFIX == _default_of(classify_file, "prefix")
+    assert f"default {DEFAULT_PREFIX}" in prefix.help
 
 
 def test_event_types_in_the_help_are_the_librarys_in_order():
