@@ -8,9 +8,10 @@ new entry (and a reader or writer, when none of those below fits).
 
 A reader yields chunks ``(table, lon, lat, known)``: the rows, their coordinates in
 degrees (NaN where unusable) and, per row, a reason found while reading why it cannot
-be answered ("" where none). A vector reader's rows keep their own geometry, in WGS84
-as WKB, in the column the schema metadata names under
-:data:`geo._point_writers.GEOMETRY_KEY`; their coordinates are those of a point of it
+be answered ("" where none). A vector reader's rows keep their own geometry, as WKB in
+the file's CRS, in the column the schema metadata names under
+:data:`geo._point_writers.GEOMETRY_KEY` (with the CRS and the layer's geometry type under
+the keys beside it); their coordinates are those of a point of it
 (see :func:`_points_of`). A writer (:mod:`geo._point_writers`) takes the chunks with
 the query columns added, the coordinates, which rows have them and that geometry.
 """
@@ -21,7 +22,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 import shapely
 
 from ._point_writers import (
+    GEOMETRY_CRS_KEY,
     GEOMETRY_KEY,
     GEOMETRY_TYPE_KEY,
     LAYER,
@@ -219,15 +220,6 @@ def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, known
 
 
-def _wgs84_wkb(geoms: np.ndarray, to_lonlat: Any) -> pa.Array:
-    """Return the rows' own geometries in WGS84 lon/lat (2D), as WKB (null where missing)."""
-
-    def transform(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
-
-    return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
-
-
 def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) -> tuple[Iterator[Chunk], int | None]:
     """Any GDAL vector file of points, in chunks of ``opts.chunk_rows`` rows, its CRS turned into lon/lat.
 
@@ -258,9 +250,10 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
                 geoms = shapely.from_wkb(table.column(gcol).to_numpy(zero_copy_only=False))
                 x, y, known = _points_of(geoms)
                 lon, lat = to_lonlat.transform(x, y)
-                # the rows' own geometry goes along, named in the metadata, for a vector output to keep it
-                table = table.set_column(table.column_names.index(gcol), gcol, _wgs84_wkb(geoms, to_lonlat))
-                table = table.replace_schema_metadata({GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type})
+                # the rows' own geometry goes along (named in the metadata, with its CRS) for a vector output to keep
+                table = table.replace_schema_metadata(
+                    {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
+                )
                 yield table, np.asarray(lon), np.asarray(lat), known
 
     return _guard(gen(), path), total

@@ -44,10 +44,12 @@ __all__ = [
 LAYER = "classified"
 #: What an added column whose name the input already has is prefixed with, by default.
 DEFAULT_PREFIX = "corridor_"
-#: The schema metadata key under which a vector reader names the column of its rows' own geometry (WKB, WGS84).
+#: The schema metadata key under which a vector reader names the column of its rows' own geometry (WKB).
 GEOMETRY_KEY = b"classify:geometry"
 #: The schema metadata key under which a vector reader gives its layer's geometry type (GDAL's name).
 GEOMETRY_TYPE_KEY = b"classify:geometry_type"
+#: The schema metadata key under which a vector reader gives the CRS of that geometry (what pyproj reads).
+GEOMETRY_CRS_KEY = b"classify:crs"
 #: The GeoParquet version written.
 GEOPARQUET_VERSION = "1.1.0"
 
@@ -58,6 +60,7 @@ class Layout:
 
     names: Mapping[str, str] = field(default_factory=dict)
     geometry_type: str = "Point"
+    source_crs: str | None = None  # the CRS of a vector input's own geometry, passed to the writer with each chunk
 
     def name(self, wanted: str) -> str:
         """Return the name ``wanted`` (an added or reserved name) is written as."""
@@ -70,7 +73,7 @@ class ChunkWriter(Protocol):
     def write(
         self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
     ) -> None:
-        """Write one chunk; ``geometry`` is its rows' own WKB in WGS84 (a vector input's), else None."""
+        """Write one chunk; ``geometry`` is a vector input's own WKB (in :attr:`Layout.source_crs`), else None."""
 
     def close(self) -> None:
         """Finish the file."""
@@ -201,6 +204,7 @@ class _VectorWriter:
     def __init__(self, path: Path, layout: Layout, driver: str, layer_options: dict[str, str] | None = None) -> None:
         self.path, self.driver, self.layout, self.first = path, driver, layout, True
         self.layer_options = dict(layer_options or {})
+        self._to_lonlat: Any = None
         if driver == "GPKG":  # GDAL's own columns, renamed when the input has them (see output_names)
             self.layer_options |= {"FID": layout.name("fid"), "GEOMETRY_NAME": layout.name("geom")}
 
@@ -210,7 +214,7 @@ class _VectorWriter:
         """Append one chunk: its rows' own geometry when given, else their points."""
         import pyogrio
 
-        wkb = _point_wkb(lon, lat, ok) if geometry is None else geometry
+        wkb = _point_wkb(lon, lat, ok) if geometry is None else self._wgs84(geometry)
         column = "_wkb"
         while column in table.column_names:
             column = "_" + column
@@ -230,6 +234,21 @@ class _VectorWriter:
         except (DataLayerError, DataSourceError) as exc:  # a full disk, a column GDAL refuses: one OSError
             raise OSError(f"GDAL could not write the {self.driver} file: {exc}") from None
         self.first = False
+
+    def _wgs84(self, wkb: pa.ChunkedArray | pa.Array) -> pa.Array:
+        """Return the rows' own geometries in WGS84 lon/lat (2D), as WKB (null where missing)."""
+        import pyproj
+        import shapely
+
+        if self._to_lonlat is None:
+            self._to_lonlat = pyproj.Transformer.from_crs(self.layout.source_crs, "EPSG:4326", always_xy=True)
+        to_lonlat = self._to_lonlat
+
+        def transform(xy: np.ndarray) -> np.ndarray:
+            return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
+
+        geoms = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+        return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
 
     def close(self) -> None:
         """Finish the file (each chunk is complete once written)."""

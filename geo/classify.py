@@ -28,7 +28,15 @@ import pyarrow as pa
 from ._column_types import TypeInference, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
-from ._point_writers import DEFAULT_PREFIX, GEOMETRY_KEY, GEOMETRY_TYPE_KEY, ChunkWriter, Layout, output_names
+from ._point_writers import (
+    DEFAULT_PREFIX,
+    GEOMETRY_CRS_KEY,
+    GEOMETRY_KEY,
+    GEOMETRY_TYPE_KEY,
+    ChunkWriter,
+    Layout,
+    output_names,
+)
 from ._validate import LAT_RANGE, LON_RANGE, lonlat_ok, lonlat_problem, within
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
@@ -185,6 +193,7 @@ class _Run:
         self.names: dict[str, str] | None = None  # what each added or reserved name is written as
         self.types: dict[str, pa.DataType] = {}  # the input's text columns to type (geo._column_types)
         self.geometry_type = "Point"  # of a vector output's layer: a vector input's own, else points
+        self.source_crs: str | None = None  # of a vector input's own geometry
 
     def plan(self, columns: list[str]) -> dict[str, str]:
         """Name what the run adds so that no input column is overwritten (decided on the first chunk)."""
@@ -200,7 +209,7 @@ class _Run:
 
     def layout(self) -> Layout:
         """Return what the writer needs: the names the output's own columns are written as (after :meth:`plan`)."""
-        return Layout(names=self.names or {}, geometry_type=self.geometry_type)
+        return Layout(names=self.names or {}, geometry_type=self.geometry_type, source_crs=self.source_crs)
 
     def row_ref(self, i: int, reason: str) -> BadRow:
         """Row ``i`` of the current chunk, counted from 1 over the file (with its line, after the header)."""
@@ -252,12 +261,13 @@ class _Run:
         return table, geometry
 
     def own_geometry(self, table: pa.Table) -> tuple[pa.Table, pa.ChunkedArray | None]:
-        """Split off a vector input's own geometry (WGS84 WKB, see :mod:`geo._point_files`) and note its type."""
+        """Split off a vector input's own geometry (WKB, see :mod:`geo._point_files`) and note its type and CRS."""
         meta = dict(table.schema.metadata or {})
         column = meta.pop(GEOMETRY_KEY, None)
         if column is None:
             return table, None
         self.geometry_type = meta.pop(GEOMETRY_TYPE_KEY, b"Unknown").decode()
+        self.source_crs = meta.pop(GEOMETRY_CRS_KEY, b"EPSG:4326").decode()
         geometry = table.column(column.decode())
         return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry
 
