@@ -11,6 +11,18 @@ the other formats) — see README.md for peaks measured on 1 and 10 million rows
 Rows whose coordinates are missing or invalid are never dropped: they are kept with
 empty results and counted (``ClassifyReport.bad_rows``), or, with ``strict=True``,
 the first one stops the run with an error naming its row and line number.
+
+The output side:
+
+* a CSV's text columns get their types in a typed output (:mod:`geo._column_types`: a
+  first pass over the file decides them; ``keep_text=True`` keeps the text);
+* Parquet is written as GeoParquet (point geometry, null for a bad row), vector outputs
+  keep a vector input's own geometry, whatever its type (lines are answered at their
+  midpoint by length, other shapes at their ``point_on_surface``);
+* an added column never overwrites an input column (``prefix``);
+* the output is checked before the input is read (:func:`geo._io.check_output_path`),
+  written atomically, and SIGTERM or SIGINT during the run removes the partial file
+  (:func:`geo._io.raise_on_signals`) before :class:`geo._io.Interrupted` is raised.
 """
 
 from __future__ import annotations
