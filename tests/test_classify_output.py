@@ -467,3 +467,14 @@ def test_an_output_symlinked_to_a_fifo_is_refused(tmp_path, capsys):
     os.mkfifo(fifo)
     (tmp_path / "out.csv").symlink_to(fifo)
     _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path / "out.csv")], "FIFO")
+
+
+def test_a_prefix_that_clashes_too_or_is_empty_is_refused(tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat,side,corridor_side\n36.61,35.81,x,y\n", encoding="utf-8")
+    out = str(tmp_path / "out.csv")
+    _refused(capsys, ["classify", str(src), "-o", out], "choose another prefix")
+    _refused(capsys, ["classify", str(src), "-o", out, "--prefix", ""], "expected some text")
+    assert main(["classify", str(src), "-o", out, "--prefix", "m4_", "-q"]) == 0
+    assert pd.read_csv(out).columns[-3:].tolist() == ["chainage_km", "nearest_post", "nearest_post_m"]
+    assert "m4_side" in pd.read_csv(out).columns
