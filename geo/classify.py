@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._io import atomic_path
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
@@ -95,22 +97,30 @@ def _results(
     Rows not ``ok`` get each column's missing value.
     """
     if not ok.any():
-        return [_column(c, np.empty(0, dtype=object), ok) for c in QUERY_COLUMNS], np.empty(0)
+        return [_spread(c, pa.nulls(0, type=c.arrow_type()), ok) for c in QUERY_COLUMNS], np.empty(0)
     res = corridor.query(lon[ok], lat[ok])
-    cols = [_column(c, res[c.name].to_numpy(dtype=object if c.categorical else None), ok) for c in QUERY_COLUMNS]
+    cols = [_spread(c, _arrow(c, res[c.name]), ok) for c in QUERY_COLUMNS]
     return cols, res["distance_m"].to_numpy()
 
 
-def _column(column: Column, values: np.ndarray, ok: np.ndarray) -> pa.Array:
-    """One query column over a chunk's rows: ``values`` for the ``ok`` rows, the column's missing value elsewhere."""
+def _arrow(column: Column, values: pd.Series) -> pa.Array:
+    """Return one answered column as Arrow; a categorical one goes by its codes, not as Python strings."""
+    if column.categorical:
+        cat = values.array
+        codes = np.asarray(cat.codes)
+        names = pa.array(np.asarray(cat.categories, dtype=object), type=pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), names).cast(column.arrow_type())
+    return pa.array(values.to_numpy(), type=column.arrow_type())
+
+
+def _spread(column: Column, values: pa.Array, ok: np.ndarray) -> pa.Array:
+    """Return one query column over a chunk's rows: ``values`` at the ``ok`` rows, its missing value elsewhere."""
     if ok.all():
-        return pa.array(values, type=column.arrow_type())
-    full = np.empty(len(ok), dtype=values.dtype)
-    full[ok] = values
+        return values
+    full = values.take(pa.array(np.cumsum(ok) - 1, mask=~ok))
     if column.missing is None:
-        return pa.array(full, type=column.arrow_type(), mask=~ok)
-    full[~ok] = column.missing
-    return pa.array(full, type=column.arrow_type())
+        return full
+    return pc.fill_null(full, pa.scalar(column.missing, type=column.arrow_type()))
 
 
 def _open_input(
