@@ -44,6 +44,8 @@ QUERY_SCHEMA = pa.schema([(c.name, c.arrow_type()) for c in QUERY_COLUMNS])
 
 #: Bytes per chunk of the formats read as blocks of text (CSV).
 _CSV_BLOCK_BYTES = 4 << 20
+#: The formats whose files hold several tables, chosen by ``layer``.
+_LAYERED = ("gpkg", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -113,14 +115,16 @@ def _column(column: Column, values: np.ndarray, ok: np.ndarray) -> pa.Array:
     return pa.array(full, type=column.arrow_type())
 
 
-def _open_input(
-    src: Path, fmt: FileFormat, lon_col: str | None, lat_col: str | None, chunk_rows: int
-) -> Iterator[Chunk]:
-    """Return the input's chunks (ValueError for coordinate columns a vector file has no use for, or a bad file)."""
-    if fmt.geometry and (lon_col or lat_col):
+def _open_input(src: Path, fmt: FileFormat, opts: ReadOptions) -> Iterator[Chunk]:
+    """Return the input's chunks (ValueError for options the format has no use for, or a bad file)."""
+    if fmt.geometry and (opts.lon_col or opts.lat_col):
         tabular = " and ".join(f.label for f in FILE_FORMATS.values() if not f.geometry)
         raise ValueError(f"{src}: --lon-col/--lat-col apply to {tabular}; this file has point geometry")
-    chunks, _ = fmt.read(src, ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES))
+    if opts.delimiter is not None and not fmt.lines:
+        raise ValueError(f"{src}: --delimiter applies to CSV; this is a {fmt.label} file")
+    if opts.layer is not None and fmt.name not in _LAYERED:
+        raise ValueError(f"{src}: --layer applies to GeoPackage layers and Excel sheets; this is a {fmt.label} file")
+    chunks, _ = fmt.read(src, opts)
     return chunks
 
 
@@ -129,15 +133,19 @@ class _Run:
 
     def __init__(
         self, corridor: Corridor, src: Path, in_fmt: FileFormat, out_fmt: FileFormat, strict: bool,
-        report: ClassifyReport,
+        report: ClassifyReport, opts: ReadOptions,
     ) -> None:  # fmt: skip
         self.corridor, self.src, self.in_fmt, self.strict, self.report = corridor, src, in_fmt, strict, report
+        self.opts = opts
         self.add_lonlat = in_fmt.geometry and not out_fmt.geometry  # points read from geometry, written as columns
 
     def row_ref(self, i: int, reason: str) -> BadRow:
-        """Row ``i`` of the current chunk, counted from 1 over the file (with its line, after the header)."""
+        """Row ``i`` of the current chunk, counted from 1 over the file (with its physical line, for text)."""
         row = self.report.rows + i + 1
-        return BadRow(row=row, line=row + 1 if self.in_fmt.lines else None, reason=reason)
+        line = None
+        if self.in_fmt.lines:
+            line = row + 1 if self.in_fmt.line_of is None else self.in_fmt.line_of(self.src, self.opts, row)
+        return BadRow(row=row, line=line, reason=reason)
 
     def usable(self, lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which rows have valid coordinates; the others counted (or, strict, the first one an error)."""
@@ -174,7 +182,7 @@ class _Run:
         return table
 
 
-def classify_file(
+def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
     corridor: Corridor,
     source: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -183,6 +191,9 @@ def classify_file(
     lat_col: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     strict: bool = False,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    layer: str | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> ClassifyReport:
     """Append the corridor query columns to every row of a point file, streaming.
@@ -204,6 +215,12 @@ def classify_file(
     strict
         Stop at the first row with missing or invalid coordinates instead of keeping it
         with empty results.
+    delimiter
+        A CSV's separator (by default sniffed from its first lines among ``, ; tab |``).
+    encoding
+        A CSV's encoding (UTF-8, with or without a byte-order mark, by default).
+    layer
+        The GeoPackage layer or Excel sheet to read (by default the only layer, or the first sheet).
     progress
         Called with the number of rows of each chunk done (e.g. a progress bar's update).
 
@@ -226,11 +243,12 @@ def classify_file(
         raise ValueError(f"output {out}: the same file as the input")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
-    chunks = _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
+    opts = ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES, delimiter, encoding, layer)
+    chunks = _open_input(src, in_fmt, opts)
     if not out.parent.is_dir():
         raise ValueError(f"output {out}: the folder {out.parent} does not exist")
     report = ClassifyReport(output=out)
-    run = _Run(corridor, src, in_fmt, out_fmt, strict, report)
+    run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts)
     start = time.perf_counter()
     with atomic_path(out) as tmp:
         writer = out_fmt.writer(tmp)

@@ -56,7 +56,7 @@ def test_export_formats_and_default_are_the_librarys():
 
 def test_classify_formats_chunk_rows_and_column_names_are_the_librarys():
     assert _option("classify", "chunk_rows").default == DEFAULT_CHUNK_ROWS == _default_of(classify_file, "chunk_rows")
-    extensions = re.findall(r"\.\w+", _option("classify", "input").help)
+    extensions = re.findall(r"(?:\.\w+)+", _option("classify", "input").help)
     assert extensions == [ext for f in FILE_FORMATS.values() for ext in f.extensions]
     by_rows = _option("classify", "chunk_rows").help
     assert all(f.label in by_rows for f in FILE_FORMATS.values() if f.by_rows)
