@@ -14,8 +14,9 @@ chunks with the query columns added, the coordinates and which rows have them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +50,7 @@ __all__ = [
     "FileFormat",
     "ReadOptions",
     "format_of",
+    "input_format",
 ]
 
 #: Rows per chunk, for the formats read by rows.
@@ -120,6 +122,67 @@ def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int |
         raise ValueError(f"{path}: cannot read as Parquet ({exc})") from None
     batches = pf.iter_batches(batch_size=opts.chunk_rows)
     return tabular_chunks(path, pf.schema_arrow, batches, opts), pf.metadata.num_rows
+
+
+def _geo_metadata(path: Path) -> dict[str, Any] | None:
+    """Return the GeoParquet ``geo`` metadata of a Parquet file, or None for plain Parquet (or an unreadable file)."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (pa.ArrowInvalid, OSError):
+        return None
+    if b"geo" not in meta:
+        return None
+    try:
+        geo = json.loads(meta[b"geo"])
+    except ValueError:
+        raise ValueError(f"{path}: its GeoParquet 'geo' metadata is not JSON") from None
+    return geo if isinstance(geo, dict) else None
+
+
+def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """GeoParquet in chunks of ``opts.chunk_rows`` rows, points from its primary WKB geometry, in any CRS."""
+    import pyproj
+
+    geo = _geo_metadata(path) or {}
+    name = geo.get("primary_column")
+    column = geo.get("columns", {}).get(name) if isinstance(name, str) else None
+    if not isinstance(column, dict) or column.get("encoding", "WKB").upper() != "WKB":
+        raise ValueError(f"{path}: GeoParquet without a WKB primary geometry column; expected WKB points")
+    crs = column.get("crs", "OGC:CRS84")  # the GeoParquet default; null means unknown
+    if crs is None:
+        raise ValueError(f"{path}: the geometry has no CRS (crs: null); set one so coordinates can be read")
+    to_lonlat = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+    pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+
+    def gen() -> Iterator[Chunk]:
+        for batch in pf.iter_batches(batch_size=opts.chunk_rows):
+            table = pa.Table.from_batches([batch])
+            geoms = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+            x, y, known = _points_of(geoms)
+            lon, lat = to_lonlat.transform(x, y)
+            yield table.drop_columns([name]), np.asarray(lon), np.asarray(lat), known
+
+    return guard(gen(), path), pf.metadata.num_rows
+
+
+def input_format(path: Path, fmt: FileFormat) -> FileFormat:
+    """Return the format to read ``path`` as: :data:`GEOPARQUET_INPUT` for a Parquet file with GeoParquet metadata.
+
+    Parameters
+    ----------
+    path
+        The input.
+    fmt
+        Its format by extension (:func:`format_of`).
+
+    Returns
+    -------
+    FileFormat
+        ``fmt``, or the GeoParquet reading of it, whose points come from the geometry.
+    """
+    if fmt.name == "parquet" and _geo_metadata(path) is not None:
+        return GEOPARQUET_INPUT
+    return fmt
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -292,6 +355,11 @@ FILE_FORMATS: dict[str, FileFormat] = {
                    writer=partial(_VectorWriter, driver="FlatGeobuf", layer_options={"SPATIAL_INDEX": "NO"})),
     )
 }  # fmt: skip
+
+
+#: A Parquet input with GeoParquet metadata: points from its geometry, as in vector formats (:func:`input_format`).
+GEOPARQUET_INPUT = replace(FILE_FORMATS["parquet"], name="geoparquet", label="GeoParquet", geometry=True,
+                           read=_read_geoparquet)  # fmt: skip
 
 
 def format_of(path: Path, what: str) -> FileFormat:

@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from ._io import atomic_path
-from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, input_format
 from ._validate import lonlat_ok, lonlat_problem
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
@@ -239,6 +239,7 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
     in_fmt, out_fmt = format_of(src, "input"), format_of(out, "output")
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
+    in_fmt = input_format(src, in_fmt)
     if src.resolve() == out.resolve():
         raise ValueError(f"output {out}: the same file as the input")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:

@@ -210,3 +210,19 @@ def test_the_same_column_twice_a_duplicated_column_and_two_candidates_are_refuse
     err = _cli_error(capsys, str(both), "-o", out)
     assert "the latitude could be any of the columns ['lat', 'latitude']; say which with --lat-col" in err
     assert main(["classify", str(both), "-o", out, "--lat-col", "latitude", "-q"]) == 0
+
+
+def test_a_geoparquet_input_gives_its_points_from_the_geometry_in_its_crs(tmp_path, corridor):
+    points = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"]}, geometry=[shapely.Point(36.61, 35.81), None, shapely.Point(36.4, 35.75)], crs=4326
+    )
+    src = tmp_path / "points.parquet"
+    points.to_crs(32637).to_parquet(src)  # projected: UTM 37N
+    assert b"geo" in pq.read_schema(src).metadata
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows, report.first_bad.reason) == (3, 1, "missing geometry")
+    got = pd.read_csv(out)
+    assert "geometry" not in got.columns
+    np.testing.assert_allclose(got["longitude"].iloc[[0, 2]], [36.61, 36.4], atol=1e-9)
+    np.testing.assert_allclose(got["latitude"].iloc[[0, 2]], [35.81, 35.75], atol=1e-9)
