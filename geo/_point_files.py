@@ -50,7 +50,7 @@ __all__ = [
     "FileFormat",
     "ReadOptions",
     "format_of",
-    "input_format",
+    "reading_format",
 ]
 
 #: Rows per chunk, for the formats read by rows.
@@ -165,7 +165,7 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     return guard(gen(), path), pf.metadata.num_rows
 
 
-def input_format(path: Path, fmt: FileFormat) -> FileFormat:
+def reading_format(path: Path, fmt: FileFormat) -> FileFormat:
     """Return the format to read ``path`` as: :data:`GEOPARQUET_INPUT` for a Parquet file with GeoParquet metadata.
 
     Parameters
@@ -357,7 +357,7 @@ FILE_FORMATS: dict[str, FileFormat] = {
 }  # fmt: skip
 
 
-#: A Parquet input with GeoParquet metadata: points from its geometry, as in vector formats (:func:`input_format`).
+#: A Parquet input with GeoParquet metadata: points from its geometry, as in vector formats (:func:`reading_format`).
 GEOPARQUET_INPUT = replace(FILE_FORMATS["parquet"], name="geoparquet", label="GeoParquet", geometry=True,
                            read=_read_geoparquet)  # fmt: skip
 

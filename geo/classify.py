@@ -15,7 +15,11 @@ the first one stops the run with an error naming its row and line number.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from ._io import atomic_path
-from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, input_format
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._validate import lonlat_ok, lonlat_problem
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
@@ -182,6 +186,16 @@ class _Run:
         return table
 
 
+@contextlib.contextmanager
+def _stdin_copy(fmt: FileFormat) -> Iterator[Path]:
+    """Copy the standard input to a temporary file named with ``fmt``'s extension; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="idlib-corridor-") as folder:
+        path = Path(folder) / f"stdin{fmt.extensions[0]}"
+        with open(path, "xb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
+        yield path
+
+
 def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
     corridor: Corridor,
     source: str | os.PathLike[str],
@@ -194,6 +208,7 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
     delimiter: str | None = None,
     encoding: str = "utf-8",
     layer: str | None = None,
+    input_format: str | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> ClassifyReport:
     """Append the corridor query columns to every row of a point file, streaming.
@@ -204,7 +219,8 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
         The model, from :func:`geo.load_corridor`.
     source, output
         Input and output files; the format of each comes from its extension
-        (see :data:`FILE_FORMATS`).
+        (see :data:`FILE_FORMATS`). ``"-"`` reads the standard input (copied to a
+        temporary file first, so it can be read again for line numbers).
     lon_col, lat_col
         Coordinate columns of a tabular input such as CSV or Parquet (degrees,
         WGS84). By default the first of :data:`geo._point_files.LON_NAMES` /
@@ -221,6 +237,8 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
         A CSV's encoding (UTF-8, with or without a byte-order mark, by default).
     layer
         The GeoPackage layer or Excel sheet to read (by default the only layer, or the first sheet).
+    input_format
+        The input's format, a name of :data:`FILE_FORMATS` (by default from its extension; CSV for ``"-"``).
     progress
         Called with the number of rows of each chunk done (e.g. a progress bar's update).
 
@@ -235,11 +253,24 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
         Unknown format, missing coordinate column, unreadable file, or (``strict``) a bad row.
         The output file is written atomically: on any error, none is left behind.
     """
+    if input_format is not None and input_format not in FILE_FORMATS:
+        raise ValueError(f"input format {input_format!r}: unknown, expected one of {sorted(FILE_FORMATS)}")
+    if str(source) == "-":
+        with _stdin_copy(FILE_FORMATS[input_format or "csv"]) as copy:
+            try:
+                return classify_file(
+                    corridor, copy, output, lon_col=lon_col, lat_col=lat_col, chunk_rows=chunk_rows, strict=strict,
+                    delimiter=delimiter, encoding=encoding, layer=layer, input_format=input_format or "csv",
+                    progress=progress,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise ValueError(str(exc).replace(str(copy), "<stdin>")) from None
     src, out = Path(source), Path(output)
-    in_fmt, out_fmt = format_of(src, "input"), format_of(out, "output")
+    in_fmt = FILE_FORMATS[input_format] if input_format else format_of(src, "input")
+    out_fmt = format_of(out, "output")
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
-    in_fmt = input_format(src, in_fmt)
+    in_fmt = reading_format(src, in_fmt)
     if src.resolve() == out.resolve():
         raise ValueError(f"output {out}: the same file as the input")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:

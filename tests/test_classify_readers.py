@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -226,3 +229,24 @@ def test_a_geoparquet_input_gives_its_points_from_the_geometry_in_its_crs(tmp_pa
     assert "geometry" not in got.columns
     np.testing.assert_allclose(got["longitude"].iloc[[0, 2]], [36.61, 36.4], atol=1e-9)
     np.testing.assert_allclose(got["latitude"].iloc[[0, 2]], [35.81, 35.75], atol=1e-9)
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_dash_reads_the_standard_input_as_csv_or_the_format_given(tmp_path, corridor, monkeypatch, capsys):
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr(sys, "stdin", _Stdin(b"id;lat;lon\n\n1;35.8;36.6\n2;;36.5\n"))
+    assert main(["classify", "-", "-o", str(out), "-q"]) == 0
+    assert "first: row 2 (line 4): missing coordinate" in capsys.readouterr().err
+    assert pd.read_csv(out, dtype=str)["id"].tolist() == ["1", "2"]
+    parquet = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
+    monkeypatch.setattr(sys, "stdin", _Stdin(parquet.read_bytes()))
+    assert main(["classify", "-", "--input-format", "parquet", "-o", str(out), "-q"]) == 0
+    assert pd.read_csv(out)["lon"].tolist() == [36.6]
+    monkeypatch.setattr(sys, "stdin", _Stdin("lat,lon\n35.8,caf\xe9\n".encode("latin-1")))
+    assert "<stdin>: line 2 is not valid utf-8 text" in _cli_error(capsys, "-", "-o", str(out))
+    assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdin.csv"))
