@@ -47,6 +47,8 @@ LON_NAMES = ("longitude", "lon", "lng", "long", "x")
 LAT_NAMES = ("latitude", "lat", "y")
 #: The CSV separators sniffed, and accepted by ``delimiter``.
 DELIMITERS = (",", ";", "\t", "|")
+#: Names of separators that are awkward to type.
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 #: Bytes of a CSV's start the separator is sniffed from.
 _SNIFF_BYTES = 1 << 16
 
@@ -241,9 +243,10 @@ def sniff_delimiter(sample: str) -> str:
 
 def _delimiter(path: Path, opts: ReadOptions, encoding: str) -> str:
     if opts.delimiter is not None:
-        if opts.delimiter not in DELIMITERS and len(opts.delimiter) != 1:
-            raise ValueError(f"{path}: the delimiter must be one character (e.g. ';'), not {opts.delimiter!r}")
-        return opts.delimiter
+        given = _DELIMITER_NAMES.get(opts.delimiter.lower(), opts.delimiter)
+        if len(given) != 1 or given in "\"\r\n":
+            raise ValueError(f"{path}: the delimiter must be one character (e.g. ';' or tab), not {opts.delimiter!r}")
+        return given
     with _open_bytes(path) as f:
         sample = f.read(_SNIFF_BYTES).decode(encoding, errors="replace").lstrip("\ufeff")
     return sniff_delimiter(sample)
@@ -281,7 +284,7 @@ def csv_line_of(path: Path, opts: ReadOptions, row: int) -> int | None:
         The line; None if the file has fewer rows (or cannot be read again).
     """
     encoding = _encoding(opts, path)
-    delimiter = opts.delimiter or _delimiter(path, opts, encoding)
+    delimiter = _delimiter(path, opts, encoding)
     for i, (line, _) in enumerate(_records(path, delimiter, encoding)):
         if i == row:
             return line

@@ -223,9 +223,9 @@ def classify_file(  # noqa: PLR0913  (the documented options of a file to read)
         temporary file first, so it can be read again for line numbers).
     lon_col, lat_col
         Coordinate columns of a tabular input such as CSV or Parquet (degrees,
-        WGS84). By default the first of :data:`geo._point_files.LON_NAMES` /
-        :data:`~geo._point_files.LAT_NAMES` found (any case). Vector inputs
-        (GeoJSON, GeoPackage...) give their point geometry, in any CRS.
+        WGS84). By default the one column named like one of :data:`geo._point_files.LON_NAMES`
+        / :data:`~geo._point_files.LAT_NAMES` (any case; two candidates are an error). Vector
+        inputs (GeoJSON, GeoPackage, GeoParquet...) give their point geometry, in any CRS.
     chunk_rows
         Rows per chunk, for the formats read by rows (CSV is read in 4 MiB blocks).
     strict

@@ -250,3 +250,15 @@ def test_dash_reads_the_standard_input_as_csv_or_the_format_given(tmp_path, corr
     monkeypatch.setattr(sys, "stdin", _Stdin("lat,lon\n35.8,caf\xe9\n".encode("latin-1")))
     assert "<stdin>: line 2 is not valid utf-8 text" in _cli_error(capsys, "-", "-o", str(out))
     assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdin.csv"))
+
+
+def test_a_delimiter_can_be_named_and_a_bad_one_is_refused(tmp_path, corridor, capsys):
+    src = tmp_path / "tab.csv"
+    src.write_text("lat\tlon\n35.8\t36.6\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    for name in ("tab", "\\t", "\t"):
+        assert main(["classify", str(src), "-o", str(out), "--delimiter", name, "-q"]) == 0
+    assert "the delimiter must be one character" in _cli_error(capsys, str(src), "-o", str(out), "--delimiter", ";;")
+    parquet = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
+    assert "--delimiter applies to CSV" in _cli_error(capsys, str(parquet), "-o", str(out), "--delimiter", ";")

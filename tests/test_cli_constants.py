@@ -96,3 +96,11 @@ def test_the_far_point_warning_says_the_librarys_threshold(monkeypatch, capsys):
 )  # fmt: skip
 def test_the_cli_copies_no_library_value_by_hand(copy):
     assert copy not in CLI_SOURCE
+
+
+def test_classify_reading_options_default_like_the_library():
+    assert _option("classify", "encoding").default == _default_of(classify_file, "encoding") == "utf-8"
+    for dest in ("delimiter", "layer", "input_format"):
+        assert _option("classify", dest).default is None
+        assert _default_of(classify_file, dest) is None
+    assert _option("classify", "input_format").choices == list(FILE_FORMATS)
