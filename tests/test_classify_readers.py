@@ -62,6 +62,19 @@ def test_a_csv_over_4_mib_with_quoted_line_breaks_is_read_whole(tmp_path, corrid
     _assert_same_columns(_text_rows(src), out)
 
 
+def test_a_csv_over_4_mib_whose_line_breaks_are_mostly_quoted_is_read_whole(tmp_path, corridor):
+    # Nine in ten line breaks inside quotes: a block cut at a line break, as a chunker blind to quotes cuts it,
+    # would fall inside a field (pyarrow's "CSV parser got out of sync with chunker").
+    note = '"' + "\n".join(f"part {i}, with a comma" for i in range(10)) + '"'
+    src = tmp_path / "notes.csv"
+    src.write_text("id,notes,lat,lon\n" + "".join(f"{i},{note},35.8,36.6\n" for i in range(20_000)), encoding="utf-8")
+    assert src.stat().st_size > 4 << 20
+    report = classify_file(corridor, src, tmp_path / "out.csv")
+    assert (report.rows, report.bad_rows, report.chunks > 1) == (20_000, 0, True)
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert (got["notes"] == note.strip('"')).all()
+
+
 @pytest.mark.slow
 def test_a_150000_row_acled_csv_keeps_every_row_and_all_31_columns_intact(tmp_path, corridor):
     src = write_acled_csv(tmp_path / "acled.csv", rows=150_000, seed=12)
