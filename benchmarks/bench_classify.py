@@ -1,8 +1,14 @@
-"""Benchmark: classify 10 million rows of CSV and of Parquet with the CLI, and the dask path.
+"""Benchmark: classify 10 million rows of CSV and of Parquet with the CLI, against peers, and the dask path.
 
 Prints rows per second and the peak resident memory of each run. Each run is a separate
-process (the ``idlib-corridor classify`` command), so its peak memory (``ru_maxrss`` of the
-child) is its own.
+process, so its peak memory (``ru_maxrss`` of the child) is its own. On the same CSV file,
+in the same run, classify CSV -> Parquet is compared with three peers that do no geometry
+(or only the query):
+
+* DuckDB's plain ``COPY (SELECT * FROM read_csv_auto(...)) TO ... (FORMAT PARQUET)``, the
+  I/O floor (``pip install duckdb``, or the ``bench`` extra);
+* pyarrow's ``read_csv`` + ``write_table``;
+* pandas ``read_csv`` + :meth:`geo.Corridor.query` + ``to_parquet``.
 
     python benchmarks/bench_classify.py              # 10,000,000 rows
     python benchmarks/bench_classify.py --rows 1e6   # a quicker run
@@ -61,12 +67,57 @@ _CHILD = (
 
 def run_cli(args: list[str]) -> tuple[float, float]:
     """Run the classify command in a child process; returns (seconds, the child's own peak RSS in MiB)."""
+    return run_child(_CHILD, "classify", *args, "--quiet")
+
+
+def run_child(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a child Python; it prints its peak RSS (KiB) last. Returns (seconds, peak MiB)."""
     t0 = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, "classify", *args, "--quiet"], check=True, capture_output=True, text=True
-    ).stdout
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
     seconds = time.perf_counter() - t0
     return seconds, int(out.split()[-1]) / 1024
+
+
+_PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+
+#: The peers, each a child program taking (input CSV, output Parquet).
+PEERS = {
+    "duckdb COPY read_csv_auto -> parquet": (
+        "import sys, duckdb\n"
+        "src, dst = sys.argv[1:3]\n"
+        "duckdb.sql(f\"COPY (SELECT * FROM read_csv_auto('{src}')) TO '{dst}' (FORMAT PARQUET)\")\n" + _PEAK
+    ),
+    "pyarrow read_csv + write_table": (
+        "import sys, pyarrow.csv as c, pyarrow.parquet as pq\n"
+        "pq.write_table(c.read_csv(sys.argv[1]), sys.argv[2])\n" + _PEAK
+    ),
+    "pandas read_csv + query + to_parquet": (
+        "import sys, pandas as pd, geo\n"
+        "df = pd.read_csv(sys.argv[1])\n"
+        "q = geo.load_corridor().query(df['longitude'].to_numpy(), df['latitude'].to_numpy())\n"
+        "pd.concat([df, q.set_index(df.index)], axis=1).to_parquet(sys.argv[2])\n" + _PEAK
+    ),
+}
+
+
+def compare_with_peers(csv_path: Path, folder: Path, rows: int) -> None:
+    """Time classify CSV -> Parquet and each peer on the same file; print each one's ratio to DuckDB's."""
+    times: dict[str, tuple[float, float]] = {}
+    for name, code in PEERS.items():
+        if name.startswith("duckdb"):
+            try:
+                import duckdb  # noqa: F401
+            except ImportError:
+                print("duckdb is not installed (pip install duckdb): no I/O floor to compare with")
+                return
+        times[name] = run_child(code, str(csv_path), str(folder / "peer.parquet"))
+    times["idlib-corridor classify csv -> parquet"] = run_cli([str(csv_path), "-o", str(folder / "out.parquet")])
+    floor = times["duckdb COPY read_csv_auto -> parquet"][0]
+    for name, (seconds, peak) in times.items():
+        print(
+            f"{name:40s} {seconds:6.1f} s, {rows / seconds:12,.0f} rows/s, peak {peak:6,.0f} MiB, "
+            f"{seconds / floor:4.2f}x DuckDB"
+        )
 
 
 def run_dask(pq_path: Path, rows: int) -> tuple[float, int]:
@@ -99,6 +150,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=float, default=10_000_000)
     ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--no-peers", action="store_true", help="skip the comparison with DuckDB, pyarrow and pandas")
     args = ap.parse_args()
     rows = int(args.rows)
     print(f"machine: {os.cpu_count()} cores; {rows:,} rows")
@@ -116,6 +168,8 @@ def main() -> None:
                 f"classify {src.suffix[1:]:8s} -> {Path(dst).suffix[1:]:8s}: {seconds:6.1f} s, "
                 f"{rows / seconds:12,.0f} rows/s, peak memory {peak:,.0f} MiB"
             )
+        if not args.no_peers:
+            compare_with_peers(csv_path, folder, rows)
         if not args.no_dask:
             seconds, n = run_dask(pq_path, rows)
             print(f"dask, local cluster of 2 workers: {seconds:6.1f} s, {n / seconds:12,.0f} rows/s ({n:,} rows)")

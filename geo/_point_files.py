@@ -18,19 +18,29 @@ the query columns added, the coordinates, which rows have them and that geometry
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import shapely
 
+from ._point_readers import (
+    LAT_NAMES,
+    LON_NAMES,
+    Chunk,
+    ReadOptions,
+    csv_line_of,
+    guard,
+    read_csv,
+    read_xlsx,
+    tabular_chunks,
+)
 from ._point_writers import (
     GEOMETRY_CRS_KEY,
     GEOMETRY_KEY,
@@ -38,7 +48,9 @@ from ._point_writers import (
     LAYER,
     ChunkWriter,
     Layout,
+    csv_gz_writer,
     csv_writer,
+    no_writer,
     parquet_writer,
     vector_writer,
 )
@@ -55,27 +67,14 @@ __all__ = [
     "Layout",
     "ReadOptions",
     "format_of",
+    "reading_format",
 ]
 
-#: Names a coordinate column is found by, in this order and in any case, when none is given.
-LON_NAMES = ("longitude", "lon", "lng", "long", "x")
-LAT_NAMES = ("latitude", "lat", "y")
 #: Shapely's type ids of lines (LineString, LinearRing, MultiLineString): answered at their midpoint.
 LINE_TYPES = (1, 2, 5)
 #: Rows per chunk, for the formats read by rows.
 DEFAULT_CHUNK_ROWS = 250_000
 
-Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to read an input: its coordinate columns (tabular formats) and the size of a chunk."""
-
-    lon_col: str | None
-    lat_col: str | None
-    chunk_rows: int  # rows per chunk, for formats that read by rows
-    block_bytes: int  # bytes per chunk, for formats that read text in blocks
 
 
 @dataclass(frozen=True)
@@ -101,12 +100,18 @@ class FileFormat:
     by_rows
         Reads ``chunk_rows`` rows at a time (False: blocks of ``block_bytes`` of text).
     lines
-        Each row is one line of text after a header line, so a bad row is named by its line too.
+        A text format, so a bad row is named by its line too.
+    output
+        False for a format read only (its ``writer`` is never called).
+    line_of
+        ``line_of(path, options, row)``: the physical line data row ``row`` (from 1) starts on,
+        found again in the file when a row is reported (None: the row plus the header line).
     reserved
         The names of the columns the output itself has besides the rows' (its geometry, its
         FID), which an input column of the same name would clash with.
     typed
-        Its values have types (False for CSV, whose output keeps the input's text as it is).
+        Its values have types (False for CSV and Excel, read as text: the types of a typed
+        output are then inferred; a CSV output keeps the input's text as it is).
     """
 
     name: str
@@ -117,74 +122,13 @@ class FileFormat:
     writer: Callable[[Path, Layout], ChunkWriter] = field(repr=False)
     by_rows: bool = True
     lines: bool = False
+    output: bool = True
+    line_of: Callable[[Path, ReadOptions, int], int | None] | None = field(default=None, repr=False)
     reserved: tuple[str, ...] = ()
     typed: bool = True
 
 
 # --- readers ------------------------------------------------------------------------------------------------
-
-
-def _pick(names: list[str], wanted: str | None, defaults: tuple[str, ...], what: str, path: Path) -> str:
-    if wanted is not None:
-        if wanted not in names:
-            raise ValueError(f"{path}: no column {wanted!r} for the {what}; columns are {names}")
-        return wanted
-    lower = {n.lower(): n for n in names}
-    for cand in defaults:
-        if cand in lower:
-            return lower[cand]
-    raise ValueError(f"{path}: no {what} column (looked for {list(defaults)}); name it with --{what[:3]}-col")
-
-
-def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Column -> (float values with NaN for unusable, mask of entries that were present but not numbers)."""
-    if pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
-        values = _numeric_to_float(col)
-        return values, np.zeros(len(values), dtype=bool)
-    try:  # the common case, every entry a number: arrow parses it in C
-        return _numeric_to_float(pc.cast(col, pa.float64())), np.zeros(len(col), dtype=bool)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
-    text = pd.Series(col.to_pandas(), dtype="object")
-    present = text.notna() & (text.astype(str).str.strip() != "")
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    return values, (present.to_numpy() & np.isnan(values))
-
-
-def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Numeric arrow column -> float64 numpy array, NaN for nulls."""
-    return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
-
-
-def _tabular_chunks(
-    path: Path, names: list[str], batches: Iterator[pa.RecordBatch], opts: ReadOptions
-) -> Iterator[Chunk]:
-    """Return the chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name)."""
-    lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
-    lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
-
-    def gen() -> Iterator[Chunk]:
-        for batch in batches:
-            table = pa.Table.from_batches([batch])
-            lon, lon_text = _to_float(table.column(lon_name))
-            lat, lat_text = _to_float(table.column(lat_name))
-            known = np.where(lon_text | lat_text, "coordinate is not a number", "")
-            yield table, lon, lat, known
-
-    return _guard(gen(), path)
-
-
-def _read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
-    """CSV in blocks of ``opts.block_bytes``, every column as text (an id ``00042`` stays ``00042``)."""
-    try:
-        header = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)).schema.names
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ValueError(f"{path}: cannot read as CSV ({exc})") from None
-    convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
-    reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=opts.block_bytes), convert_options=convert
-    )
-    return _tabular_chunks(path, header, iter(reader), opts), None
 
 
 def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
@@ -194,7 +138,68 @@ def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int |
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{path}: cannot read as Parquet ({exc})") from None
     batches = pf.iter_batches(batch_size=opts.chunk_rows)
-    return _tabular_chunks(path, pf.schema_arrow.names, batches, opts), pf.metadata.num_rows
+    return tabular_chunks(path, pf.schema_arrow, batches, opts), pf.metadata.num_rows
+
+
+def _geo_metadata(path: Path) -> dict[str, Any] | None:
+    """Return the GeoParquet ``geo`` metadata of a Parquet file, or None for plain Parquet (or an unreadable file)."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (pa.ArrowInvalid, OSError):
+        return None
+    if b"geo" not in meta:
+        return None
+    try:
+        geo = json.loads(meta[b"geo"])
+    except ValueError:
+        raise ValueError(f"{path}: its GeoParquet 'geo' metadata is not JSON") from None
+    return geo if isinstance(geo, dict) else None
+
+
+def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """GeoParquet in chunks of ``opts.chunk_rows`` rows, points from its primary WKB geometry, in any CRS."""
+    import pyproj
+
+    geo = _geo_metadata(path) or {}
+    name = geo.get("primary_column")
+    column = geo.get("columns", {}).get(name) if isinstance(name, str) else None
+    if not isinstance(column, dict) or column.get("encoding", "WKB").upper() != "WKB":
+        raise ValueError(f"{path}: GeoParquet without a WKB primary geometry column; expected WKB points")
+    crs = column.get("crs", "OGC:CRS84")  # the GeoParquet default; null means unknown
+    if crs is None:
+        raise ValueError(f"{path}: the geometry has no CRS (crs: null); set one so coordinates can be read")
+    to_lonlat = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+    pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+
+    def gen() -> Iterator[Chunk]:
+        for batch in pf.iter_batches(batch_size=opts.chunk_rows):
+            table = pa.Table.from_batches([batch])
+            geoms = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
+            x, y, known = _points_of(geoms)
+            lon, lat = to_lonlat.transform(x, y)
+            yield table.drop_columns([name]), np.asarray(lon), np.asarray(lat), known
+
+    return guard(gen(), path), pf.metadata.num_rows
+
+
+def reading_format(path: Path, fmt: FileFormat) -> FileFormat:
+    """Return the format to read ``path`` as: :data:`GEOPARQUET_INPUT` for a Parquet file with GeoParquet metadata.
+
+    Parameters
+    ----------
+    path
+        The input.
+    fmt
+        Its format by extension (:func:`format_of`).
+
+    Returns
+    -------
+    FileFormat
+        ``fmt``, or the GeoParquet reading of it, whose points come from the geometry.
+    """
+    if fmt.name == "parquet" and _geo_metadata(path) is not None:
+        return GEOPARQUET_INPUT
+    return fmt
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -220,6 +225,23 @@ def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, y, known
 
 
+def _layer(path: Path, wanted: str | None) -> str | int:
+    """Return the layer to read: ``wanted``, else the only one (ValueError for several, listing them)."""
+    import pyogrio
+
+    try:
+        names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        raise ValueError(f"{path}: cannot read as a vector file ({exc})") from None
+    if wanted is not None:
+        if wanted not in names:
+            raise ValueError(f"{path}: no layer {wanted!r}; the layers are {', '.join(names)}")
+        return wanted
+    if len(names) > 1:
+        raise ValueError(f"{path}: {len(names)} layers ({', '.join(names)}); choose one with --layer")
+    return 0
+
+
 def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) -> tuple[Iterator[Chunk], int | None]:
     """Any GDAL vector file of points, in chunks of ``opts.chunk_rows`` rows, its CRS turned into lon/lat.
 
@@ -229,8 +251,9 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
     import pyogrio
     import pyproj
 
+    layer = _layer(path, opts.layer)
     try:
-        info = pyogrio.read_info(path)
+        info = pyogrio.read_info(path, layer=layer)
     except Exception as exc:  # pyogrio raises DataSourceError and others
         raise ValueError(f"{path}: cannot read as a vector file ({exc})") from None
     total = int(info["features"]) if info.get("features", -1) >= 0 else None
@@ -238,9 +261,9 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
     if crs is None:
         raise ValueError(f"{path}: the layer has no CRS; set one (e.g. in QGIS) so coordinates can be read")
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    layer = str(info.get("layer_name") or "").replace('"', '""')
+    quoted = str(info.get("layer_name") or "").replace('"', '""')
     layer_type = _plain_type(str(info.get("geometry_type") or "Unknown")).encode()
-    sql = {"sql": f'SELECT * FROM "{layer}"', "sql_dialect": "SQLITE"} if through_sql else {}
+    sql = {"sql": f'SELECT * FROM "{quoted}"', "sql_dialect": "SQLITE"} if through_sql else {"layer": layer}
 
     def gen() -> Iterator[Chunk]:
         with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
@@ -256,20 +279,12 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
                 )
                 yield table, np.asarray(lon), np.asarray(lat), known
 
-    return _guard(gen(), path), total
+    return guard(gen(), path), total
 
 
 def _plain_type(name: str) -> str:
     """GDAL's geometry type name without Z or M (the geometries are passed on in 2D): ``"Point Z"`` -> ``"Point"``."""
     return name.removeprefix("2.5D ").removesuffix(" ZM").removesuffix(" Z").removesuffix(" M")
-
-
-def _guard(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
-    """Turn a reader's mid-file failure into a ValueError naming the file."""
-    try:
-        yield from chunks
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise ValueError(f"{path}: cannot read the file past a malformed part ({exc})") from None
 
 
 # --- the registry -------------------------------------------------------------------------------------------
@@ -278,12 +293,16 @@ def _guard(chunks: Iterator[Chunk], path: Path) -> Iterator[Chunk]:
 FILE_FORMATS: dict[str, FileFormat] = {
     f.name: f
     for f in (
-        FileFormat("csv", "CSV", (".csv",), geometry=False, read=_read_csv, writer=csv_writer,
-                   by_rows=False, lines=True, typed=False),
+        FileFormat("csv", "CSV", (".csv",), geometry=False, read=read_csv, writer=csv_writer,
+                   by_rows=False, lines=True, line_of=csv_line_of, typed=False),
+        FileFormat("csv.gz", "gzip CSV", (".csv.gz",), geometry=False, read=read_csv, writer=csv_gz_writer,
+                   by_rows=False, lines=True, line_of=csv_line_of, typed=False),
         FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
                    writer=parquet_writer, reserved=("geometry",)),
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
                    writer=vector_writer("GeoJSON")),
+        FileFormat("xlsx", "Excel", (".xlsx",), geometry=False, read=read_xlsx, writer=no_writer, output=False,
+                   typed=False),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
                    writer=vector_writer("GPKG"), reserved=("fid", "geom")),
         # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
@@ -293,6 +312,11 @@ FILE_FORMATS: dict[str, FileFormat] = {
                    writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO")),
     )
 }  # fmt: skip
+
+
+#: A Parquet input with GeoParquet metadata: points from its geometry, as in vector formats (:func:`reading_format`).
+GEOPARQUET_INPUT = replace(FILE_FORMATS["parquet"], name="geoparquet", label="GeoParquet", geometry=True,
+                           read=_read_geoparquet)  # fmt: skip
 
 
 def format_of(path: Path, what: str) -> FileFormat:
@@ -316,7 +340,12 @@ def format_of(path: Path, what: str) -> FileFormat:
         For an extension no format has.
     """
     by_extension = {ext: f for f in FILE_FORMATS.values() for ext in f.extensions}
-    fmt = by_extension.get(path.suffix.lower())
-    if fmt is None:
+    name = path.name.lower()
+    matches = [ext for ext in by_extension if name.endswith(ext)]
+    if not matches:
         raise ValueError(f"{what} {path}: unknown extension {path.suffix!r}, expected one of {sorted(by_extension)}")
+    fmt = by_extension[max(matches, key=len)]
+    if what == "output" and not fmt.output:
+        writable = sorted(ext for f in FILE_FORMATS.values() if f.output for ext in f.extensions)
+        raise ValueError(f"output {path}: {fmt.label} files are read, not written; write one of {writable}")
     return fmt

@@ -6,7 +6,7 @@ the geometry of a vector layer. It then takes each chunk: the rows with their qu
 columns, the coordinates, which rows are answered and, for a vector input, the rows'
 own geometry in WGS84.
 
-* CSV: the rows as they are, no geometry.
+* CSV (and gzip CSV): the rows as they are, no geometry.
 * Parquet: GeoParquet 1.1.0, a ``geometry`` column of WKB points (lon/lat, null for a row
   without usable coordinates) and the ``geo`` metadata (CRS omitted: OGC:CRS84), so
   GeoPandas, dask-geopandas, DuckDB and GDAL read it as a spatial table.
@@ -34,7 +34,9 @@ __all__ = [
     "LAYER",
     "ChunkWriter",
     "Layout",
+    "csv_gz_writer",
     "csv_writer",
+    "no_writer",
     "output_names",
     "parquet_writer",
     "vector_writer",
@@ -188,6 +190,33 @@ class _ArrowWriter:
 def csv_writer(path: Path, layout: Layout) -> ChunkWriter:
     """Open a CSV output."""
     return _ArrowWriter(path, pacsv.CSVWriter, geometry=None)
+
+
+class _GzipCSVWriter:
+    """A CSV writer into a gzip stream, closing both."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self._sink = pa.CompressedOutputStream(str(path), "gzip")
+        self._csv = pacsv.CSVWriter(self._sink, schema)
+
+    def write_table(self, table: pa.Table) -> None:
+        """Write one chunk."""
+        self._csv.write_table(table)
+
+    def close(self) -> None:
+        """Finish the CSV, then the gzip stream."""
+        self._csv.close()
+        self._sink.close()
+
+
+def csv_gz_writer(path: Path, layout: Layout) -> ChunkWriter:
+    """Open a gzip CSV output."""
+    return _ArrowWriter(path, _GzipCSVWriter, geometry=None)
+
+
+def no_writer(path: Path, layout: Layout) -> ChunkWriter:
+    """Refuse to open an output of a format that is read only."""
+    raise ValueError(f"output {path}: this format is read, not written")
 
 
 def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:

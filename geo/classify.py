@@ -27,7 +27,11 @@ The output side:
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,11 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._column_types import TypeInference, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
-from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of
+from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._point_writers import (
     DEFAULT_PREFIX,
     GEOMETRY_CRS_KEY,
@@ -66,6 +72,8 @@ QUERY_SCHEMA = pa.schema([(c.name, c.arrow_type()) for c in QUERY_COLUMNS])
 
 #: Bytes per chunk of the formats read as blocks of text (CSV).
 _CSV_BLOCK_BYTES = 4 << 20
+#: The formats whose files hold several tables, chosen by ``layer``.
+_LAYERED = ("gpkg", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -159,32 +167,42 @@ def _results(
     Rows not ``ok`` get each column's missing value.
     """
     if not ok.any():
-        return [_column(c, np.empty(0, dtype=object), ok) for c in QUERY_COLUMNS], np.empty(0)
+        return [_spread(c, pa.nulls(0, type=c.arrow_type()), ok) for c in QUERY_COLUMNS], np.empty(0)
     res = corridor.query(lon[ok], lat[ok])
-    cols = [_column(c, res[c.name].to_numpy(dtype=object if c.categorical else None), ok) for c in QUERY_COLUMNS]
+    cols = [_spread(c, _arrow(c, res[c.name]), ok) for c in QUERY_COLUMNS]
     return cols, res["distance_m"].to_numpy()
 
 
-def _column(column: Column, values: np.ndarray, ok: np.ndarray) -> pa.Array:
-    """One query column over a chunk's rows: ``values`` for the ``ok`` rows, the column's missing value elsewhere."""
+def _arrow(column: Column, values: pd.Series) -> pa.Array:
+    """Return one answered column as Arrow; a categorical one goes by its codes, not as Python strings."""
+    if column.categorical:
+        cat = values.array
+        codes = np.asarray(cat.codes)
+        names = pa.array(np.asarray(cat.categories, dtype=object), type=pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), names).cast(column.arrow_type())
+    return pa.array(values.to_numpy(), type=column.arrow_type())
+
+
+def _spread(column: Column, values: pa.Array, ok: np.ndarray) -> pa.Array:
+    """Return one query column over a chunk's rows: ``values`` at the ``ok`` rows, its missing value elsewhere."""
     if ok.all():
-        return pa.array(values, type=column.arrow_type())
-    full = np.empty(len(ok), dtype=values.dtype)
-    full[ok] = values
+        return values
+    full = values.take(pa.array(np.cumsum(ok) - 1, mask=~ok))
     if column.missing is None:
-        return pa.array(full, type=column.arrow_type(), mask=~ok)
-    full[~ok] = column.missing
-    return pa.array(full, type=column.arrow_type())
+        return full
+    return pc.fill_null(full, pa.scalar(column.missing, type=column.arrow_type()))
 
 
-def _open_input(
-    src: Path, fmt: FileFormat, lon_col: str | None, lat_col: str | None, chunk_rows: int
-) -> Iterator[Chunk]:
-    """Return the input's chunks (ValueError for coordinate columns a vector file has no use for, or a bad file)."""
-    if fmt.geometry and (lon_col or lat_col):
+def _open_input(src: Path, fmt: FileFormat, opts: ReadOptions) -> Iterator[Chunk]:
+    """Return the input's chunks (ValueError for options the format has no use for, or a bad file)."""
+    if fmt.geometry and (opts.lon_col or opts.lat_col):
         tabular = " and ".join(f.label for f in FILE_FORMATS.values() if not f.geometry)
         raise ValueError(f"{src}: --lon-col/--lat-col apply to {tabular}; this file has point geometry")
-    chunks, _ = fmt.read(src, ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES))
+    if opts.delimiter is not None and not fmt.lines:
+        raise ValueError(f"{src}: --delimiter applies to CSV; this is a {fmt.label} file")
+    if opts.layer is not None and fmt.name not in _LAYERED:
+        raise ValueError(f"{src}: --layer applies to GeoPackage layers and Excel sheets; this is a {fmt.label} file")
+    chunks, _ = fmt.read(src, opts)
     return chunks
 
 
@@ -193,9 +211,10 @@ class _Run:
 
     def __init__(
         self, corridor: Corridor, src: Path, in_fmt: FileFormat, out_fmt: FileFormat, strict: bool,
-        report: ClassifyReport, prefix: str | None,
+        report: ClassifyReport, opts: ReadOptions, prefix: str | None,
     ) -> None:  # fmt: skip
         self.corridor, self.src, self.in_fmt, self.strict, self.report = corridor, src, in_fmt, strict, report
+        self.opts = opts
         self.add_lonlat = in_fmt.geometry and not out_fmt.geometry  # points read from geometry, written as columns
         lonlat = ("longitude", "latitude") if self.add_lonlat else ()
         self.adds = (*lonlat, *QUERY_SCHEMA.names)  # the columns every row gains
@@ -224,9 +243,12 @@ class _Run:
         return Layout(names=self.names or {}, geometry_type=self.geometry_type, source_crs=self.source_crs)
 
     def row_ref(self, i: int, reason: str) -> BadRow:
-        """Row ``i`` of the current chunk, counted from 1 over the file (with its line, after the header)."""
+        """Row ``i`` of the current chunk, counted from 1 over the file (with its physical line, for text)."""
         row = self.report.rows + i + 1
-        return BadRow(row=row, line=row + 1 if self.in_fmt.lines else None, reason=reason)
+        line = None
+        if self.in_fmt.lines:
+            line = row + 1 if self.in_fmt.line_of is None else self.in_fmt.line_of(self.src, self.opts, row)
+        return BadRow(row=row, line=line, reason=reason)
 
     def usable(self, lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which rows have valid coordinates; the others counted (or, strict, the first one an error)."""
@@ -284,6 +306,16 @@ class _Run:
         return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry
 
 
+@contextlib.contextmanager
+def _stdin_copy(fmt: FileFormat) -> Iterator[Path]:
+    """Copy the standard input to a temporary file named with ``fmt``'s extension; removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="idlib-corridor-") as folder:
+        path = Path(folder) / f"stdin{fmt.extensions[0]}"
+        with open(path, "xb") as f:
+            shutil.copyfileobj(sys.stdin.buffer, f, 1 << 20)
+        yield path
+
+
 def classify_file(  # noqa: PLR0913 - one public call; every option past the files is keyword-only
     corridor: Corridor,
     source: str | os.PathLike[str],
@@ -293,6 +325,10 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     lat_col: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     strict: bool = False,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    layer: str | None = None,
+    input_format: str | None = None,
     progress: Callable[[int], Any] | None = None,
     prefix: str | None = DEFAULT_PREFIX,
     keep_text: bool = False,
@@ -305,17 +341,26 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         The model, from :func:`geo.load_corridor`.
     source, output
         Input and output files; the format of each comes from its extension
-        (see :data:`FILE_FORMATS`).
+        (see :data:`FILE_FORMATS`). ``"-"`` reads the standard input (copied to a
+        temporary file first, so it can be read again for line numbers).
     lon_col, lat_col
         Coordinate columns of a tabular input such as CSV or Parquet (degrees,
-        WGS84). By default the first of :data:`geo._point_files.LON_NAMES` /
-        :data:`~geo._point_files.LAT_NAMES` found (any case). Vector inputs
-        (GeoJSON, GeoPackage...) give their point geometry, in any CRS.
+        WGS84). By default the one column named like one of :data:`geo._point_files.LON_NAMES`
+        / :data:`~geo._point_files.LAT_NAMES` (any case; two candidates are an error). Vector
+        inputs (GeoJSON, GeoPackage, GeoParquet...) give their point geometry, in any CRS.
     chunk_rows
         Rows per chunk, for the formats read by rows (CSV is read in 4 MiB blocks).
     strict
         Stop at the first row with missing or invalid coordinates instead of keeping it
         with empty results.
+    delimiter
+        A CSV's separator (by default sniffed from its first lines among ``, ; tab |``).
+    encoding
+        A CSV's encoding (UTF-8, with or without a byte-order mark, by default).
+    layer
+        The GeoPackage layer or Excel sheet to read (by default the only layer, or the first sheet).
+    input_format
+        The input's format, a name of :data:`FILE_FORMATS` (by default from its extension; CSV for ``"-"``).
     progress
         Called with the number of rows of each chunk done (e.g. a progress bar's update).
     prefix
@@ -350,8 +395,22 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         On SIGTERM or SIGINT during the run (a ``KeyboardInterrupt``); the temporary
         output is removed first. The previous signal handlers are restored afterwards.
     """
+    if input_format is not None and input_format not in FILE_FORMATS:
+        raise ValueError(f"input format {input_format!r}: unknown, expected one of {sorted(FILE_FORMATS)}")
+    if str(source) == "-":
+        check_output_path(Path(output))  # before a byte of the input is read
+        with _stdin_copy(FILE_FORMATS[input_format or "csv"]) as copy:
+            try:
+                return classify_file(
+                    corridor, copy, output, lon_col=lon_col, lat_col=lat_col, chunk_rows=chunk_rows, strict=strict,
+                    delimiter=delimiter, encoding=encoding, layer=layer, input_format=input_format or "csv",
+                    progress=progress, prefix=prefix, keep_text=keep_text,
+                )  # fmt: skip
+            except ValueError as exc:
+                raise ValueError(str(exc).replace(str(copy), "<stdin>")) from None
     src, out = Path(source), Path(output)
-    in_fmt, out_fmt = format_of(src, "input"), format_of(out, "output")
+    in_fmt = FILE_FORMATS[input_format] if input_format else format_of(src, "input")
+    out_fmt = format_of(out, "output")
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
     if src.resolve() == out.resolve() or (out.exists() and os.path.samefile(src, out)):
@@ -359,14 +418,16 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
     check_output_path(out)
+    in_fmt = reading_format(src, in_fmt)
+    opts = ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES, delimiter, encoding, layer)
     report = ClassifyReport(output=out)
     start = time.perf_counter()
     with raise_on_signals():
         def reader() -> Iterator[Chunk]:
-            return _open_input(src, in_fmt, lon_col, lat_col, chunk_rows)
+            return _open_input(src, in_fmt, opts)
 
         chunks = reader()
-        run = _Run(corridor, src, in_fmt, out_fmt, strict, report, prefix)
+        run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
         if not (keep_text or in_fmt.typed or not out_fmt.typed):  # text in, types out: a first pass decides them
             run.types = TypeInference.over(run.planned(table) for table, *_ in chunks)
             chunks = reader()

@@ -189,6 +189,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             lat_col=args.lat_col,
             chunk_rows=args.chunk_rows,
             strict=args.strict,
+            delimiter=args.delimiter,
+            encoding=args.encoding,
+            layer=args.layer,
+            input_format=args.input_format,
             progress=bar.update if bar is not None else None,
             prefix=None if args.refuse_clashes else args.prefix,
             keep_text=args.keep_text,
@@ -290,12 +294,19 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     formats = FILE_FORMATS.values()
     labels = "/".join(f.label for f in formats)
     k = sub.add_parser("classify", parents=[common], help=f"append the query columns to every row of a {labels} file")
-    k.add_argument("input", type=Path, help=f"input file ({', '.join(e for f in formats for e in f.extensions)})")
+    extensions = ", ".join(e for f in formats for e in f.extensions)
+    k.add_argument("input", type=Path, help=f"input file ({extensions}), or - for the standard input")
     k.add_argument("-o", "--output", type=Path, required=True, help="output file; format from its extension")
     k.add_argument("--lon-col", help=f"longitude column (default: {', '.join(LON_NAMES[:-1])} or {LON_NAMES[-1]})")
     k.add_argument("--lat-col", help=f"latitude column (default: {', '.join(LAT_NAMES[:-1])} or {LAT_NAMES[-1]})")
     by_rows = ", ".join(f.label for f in formats if f.by_rows)
     k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
+    k.add_argument(
+        "--input-format", choices=list(FILE_FORMATS), help="the input's format (default: from its extension; csv for -)"
+    )
+    k.add_argument("--delimiter", help="a CSV's separator (default: sniffed among , ; tab |)")
+    k.add_argument("--encoding", default="utf-8", help="a CSV's encoding, e.g. latin-1 or cp1252 (default: utf-8)")
+    k.add_argument("--layer", help="the GeoPackage layer or Excel sheet to read (default: the only one / the first)")
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
     k.add_argument(

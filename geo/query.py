@@ -66,6 +66,7 @@ Both paths give the same answers to within a few nanometres (tests check it).
 
 from __future__ import annotations
 
+import math
 import numbers
 import os
 from collections.abc import Callable
@@ -262,6 +263,21 @@ SWAP_NEAR_M = 10_000.0
 FAR_WARNING_M = 200_000.0
 
 
+def _near_m4_box(corridor: Corridor, margin_m: float) -> tuple[float, float, float, float]:
+    """Return a lon/lat box (west, south, east, north; degrees) holding every point within ``margin_m`` of the M4.
+
+    The M4's bounds grow by at least ``margin_m`` on every side: a degree of latitude is
+    over 110.5 km anywhere, and a degree of longitude over ``111.3 km × cos(latitude)``
+    (WGS84's equatorial degree is 111.32 km and shrinks no faster), taken at the box's
+    most poleward latitude.
+    """
+    west, south, east, north = corridor.m4.bounds
+    dlat = margin_m / 110_500.0
+    far_lat = min(max(abs(south - dlat), abs(north + dlat)), 89.0)
+    dlon = margin_m / (111_300.0 * math.cos(math.radians(far_lat)))
+    return west - dlon, south - dlat, east + dlon, north + dlat
+
+
 def swapped_check(
     corridor: Corridor, lon: ArrayLike, lat: ArrayLike, distance_m: ArrayLike
 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
@@ -293,7 +309,9 @@ def swapped_check(
     """
     lon_a, lat_a, dist = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (lon, lat, distance_m))
     twin = np.full(lon_a.shape, np.nan)
-    check = (dist > SWAP_FAR_M) & (np.abs(lon_a) <= 90)
+    west, south, east, north = _near_m4_box(corridor, SWAP_NEAR_M)
+    # Only a twin inside the box can lie within SWAP_NEAR_M of the M4: the others need no query.
+    check = (dist > SWAP_FAR_M) & (lat_a >= west) & (lat_a <= east) & (lon_a >= south) & (lon_a <= north)
     if check.any():
         twin[check] = query(corridor, lat_a[check], lon_a[check])["distance_m"].to_numpy()
     return twin < SWAP_NEAR_M, twin

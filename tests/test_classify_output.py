@@ -19,7 +19,6 @@ import pyarrow.parquet as pq
 import pytest
 from shapely.geometry import LineString, Point, Polygon
 
-import geo._point_files as point_files
 import geo._point_writers as point_writers
 from geo.classify import classify_file
 from geo.cli import main
@@ -83,8 +82,11 @@ def test_a_name_too_long_for_the_folder_is_refused(tmp_path, capsys):
 
 
 def test_the_output_is_checked_before_the_input_is_read(tmp_path, monkeypatch, corridor):
+    import geo.classify as classify_mod
+
     read = []
-    monkeypatch.setattr(point_files, "_tabular_chunks", lambda *a: read.append(a))
+    monkeypatch.setattr(classify_mod, "_open_input", lambda *a: read.append(a))
+    monkeypatch.setattr(classify_mod, "reading_format", lambda *a: read.append(a))
     (tmp_path / "out.csv").mkdir()
     with pytest.raises(ValueError, match="is a directory"):
         classify_file(corridor, _points(tmp_path), tmp_path / "out.csv")
@@ -310,16 +312,16 @@ def test_a_csv_output_keeps_the_text_as_it_was(tmp_path, corridor):
 def test_a_type_is_given_only_when_every_chunk_agrees(tmp_path, corridor, monkeypatch):
     import geo.classify as classify_mod
 
-    rows = [f"{i},{i}.5,2020-01-{i % 28 + 1:02d},36.5,35.8" for i in range(1, 400)]
+    rows = [f"{i},{i}.5,2020-01-{i % 28 + 1:02d},36.5,35.8" for i in range(1, 400)]  # columns n, f, d, lon, lat
     rows.append("007,late,2020-02-30,36.5,35.8")  # the last block: an int with a leading zero, text, no such day
     src = tmp_path / "in.csv"
-    src.write_text("n,x,d,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    src.write_text("n,f,d,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
     monkeypatch.setattr(classify_mod, "_CSV_BLOCK_BYTES", 1024)
     out = tmp_path / "out.parquet"
     report = classify_file(corridor, src, out)
     assert report.chunks > 5
     table = pq.read_table(out)
-    assert {table.schema.field(n).type for n in ("n", "x", "d")} == {pa.string()}
+    assert {table.schema.field(n).type for n in ("n", "f", "d")} == {pa.string()}
     assert table.column("n").to_pylist()[-1] == "007"
     assert table.schema.field("lon").type == pa.float64()
 

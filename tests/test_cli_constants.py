@@ -57,7 +57,7 @@ def test_export_formats_and_default_are_the_librarys():
 
 def test_classify_formats_chunk_rows_and_column_names_are_the_librarys():
     assert _option("classify", "chunk_rows").default == DEFAULT_CHUNK_ROWS == _default_of(classify_file, "chunk_rows")
-    extensions = re.findall(r"\.\w+", _option("classify", "input").help)
+    extensions = re.findall(r"(?:\.\w+)+", _option("classify", "input").help)
     assert extensions == [ext for f in FILE_FORMATS.values() for ext in f.extensions]
     by_rows = _option("classify", "chunk_rows").help
     assert all(f.label in by_rows for f in FILE_FORMATS.values() if f.by_rows)
@@ -103,3 +103,11 @@ def test_the_far_point_warning_says_the_librarys_threshold(monkeypatch, capsys):
 )  # fmt: skip
 def test_the_cli_copies_no_library_value_by_hand(copy):
     assert copy not in CLI_SOURCE
+
+
+def test_classify_reading_options_default_like_the_library():
+    assert _option("classify", "encoding").default == _default_of(classify_file, "encoding") == "utf-8"
+    for dest in ("delimiter", "layer", "input_format"):
+        assert _option("classify", dest).default is None
+        assert _default_of(classify_file, dest) is None
+    assert _option("classify", "input_format").choices == list(FILE_FORMATS)

@@ -92,7 +92,7 @@ def _classify_input(tmp_path: Path) -> Path:
 
 
 def _read_back(path: Path) -> pd.DataFrame:
-    if path.suffix == ".csv":
+    if path.suffix == ".csv" or path.name.endswith(".csv.gz"):
         return pd.read_csv(path)
     if path.suffix == ".parquet":
         return pq.read_table(path).to_pandas()
@@ -100,11 +100,12 @@ def _read_back(path: Path) -> pd.DataFrame:
 
 
 def _output_suffixes() -> list[str]:
-    from geo.classify import FORMATS
+    from geo.classify import FILE_FORMATS, FORMATS
 
     first = {}
     for suffix, fmt in FORMATS.items():
-        first.setdefault(fmt, suffix)
+        if FILE_FORMATS[fmt].output:  # not the formats only read (Excel)
+            first.setdefault(fmt, suffix)
     return list(first.values())
 
 

@@ -478,3 +478,35 @@ def test_existing_answer_columns_are_not_overwritten(corridor):
     gdf = gpd.GeoDataFrame({"side": ["mine"]}, geometry=[Point(36.6, 35.8)], crs="EPSG:4326")
     with pytest.raises(ValueError, match=r"already has column\(s\) \['side'\]"):
         corridor.query(gdf)
+
+
+# The swapped-lat/lon check
+# --------------------------------------------------------------------------------------------------
+
+
+def test_every_point_within_the_margin_of_the_m4_lies_in_the_box_the_swap_check_queries(corridor):
+    from geo.query import _near_m4_box
+
+    west, south, east, north = _near_m4_box(corridor, 10_000.0)
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(west - 0.3, east + 0.3, 200_000)
+    lat = rng.uniform(south - 0.3, north + 0.3, 200_000)
+    near = corridor.query(lon, lat)["distance_m"].to_numpy() <= 10_000.0
+    inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    assert near.any()
+    assert not (near & ~inside).any()
+    assert (~inside).sum() > 50_000  # the box leaves out most of the ground around it
+
+
+def test_the_swap_check_answers_as_if_every_far_point_were_queried(corridor):
+    from geo.query import SWAP_FAR_M, SWAP_NEAR_M, swapped_check
+
+    rng = np.random.default_rng(11)
+    lon = np.concatenate([rng.uniform(35.0, 38.0, 20_000), rng.uniform(35.4, 36.0, 2_000)])
+    lat = np.concatenate([rng.uniform(34.5, 37.5, 20_000), rng.uniform(35.7, 36.9, 2_000)])
+    dist = corridor.query(lon, lat)["distance_m"].to_numpy()
+    looks, _ = swapped_check(corridor, lon, lat, dist)
+    twin = corridor.query(lat, lon)["distance_m"].to_numpy()
+    expected = (dist > SWAP_FAR_M) & (twin < SWAP_NEAR_M)
+    assert expected.sum() > 10
+    np.testing.assert_array_equal(looks, expected)

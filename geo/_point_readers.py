@@ -1,0 +1,430 @@
+"""Reading the tabular point files people really have: CSV in any dialect and encoding, Excel sheets.
+
+Every reader here yields the chunks of :mod:`geo._point_files` (``(table, lon, lat,
+known)``) and shares its rules for the coordinate columns (:func:`tabular_chunks`):
+found by name unless given, each named once, holding numbers or text.
+
+A CSV is read by Arrow in blocks with quoted line breaks allowed
+(``newlines_in_values``), its separator sniffed from its start unless given, its
+encoding UTF-8 unless given. Arrow does not say where in the file it stopped, so on an
+error, and for the line of a reported row, the file is read again by the standard
+:mod:`csv` module, which counts physical lines (blank ones, and the line breaks inside
+quotes): that costs one pass over the file, and only when a line is asked for.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+__all__ = [
+    "DELIMITERS",
+    "LAT_NAMES",
+    "LON_NAMES",
+    "Chunk",
+    "ReadOptions",
+    "csv_line_of",
+    "guard",
+    "read_csv",
+    "read_xlsx",
+    "tabular_chunks",
+]
+
+#: Names a coordinate column is found by, in any case, when none is given.
+LON_NAMES = ("longitude", "lon", "lng", "long", "x")
+LAT_NAMES = ("latitude", "lat", "y")
+#: The CSV separators sniffed, and accepted by ``delimiter``.
+DELIMITERS = (",", ";", "\t", "|")
+#: Names of separators that are awkward to type.
+_DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+#: Bytes of a CSV's start the separator is sniffed from.
+_SNIFF_BYTES = 1 << 16
+
+Chunk = tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read an input.
+
+    Parameters
+    ----------
+    lon_col, lat_col
+        Coordinate columns of a tabular format (None: found by name).
+    chunk_rows
+        Rows per chunk, for formats that read by rows.
+    block_bytes
+        Bytes per chunk, for formats that read text in blocks.
+    delimiter
+        A CSV's separator (None: sniffed).
+    encoding
+        A text file's encoding.
+    layer
+        The layer (GeoPackage) or sheet (Excel) to read (None: the only one, or the first sheet).
+    """
+
+    lon_col: str | None
+    lat_col: str | None
+    chunk_rows: int
+    block_bytes: int
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    layer: str | None = None
+
+
+# --- the coordinate columns ---------------------------------------------------------------------------------
+
+
+def _pick(names: list[str], wanted: str | None, defaults: tuple[str, ...], what: str, path: Path) -> str:
+    """Return the column of the ``what`` coordinate: ``wanted``, or the one column named like it."""
+    option = f"--{what[:3]}-col"
+    if wanted is None:
+        found = [n for n in names if n.lower() in defaults]
+        if not found:
+            raise ValueError(f"{path}: no {what} column (looked for {list(defaults)}, any case); name it with {option}")
+        if len(set(found)) > 1:
+            raise ValueError(f"{path}: the {what} could be any of the columns {found}; say which with {option}")
+        wanted = found[0]
+    elif wanted not in names:
+        raise ValueError(f"{path}: no column {wanted!r} for the {what}; columns are {names}")
+    if names.count(wanted) > 1:
+        raise ValueError(f"{path}: the column {wanted!r} appears {names.count(wanted)} times; rename one of them")
+    return wanted
+
+
+def _check_type(schema: pa.Schema, name: str, what: str, path: Path) -> None:
+    """Refuse a coordinate column that holds neither numbers nor text (a bool read as 1.0 would be a wrong answer)."""
+    t = schema.field(name).type
+    if not (
+        pa.types.is_floating(t) or pa.types.is_integer(t) or pa.types.is_decimal(t)
+        or pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_null(t)
+    ):  # fmt: skip
+        raise ValueError(
+            f"{path}: the {what} column {name!r} holds {t} values, not numbers; name another with --{what[:3]}-col"
+        )
+
+
+def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Column -> (float values with NaN for unusable, mask of entries that were present but not numbers)."""
+    if pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
+        values = _numeric_to_float(col)
+        return values, np.zeros(len(values), dtype=bool)
+    try:  # the common case, every entry a number: arrow parses it in C
+        return _numeric_to_float(pc.cast(col, pa.float64())), np.zeros(len(col), dtype=bool)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    text = pd.Series(col.to_pandas(), dtype="object")
+    present = text.notna() & (text.astype(str).str.strip() != "")
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return values, (present.to_numpy() & np.isnan(values))
+
+
+def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Numeric arrow column -> float64 numpy array, NaN for nulls."""
+    return np.asarray(col.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def tabular_chunks(
+    path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], opts: ReadOptions
+) -> Iterator[Chunk]:
+    """Return the chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name).
+
+    Parameters
+    ----------
+    path
+        The file, for messages.
+    schema
+        Its columns.
+    batches
+        Its rows.
+    opts
+        The coordinate columns, if given.
+
+    Returns
+    -------
+    Iterator[Chunk]
+        The chunks; a mid-file failure is a ValueError naming the file.
+
+    Raises
+    ------
+    ValueError
+        Up front, for a coordinate column missing, ambiguous, duplicated, given twice or of the wrong type.
+    """
+    names = list(schema.names)
+    lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
+    lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
+    if lon_name == lat_name:
+        raise ValueError(f"{path}: the column {lon_name!r} cannot be both the longitude and the latitude")
+    _check_type(schema, lon_name, "longitude", path)
+    _check_type(schema, lat_name, "latitude", path)
+
+    def gen() -> Iterator[Chunk]:
+        for batch in batches:
+            table = pa.Table.from_batches([batch])
+            lon, lon_text = _to_float(table.column(lon_name))
+            lat, lat_text = _to_float(table.column(lat_name))
+            known = np.where(lon_text | lat_text, "coordinate is not a number", "")
+            yield table, lon, lat, known
+
+    return guard(gen(), path)
+
+
+def guard(chunks: Iterator[Chunk], path: Path, explain: Callable[[Exception], str] | None = None) -> Iterator[Chunk]:
+    """Turn a reader's mid-file failure into a ValueError naming the file (and, with ``explain``, where)."""
+    try:
+        yield from chunks
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        if explain is not None:
+            raise ValueError(explain(exc)) from None
+        raise ValueError(f"{path}: cannot read the file past a malformed part ({exc})") from None
+
+
+# --- CSV ----------------------------------------------------------------------------------------------------
+
+
+def _open_bytes(path: Path) -> io.BufferedIOBase:
+    """Open the file's bytes, decompressed when it is gzip."""
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
+
+
+def _encoding(opts: ReadOptions, path: Path) -> str:
+    """Return the codec name of ``opts.encoding`` (ValueError for an unknown one)."""
+    try:
+        return codecs.lookup(opts.encoding).name
+    except LookupError:
+        raise ValueError(f"{path}: unknown encoding {opts.encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
+
+
+def sniff_delimiter(sample: str) -> str:
+    r"""Return the separator of a CSV from its first lines: the one of :data:`DELIMITERS` giving most columns evenly.
+
+    Parameters
+    ----------
+    sample
+        The start of the file, decoded.
+
+    Returns
+    -------
+    str
+        The separator; ``","`` when no other fits.
+
+    Examples
+    --------
+    >>> sniff_delimiter('id;note;lat\\n1;"a, b";35.8\\n')
+    ';'
+    >>> sniff_delimiter("id,lat\\n1,35.8\\n")
+    ','
+    """
+    best, best_key = ",", (False, 1)
+    for d in DELIMITERS:
+        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        if len(rows) > 1:
+            rows = rows[:-1]  # the last may be cut short by the end of the sample
+        if not rows:
+            continue
+        width = len(rows[0])
+        key = (all(len(r) == width for r in rows), width)
+        if width > 1 and key > best_key:
+            best, best_key = d, key
+    return best
+
+
+def _delimiter(path: Path, opts: ReadOptions, encoding: str) -> str:
+    if opts.delimiter is not None:
+        given = _DELIMITER_NAMES.get(opts.delimiter.lower(), opts.delimiter)
+        if len(given) != 1 or given in "\"\r\n":
+            raise ValueError(f"{path}: the delimiter must be one character (e.g. ';' or tab), not {opts.delimiter!r}")
+        return given
+    with _open_bytes(path) as f:
+        sample = f.read(_SNIFF_BYTES).decode(encoding, errors="replace").lstrip("\ufeff")
+    return sniff_delimiter(sample)
+
+
+def _records(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """Every non-blank record of a CSV (the header first) with the physical line it starts on."""
+    csv.field_size_limit(1 << 30)
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=codec, errors="replace", newline="") as text:
+        reader = csv.reader(text, delimiter=delimiter)
+        start = 1
+        for record in reader:
+            if record:
+                yield start, record
+            start = reader.line_num + 1
+
+
+def csv_line_of(path: Path, opts: ReadOptions, row: int) -> int | None:
+    """Return the physical line (from 1) data row ``row`` (from 1) of a CSV starts on, counting blank lines.
+
+    Parameters
+    ----------
+    path
+        The CSV.
+    opts
+        Its separator and encoding.
+    row
+        The row, counted from 1 after the header.
+
+    Returns
+    -------
+    int or None
+        The line; None if the file has fewer rows (or cannot be read again).
+    """
+    encoding = _encoding(opts, path)
+    delimiter = _delimiter(path, opts, encoding)
+    for i, (line, _) in enumerate(_records(path, delimiter, encoding)):
+        if i == row:
+            return line
+    return None
+
+
+def _decode_problem(path: Path, encoding: str) -> str | None:
+    """Return where the file is not valid ``encoding`` text, as a message, or None."""
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    with _open_bytes(path) as f:
+        for n, raw in enumerate(f, 1):
+            try:
+                raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                other = "latin-1" if encoding == "utf-8" else "utf-8"
+                return (
+                    f"{path}: line {n} is not valid {encoding} text (byte 0x{raw[exc.start]:02x}); "
+                    f"say what the file is, e.g. --encoding {other}"
+                )
+    return None
+
+
+def _shape_problem(path: Path, delimiter: str, encoding: str) -> str | None:
+    """Return the first record whose field count differs from the header's, as a message, or None."""
+    records = _records(path, delimiter, encoding)
+    _, header = next(records, (0, []))
+    for line, record in records:
+        if len(record) != len(header):
+            return (
+                f"{path}: line {line} has {len(record)} fields, the header {len(header)} "
+                f"(separator {delimiter!r}; say another with --delimiter)"
+            )
+    return None
+
+
+def _csv_failure(path: Path, delimiter: str, encoding: str) -> Callable[[Exception], str]:
+    def explain(exc: Exception) -> str:
+        problem = _decode_problem(path, encoding) or _shape_problem(path, delimiter, encoding)
+        return problem or f"{path}: cannot read as CSV ({exc})"
+
+    return explain
+
+
+def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """Read a CSV (or gzip-compressed CSV) in blocks of ``opts.block_bytes``, every column as text.
+
+    Parameters
+    ----------
+    path
+        The file.
+    opts
+        Its separator, encoding and coordinate columns.
+
+    Returns
+    -------
+    tuple
+        The chunks, and None (the row count is not known before the end).
+
+    Raises
+    ------
+    ValueError
+        A file that cannot be read, in one line naming the file and, when known, the line.
+    """
+    encoding = _encoding(opts, path)
+    delimiter = _delimiter(path, opts, encoding)
+    explain = _csv_failure(path, delimiter, encoding)
+    arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+
+    def open_reader(block: int, convert: pacsv.ConvertOptions | None = None) -> pacsv.CSVStreamingReader:
+        read = pacsv.ReadOptions(block_size=block, encoding=arrow_encoding)
+        gz = path.name.lower().endswith(".gz")
+        source = pa.input_stream(str(path), compression="gzip" if gz else None)
+        return pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+
+    try:
+        first = open_reader(1 << 16)
+        header = first.schema.names
+        first.close()
+        convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
+        reader = open_reader(opts.block_bytes, convert)
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(explain(exc)) from None
+    return guard(tabular_chunks(path, reader.schema, iter(reader), opts), path, explain), None
+
+
+# --- Excel --------------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: Any) -> str:
+    """Return a cell as text: whole numbers without ``.0`` (as Excel shows them), dates in ISO 8601."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def read_xlsx(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
+    """Read a sheet of an Excel workbook (``opts.layer``, else the first), its first row the header, cells as text.
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    opts
+        The sheet, the rows per chunk and the coordinate columns.
+
+    Returns
+    -------
+    tuple
+        The chunks, and the number of data rows.
+
+    Raises
+    ------
+    ValueError
+        An unreadable workbook, an unknown sheet, or an empty one.
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own errors
+        raise ValueError(f"{path}: cannot read as an Excel workbook ({exc})") from None
+    sheets = list(book.sheet_names)
+    if opts.layer is not None and opts.layer not in sheets:
+        raise ValueError(f"{path}: no sheet {opts.layer!r}; the sheets are {sheets} (choose one with --layer)")
+    rows = book.get_sheet_by_name(opts.layer or sheets[0]).to_python()
+    if not rows:
+        raise ValueError(f"{path}: the sheet {opts.layer or sheets[0]!r} is empty; expected a header row")
+    header = [_cell_text(v) for v in rows[0]]
+    schema = pa.schema([(n, pa.string()) for n in header])
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for start in range(1, len(rows), opts.chunk_rows):
+            part = [[_cell_text(v) for v in r[: len(header)]] for r in rows[start : start + opts.chunk_rows]]
+            part = [r + [""] * (len(header) - len(r)) for r in part]
+            columns = [pa.array([r[j] for r in part], type=pa.string()) for j in range(len(header))]
+            yield pa.RecordBatch.from_arrays(columns, schema=schema)
+
+    return tabular_chunks(path, schema, batches(), opts), len(rows) - 1

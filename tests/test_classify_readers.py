@@ -1,0 +1,277 @@
+"""classify reads the point files people really have (issue 12): big RFC 4180 CSVs with quoted line breaks,
+Excel's ';' CSVs with a BOM and CRLF, Latin-1, gzip, Excel workbooks, GeoPackages with several layers; it
+names the true line of a bad row and refuses, in one line, coordinate columns it cannot read right."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import shapely
+from acled import COLUMNS, write_acled_csv
+
+from geo._point_files import format_of
+from geo.classify import classify_file
+from geo.cli import main
+from geo.columns import QUERY_COLUMNS
+
+QUERY_NAMES = [c.name for c in QUERY_COLUMNS]
+
+
+def _text_rows(path: Path, **kwargs) -> list[dict[str, str]]:
+    with open(path, encoding=kwargs.pop("encoding", "utf-8-sig"), newline="") as f:
+        return list(csv.DictReader(f, **kwargs))
+
+
+def _cli_error(capsys, *argv: str) -> str:
+    """Run the CLI, expecting a usage error: exit 2, one line on stderr, no traceback."""
+    assert main(["classify", *argv, "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def _assert_same_columns(src_rows: list[dict[str, str]], out: Path) -> None:
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(got.columns) == list(COLUMNS) + QUERY_NAMES
+    assert len(got) == len(src_rows)
+    expected = pd.DataFrame(src_rows, columns=list(COLUMNS))
+    pd.testing.assert_frame_equal(got[list(COLUMNS)], expected)
+    assert (got["distance_m"] != "").all()  # every row answered
+
+
+def test_a_csv_over_4_mib_with_quoted_line_breaks_is_read_whole(tmp_path, corridor):
+    src = write_acled_csv(tmp_path / "events.csv", rows=12_000, seed=3)
+    assert src.stat().st_size > 4 << 20
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows) == (12_000, 0)
+    assert report.chunks > 1  # read in several blocks, none cut inside a quoted note
+    _assert_same_columns(_text_rows(src), out)
+
+
+def test_a_csv_over_4_mib_whose_line_breaks_are_mostly_quoted_is_read_whole(tmp_path, corridor):
+    # Nine in ten line breaks inside quotes: a block cut at a line break, as a chunker blind to quotes cuts it,
+    # would fall inside a field (pyarrow's "CSV parser got out of sync with chunker").
+    note = '"' + "\n".join(f"part {i}, with a comma" for i in range(10)) + '"'
+    src = tmp_path / "notes.csv"
+    src.write_text("id,notes,lat,lon\n" + "".join(f"{i},{note},35.8,36.6\n" for i in range(20_000)), encoding="utf-8")
+    assert src.stat().st_size > 4 << 20
+    report = classify_file(corridor, src, tmp_path / "out.csv")
+    assert (report.rows, report.bad_rows, report.chunks > 1) == (20_000, 0, True)
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str)
+    assert (got["notes"] == note.strip('"')).all()
+
+
+@pytest.mark.slow
+def test_a_150000_row_acled_csv_keeps_every_row_and_all_31_columns_intact(tmp_path, corridor):
+    src = write_acled_csv(tmp_path / "acled.csv", rows=150_000, seed=12)
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows) == (150_000, 0)
+    rows = _text_rows(src)
+    assert any("\n" in r["notes"] for r in rows)
+    assert any("إدلب" in r["notes"] for r in rows)
+    _assert_same_columns(rows, out)
+
+
+def test_an_excel_style_csv_with_semicolons_a_bom_and_crlf_is_sniffed(tmp_path, corridor):
+    src = write_acled_csv(tmp_path / "excel.csv", rows=200, seed=5, delimiter=";", bom=True, crlf=True)
+    assert src.read_bytes().startswith(b"\xef\xbb\xbfevent_id_cnty;")
+    out = tmp_path / "out.csv"
+    assert classify_file(corridor, src, out).rows == 200
+    _assert_same_columns(_text_rows(src, delimiter=";"), out)
+
+
+@pytest.mark.parametrize("sep", ["\t", "|"])
+def test_tab_and_pipe_separators_are_sniffed_and_can_be_given(tmp_path, corridor, sep):
+    src = tmp_path / "in.csv"
+    src.write_text(f"id{sep}note{sep}lat{sep}lon\n1{sep}a, b; c{sep}35.8{sep}36.6\n", encoding="utf-8")
+    for given in (None, sep):
+        out = tmp_path / "out.csv"
+        classify_file(corridor, src, out, delimiter=given)
+        assert pd.read_csv(out, dtype=str)["note"].tolist() == ["a, b; c"]
+
+
+def test_latin1_needs_encoding_and_without_it_the_error_names_the_line_and_the_option(tmp_path, corridor, capsys):
+    src = tmp_path / "latin.csv"
+    src.write_bytes("id;lieu;lat;lon\n1;Alep;35.8;36.6\n\n2;Maarrat an-Nu\xe2m\xe9;35.6;36.7\n".encode("latin-1"))
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
+    assert "latin.csv: line 4 is not valid utf-8 text" in err
+    assert "--encoding latin-1" in err
+    assert main(["classify", str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "latin-1", "-q"]) == 0
+    assert pd.read_csv(tmp_path / "out.csv", dtype=str)["lieu"].tolist() == ["Alep", "Maarrat an-Nu\xe2m\xe9"]
+
+
+def test_a_wrong_separator_or_a_short_row_names_its_line(tmp_path, corridor, capsys):
+    src = tmp_path / "short.csv"
+    src.write_text('id,lat,lon\n1,35.8,36.6\n2,"a\nb",35.7,36.7\n', encoding="utf-8")
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
+    assert "short.csv: line 3 has 4 fields, the header 3" in err
+    assert "--delimiter" in err
+
+
+def test_a_gzip_csv_is_read_and_its_longest_extension_names_its_format(tmp_path, corridor):
+    plain = write_acled_csv(tmp_path / "events.csv", rows=300, seed=8)
+    src = tmp_path / "events.CSV.GZ"
+    with open(plain, "rb") as f, gzip.open(src, "wb") as g:
+        shutil.copyfileobj(f, g)
+    assert format_of(src, "input").name == "csv.gz"
+    out = tmp_path / "out.csv"
+    assert classify_file(corridor, src, out).rows == 300
+    _assert_same_columns(_text_rows(plain), out)
+
+
+def test_an_excel_workbook_is_read_from_its_first_sheet_or_the_one_named(tmp_path, corridor, capsys):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    first = book.active
+    first.title = "events"
+    first.append(["id", "lat", "lon", "fatalities"])
+    first.append(["00042", 35.81, 36.61, 3])
+    first.append(["00043", None, 36.5, 0])
+    other = book.create_sheet("posts")
+    other.append(["name", "latitude", "longitude"])
+    other.append(["Tronba", 35.83, 36.72])
+    src = tmp_path / "book.xlsx"
+    book.save(src)
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows) == (2, 1)
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert got[["id", "lat", "lon", "fatalities"]].values.tolist() == [["00042", "35.81", "36.61", "3"],
+                                                                        ["00043", "", "36.5", "0"]]  # fmt: skip
+    assert main(["classify", str(src), "-o", str(out), "--layer", "posts", "-q"]) == 0
+    assert pd.read_csv(out)["name"].tolist() == ["Tronba"]
+    assert "no sheet 'nope'; the sheets are ['events', 'posts']" in _cli_error(
+        capsys, str(src), "-o", str(out), "--layer", "nope"
+    )
+    assert "Excel files are read, not written" in _cli_error(capsys, str(out), "-o", str(tmp_path / "x.xlsx"))
+
+
+def test_a_geopackage_with_two_layers_needs_layer(tmp_path, corridor, capsys):
+    src = tmp_path / "two.gpkg"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(36.6, 35.8)], crs=4326).to_file(src, layer="events")
+    gpd.GeoDataFrame({"name": ["a", "b"]}, geometry=[shapely.Point(36.5, 35.7)] * 2, crs=4326).to_file(
+        src, layer="posts"
+    )
+    out = tmp_path / "out.csv"
+    err = _cli_error(capsys, str(src), "-o", str(out))
+    assert "two.gpkg: 2 layers (events, posts); choose one with --layer" in err
+    assert main(["classify", str(src), "-o", str(out), "--layer", "posts", "-q"]) == 0
+    assert pd.read_csv(out)["name"].tolist() == ["a", "b"]
+    assert "no layer 'nope'; the layers are events, posts" in _cli_error(
+        capsys, str(src), "-o", str(out), "--layer", "nope"
+    )
+    assert "--layer applies to GeoPackage layers and Excel sheets" in _cli_error(
+        capsys, str(tmp_path / "out.csv"), "-o", str(tmp_path / "o2.csv"), "--layer", "x"
+    )
+
+
+def test_bad_and_swapped_rows_are_named_by_their_true_line(tmp_path, corridor):
+    src = tmp_path / "lines.csv"
+    src.write_text(
+        'id,note,lat,lon\n\n1,"two\nlines",35.8,36.6\n\n\n2,"three\r\nlines\nhere",35.75,36.4\n'
+        '3,ok,,36.5\n4,"x",36.61,35.81\n',
+        encoding="utf-8",
+    )
+    report = classify_file(corridor, src, tmp_path / "out.csv")
+    assert report.rows == 4
+    assert (report.first_bad.row, report.first_bad.line) == (3, 10)
+    assert (report.first_swapped.row, report.first_swapped.line) == (4, 11)
+    with pytest.raises(ValueError, match=r"row 3 \(line 10\): missing coordinate"):
+        classify_file(corridor, src, tmp_path / "out.csv", strict=True)
+
+
+def test_a_boolean_coordinate_column_is_refused_naming_it_and_its_type(tmp_path, corridor, capsys):
+    src = tmp_path / "bool.parquet"
+    pq.write_table(pa.table({"lon": [True, False], "lat": [35.8, 35.7]}), src)
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
+    assert "bool.parquet: the longitude column 'lon' holds bool values, not numbers" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_text_coordinates_that_are_not_numbers_are_bad_rows_with_a_reason(tmp_path, corridor):
+    src = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"lon": ["36.6", "east", "true"], "lat": ["35.8", "35.7", "35.7"]}), src)
+    report = classify_file(corridor, src, tmp_path / "out.parquet")
+    assert report.bad_rows == 2
+    assert report.first_bad.reason == "coordinate is not a number"
+    assert np.isnan(pq.read_table(tmp_path / "out.parquet").column("distance_m").to_numpy(zero_copy_only=False)[1])
+
+
+def test_the_same_column_twice_a_duplicated_column_and_two_candidates_are_refused(tmp_path, corridor, capsys):
+    out = str(tmp_path / "out.csv")
+    src = tmp_path / "in.csv"
+    src.write_text("lon,lat\n36.6,35.8\n", encoding="utf-8")
+    err = _cli_error(capsys, str(src), "-o", out, "--lon-col", "lat", "--lat-col", "lat")
+    assert "the column 'lat' cannot be both the longitude and the latitude" in err
+    dup = tmp_path / "dup.csv"
+    dup.write_text("lon,lat,lat\n36.6,35.8,35.9\n", encoding="utf-8")
+    assert "dup.csv: the column 'lat' appears 2 times" in _cli_error(capsys, str(dup), "-o", out)
+    both = tmp_path / "both.csv"
+    both.write_text("lon,lat,latitude\n36.6,35.8,35.9\n", encoding="utf-8")
+    err = _cli_error(capsys, str(both), "-o", out)
+    assert "the latitude could be any of the columns ['lat', 'latitude']; say which with --lat-col" in err
+    assert main(["classify", str(both), "-o", out, "--lat-col", "latitude", "-q"]) == 0
+
+
+def test_a_geoparquet_input_gives_its_points_from_the_geometry_in_its_crs(tmp_path, corridor):
+    points = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c"]}, geometry=[shapely.Point(36.61, 35.81), None, shapely.Point(36.4, 35.75)], crs=4326
+    )
+    src = tmp_path / "points.parquet"
+    points.to_crs(32637).to_parquet(src)  # projected: UTM 37N
+    assert b"geo" in pq.read_schema(src).metadata
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows, report.first_bad.reason) == (3, 1, "missing geometry")
+    got = pd.read_csv(out)
+    assert "geometry" not in got.columns
+    np.testing.assert_allclose(got["longitude"].iloc[[0, 2]], [36.61, 36.4], atol=1e-9)
+    np.testing.assert_allclose(got["latitude"].iloc[[0, 2]], [35.81, 35.75], atol=1e-9)
+
+
+class _Stdin:
+    def __init__(self, data: bytes) -> None:
+        self.buffer = io.BytesIO(data)
+
+
+def test_dash_reads_the_standard_input_as_csv_or_the_format_given(tmp_path, corridor, monkeypatch, capsys):
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr(sys, "stdin", _Stdin(b"id;lat;lon\n\n1;35.8;36.6\n2;;36.5\n"))
+    assert main(["classify", "-", "-o", str(out), "-q"]) == 0
+    assert "first: row 2 (line 4): missing coordinate" in capsys.readouterr().err
+    assert pd.read_csv(out, dtype=str)["id"].tolist() == ["1", "2"]
+    parquet = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
+    monkeypatch.setattr(sys, "stdin", _Stdin(parquet.read_bytes()))
+    assert main(["classify", "-", "--input-format", "parquet", "-o", str(out), "-q"]) == 0
+    assert pd.read_csv(out)["lon"].tolist() == [36.6]
+    monkeypatch.setattr(sys, "stdin", _Stdin("lat,lon\n35.8,caf\xe9\n".encode("latin-1")))
+    assert "<stdin>: line 2 is not valid utf-8 text" in _cli_error(capsys, "-", "-o", str(out))
+    assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdin.csv"))
+
+
+def test_a_delimiter_can_be_named_and_a_bad_one_is_refused(tmp_path, corridor, capsys):
+    src = tmp_path / "tab.csv"
+    src.write_text("lat\tlon\n35.8\t36.6\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    for name in ("tab", "\\t", "\t"):
+        assert main(["classify", str(src), "-o", str(out), "--delimiter", name, "-q"]) == 0
+    assert "the delimiter must be one character" in _cli_error(capsys, str(src), "-o", str(out), "--delimiter", ";;")
+    parquet = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
+    assert "--delimiter applies to CSV" in _cli_error(capsys, str(parquet), "-o", str(out), "--delimiter", ";")
