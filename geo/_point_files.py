@@ -168,8 +168,15 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     crs = column.get("crs", "OGC:CRS84")  # the GeoParquet default; null means unknown
     if crs is None:
         raise ValueError(f"{path}: the geometry has no CRS (crs: null); set one so coordinates can be read")
-    to_lonlat = pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(crs), "EPSG:4326", always_xy=True)
+    source_crs = pyproj.CRS.from_user_input(crs)
+    to_lonlat = pyproj.Transformer.from_crs(source_crs, "EPSG:4326", always_xy=True)
     pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)
+    types = column.get("geometry_types") or []
+    own = {  # the rows' own geometry goes along, as in _read_vector
+        GEOMETRY_KEY: str(name).encode(),
+        GEOMETRY_TYPE_KEY: _plain_type(str(types[0]) if len(types) == 1 else "Unknown").encode(),
+        GEOMETRY_CRS_KEY: source_crs.to_wkt().encode(),
+    }
 
     def gen() -> Iterator[Chunk]:
         for batch in pf.iter_batches(batch_size=opts.chunk_rows):
@@ -177,7 +184,7 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
             geoms = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
             x, y, known = _points_of(geoms)
             lon, lat = to_lonlat.transform(x, y)
-            yield table.drop_columns([name]), np.asarray(lon), np.asarray(lat), known
+            yield table.replace_schema_metadata(own), np.asarray(lon), np.asarray(lat), known
 
     return guard(gen(), path), pf.metadata.num_rows
 

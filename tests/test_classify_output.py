@@ -480,3 +480,19 @@ def test_a_prefix_that_clashes_too_or_is_empty_is_refused(tmp_path, capsys):
     assert main(["classify", str(src), "-o", out, "--prefix", "m4_", "-q"]) == 0
     assert pd.read_csv(out).columns[-3:].tolist() == ["chainage_km", "nearest_post", "nearest_post_m"]
     assert "m4_side" in pd.read_csv(out).columns
+
+
+def test_a_geoparquet_inputs_own_geometry_is_kept_in_a_vector_output(tmp_path, corridor):
+    _src, gdf = _mixed_gpkg(tmp_path)
+    middle = tmp_path / "mixed.parquet"
+    gdf.to_crs(32637).to_parquet(middle)
+    out = tmp_path / "out.gpkg"
+    report = classify_file(corridor, middle, out)
+    got = gpd.read_file(out)
+    assert report.bad_rows == 1
+    assert list(got.geom_type[:3]) == ["Point", "Polygon", "LineString"]
+    for mine, theirs in zip(got.geometry[:3], gdf.geometry[:3], strict=True):
+        assert mine.equals_exact(theirs, 1e-7)
+    again = tmp_path / "again.parquet"
+    classify_file(corridor, middle, again)
+    assert gpd.read_parquet(again).geom_type.iloc[1] == "Point"  # GeoParquet output: the answered points
