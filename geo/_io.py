@@ -21,6 +21,8 @@ from types import FrameType
 
 __all__ = ["Interrupted", "atomic_path", "check_output_path", "file_mode", "raise_on_signals", "write_bytes_atomic"]
 
+#: The folder of devices: no output is written in it.
+_DEVICES = Path("/dev")
 #: What :func:`atomic_path` adds to a name for its temporary file: a dot, a dash, 12 hex digits, ``.tmp``.
 _TMP_EXTRA = len(".-") + 12 + len(".tmp")
 
@@ -97,10 +99,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def check_output_path(path: Path) -> None:
     """Refuse, before anything is read or written, an output that cannot be written.
 
-    The folder must exist and be writable, the name (and the temporary name of
-    :func:`atomic_path`) must fit the folder's ``NAME_MAX``, and an existing ``path``
-    must be a regular file: a directory, a device, a FIFO or a socket is refused
-    without being opened.
+    An existing ``path`` must be a regular file: a directory, a device, a FIFO or a
+    socket is refused without being opened (and nothing is written under ``/dev``).
+    The folder must exist and be writable, and the name (and the temporary name of
+    :func:`atomic_path`) must fit the folder's ``NAME_MAX``.
 
     Parameters
     ----------
@@ -113,8 +115,18 @@ def check_output_path(path: Path) -> None:
         One line naming the output and the problem.
     """
     folder = path.parent
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ValueError(f"output {path}: is a directory; name a file in it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ValueError(f"output {path}: is a device, FIFO or socket, not a regular file; refusing to write to it")
     if not folder.is_dir():
         raise ValueError(f"output {path}: the folder {folder} does not exist")
+    if folder.resolve() == _DEVICES or _DEVICES in folder.resolve().parents:
+        raise ValueError(f"output {path}: refusing to write under {_DEVICES}, the folder of devices")
     try:
         name_max = os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError):
@@ -125,14 +137,6 @@ def check_output_path(path: Path) -> None:
             f"output {path}: the name is too long ({size} bytes; the folder allows {name_max}, "
             f"less {_TMP_EXTRA} for the temporary copy)"
         )
-    try:
-        mode = os.stat(path).st_mode
-    except FileNotFoundError:
-        mode = None
-    if mode is not None and stat.S_ISDIR(mode):
-        raise ValueError(f"output {path}: is a directory; name a file in it")
-    if mode is not None and not stat.S_ISREG(mode):
-        raise ValueError(f"output {path}: is a device, FIFO or socket, not a regular file; refusing to write to it")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"output {path}: the folder {folder} is not writable")
 

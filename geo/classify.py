@@ -397,8 +397,8 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     """
     if input_format is not None and input_format not in FILE_FORMATS:
         raise ValueError(f"input format {input_format!r}: unknown, expected one of {sorted(FILE_FORMATS)}")
+    check_output_path(Path(output))  # before a byte of the input is read (stdin included)
     if str(source) == "-":
-        check_output_path(Path(output))  # before a byte of the input is read
         with _stdin_copy(FILE_FORMATS[input_format or "csv"]) as copy:
             try:
                 return classify_file(

@@ -496,3 +496,13 @@ def test_a_geoparquet_inputs_own_geometry_is_kept_in_a_vector_output(tmp_path, c
     again = tmp_path / "again.parquet"
     classify_file(corridor, middle, again)
     assert gpd.read_parquet(again).geom_type.iloc[1] == "Point"  # GeoParquet output: the answered points
+
+
+def test_a_directory_output_without_an_extension_is_named_a_directory(tmp_path, capsys):
+    _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path)], "is a directory")
+
+
+def test_nothing_is_written_under_dev(tmp_path, corridor):
+    with pytest.raises(ValueError, match="refusing to write under /dev"):
+        classify_file(corridor, _points(tmp_path), "/dev/idlib-corridor-never-written.csv")
+    assert not Path("/dev/idlib-corridor-never-written.csv").exists()
