@@ -8,7 +8,7 @@ own geometry in WGS84.
 
 * CSV (and gzip CSV): the rows as they are, no geometry.
 * Parquet: GeoParquet 1.1.0, a ``geometry`` column of WKB points (lon/lat, null for a row
-  without usable coordinates) and the ``geo`` metadata (CRS omitted: OGC:CRS84), so
+  without usable coordinates) and the ``geo`` metadata (CRS EPSG:4326 as PROJJSON), so
   GeoPandas, dask-geopandas, DuckDB and GDAL read it as a spatial table.
 * GeoJSON, GeoPackage, FlatGeobuf: written by GDAL from Arrow (:func:`pyogrio.write_arrow`),
   so integers, floats, booleans, dates and timestamps keep their types; each row's geometry is
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -147,13 +148,25 @@ def _point_wkb(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Array:
 
 
 def _geo_metadata(column: str) -> bytes:
-    """GeoParquet's ``geo`` metadata for one primary column of WKB points in OGC:CRS84 (the default CRS)."""
+    """Return GeoParquet's ``geo`` metadata for one primary column of WKB points in EPSG:4326.
+
+    The CRS is written out (as PROJJSON) rather than left to the default OGC:CRS84, so readers
+    such as GeoPandas report EPSG:4326; GeoParquet's coordinates are lon/lat either way.
+    """
     meta = {
         "version": GEOPARQUET_VERSION,
         "primary_column": column,
-        "columns": {column: {"encoding": "WKB", "geometry_types": ["Point"]}},
+        "columns": {column: {"encoding": "WKB", "geometry_types": ["Point"], "crs": _wgs84_projjson()}},
     }
     return json.dumps(meta).encode()
+
+
+@cache
+def _wgs84_projjson() -> dict[str, Any]:
+    import pyproj
+
+    projjson: dict[str, Any] = pyproj.CRS.from_epsg(4326).to_json_dict()
+    return projjson
 
 
 class _ArrowWriter:
