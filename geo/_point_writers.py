@@ -9,7 +9,7 @@ own geometry in WGS84.
 * CSV (and gzip CSV): the rows as they are, no geometry.
 * Parquet: GeoParquet 1.1.0, a ``geometry`` column of WKB points (lon/lat, null for a row
   without usable coordinates) and the ``geo`` metadata (CRS EPSG:4326 as PROJJSON), so
-  GeoPandas, dask-geopandas, DuckDB and GDAL read it as a spatial table.
+  GeoPandas, dask-geopandas and DuckDB read it as a spatial table (GDAL too, where built with Parquet).
 * GeoJSON, GeoPackage, FlatGeobuf: written by GDAL from Arrow (:func:`pyogrio.write_arrow`),
   so integers, floats, booleans, dates and timestamps keep their types; each row's geometry is
   its own (a vector input's, whatever its type) or its point (a tabular input's), in WGS84.
