@@ -180,11 +180,7 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
 
     def gen() -> Iterator[Chunk]:
         for batch in pf.iter_batches(batch_size=opts.chunk_rows):
-            table = pa.Table.from_batches([batch])
-            geoms = shapely.from_wkb(table.column(name).to_numpy(zero_copy_only=False))
-            x, y, known = _points_of(geoms)
-            lon, lat = to_lonlat.transform(x, y)
-            yield table.replace_schema_metadata(own), np.asarray(lon), np.asarray(lat), known
+            yield _wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
 
@@ -207,6 +203,18 @@ def reading_format(path: Path, fmt: FileFormat) -> FileFormat:
     if fmt.name == "parquet" and _geo_metadata(path) is not None:
         return GEOPARQUET_INPUT
     return fmt
+
+
+def _wkb_chunk(table: pa.Table, column: str, to_lonlat: Any, own: dict[bytes, bytes]) -> Chunk:
+    """Return a chunk of a file with WKB geometry: its points in lon/lat, and its rows' own geometry along.
+
+    The geometry column stays in the table, named in the metadata ``own`` with its type and
+    CRS, for a vector output to keep (:mod:`geo._point_writers`).
+    """
+    geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
+    x, y, known = _points_of(geoms)
+    lon, lat = to_lonlat.transform(x, y)
+    return table.replace_schema_metadata(own), np.asarray(lon), np.asarray(lat), known
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -275,16 +283,9 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
     def gen() -> Iterator[Chunk]:
         with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
             gcol = meta["geometry_name"] or "wkb_geometry"
+            own = {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
             for batch in reader:
-                table = pa.Table.from_batches([batch])
-                geoms = shapely.from_wkb(table.column(gcol).to_numpy(zero_copy_only=False))
-                x, y, known = _points_of(geoms)
-                lon, lat = to_lonlat.transform(x, y)
-                # the rows' own geometry goes along (named in the metadata, with its CRS) for a vector output to keep
-                table = table.replace_schema_metadata(
-                    {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
-                )
-                yield table, np.asarray(lon), np.asarray(lat), known
+                yield _wkb_chunk(pa.Table.from_batches([batch]), gcol, to_lonlat, own)
 
     return guard(gen(), path), total
 

@@ -22,6 +22,7 @@ __all__ = [
     "is_missing",
     "lonlat_ok",
     "lonlat_problem",
+    "lonlat_problem_kinds",
     "region_problem",
     "within",
 ]
@@ -79,6 +80,24 @@ def within(values: NDArray[np.float64], bounds: tuple[float, float]) -> NDArray[
     """Tell, element-wise, where ``values`` lie in the closed range ``bounds`` (NaN does not)."""
     with np.errstate(invalid="ignore"):
         return np.asarray((values >= bounds[0]) & (values <= bounds[1]))
+
+
+def lonlat_problem_kinds(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.object_]:
+    """Return, element-wise, the kind of :func:`lonlat_problem`'s answer, without its values ("" for none).
+
+    The kinds are ``"coordinate is not finite"``, ``"longitude out of range"`` and
+    ``"latitude out of range"``, in that order of precedence, as :func:`lonlat_problem` has them.
+
+    Examples
+    --------
+    >>> lonlat_problem_kinds(np.array([36.6, 200.0, np.inf]), np.array([95.0, 95.0, 35.8])).tolist()
+    ['latitude out of range', 'longitude out of range', 'coordinate is not finite']
+    """
+    kinds = np.full(len(lon), "", dtype=object)
+    kinds[~within(lat, LAT_RANGE)] = "latitude out of range"
+    kinds[~within(lon, LON_RANGE)] = "longitude out of range"
+    kinds[~(np.isfinite(lon) & np.isfinite(lat))] = "coordinate is not finite"
+    return kinds
 
 
 def lonlat_ok(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.bool_]:

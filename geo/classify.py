@@ -55,7 +55,7 @@ from ._point_writers import (
     Layout,
     output_names,
 )
-from ._validate import LAT_RANGE, LON_RANGE, lonlat_ok, lonlat_problem, within
+from ._validate import lonlat_ok, lonlat_problem, lonlat_problem_kinds
 from .columns import QUERY_COLUMNS, Column
 from .query import swapped_check
 
@@ -140,11 +140,8 @@ class ClassifyReport:
 
 def _reason_kinds(lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Why each row cannot be answered, as a category (no values in it, so rows can be counted by it)."""
-    kinds = np.full(len(lon), "", dtype=object)
-    kinds[~within(lat, LAT_RANGE)] = "latitude out of range"
-    kinds[~within(lon, LON_RANGE)] = "longitude out of range"
-    kinds[np.isinf(lon) | np.isinf(lat)] = "coordinate is not finite"
-    kinds[np.isnan(lon) | np.isnan(lat)] = "missing coordinate"
+    kinds = lonlat_problem_kinds(lon, lat)
+    kinds[np.isnan(lon) | np.isnan(lat)] = "missing coordinate"  # an empty cell, read as NaN
     given = known.astype(bool)
     kinds[given] = known[given]
     return kinds
@@ -417,7 +414,6 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         raise ValueError(f"output {out}: the same file as the input")
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
-    check_output_path(out)
     in_fmt = reading_format(src, in_fmt)
     opts = ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES, delimiter, encoding, layer)
     report = ClassifyReport(output=out)
@@ -428,7 +424,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
 
         chunks = reader()
         run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
-        if not (keep_text or in_fmt.typed or not out_fmt.typed):  # text in, types out: a first pass decides them
+        if out_fmt.typed and not in_fmt.typed and not keep_text:  # text in, types out: a first pass decides them
             run.types = TypeInference.over(run.planned(table) for table, *_ in chunks)
             chunks = reader()
         try:
