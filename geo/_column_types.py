@@ -19,11 +19,14 @@ without loss; the first matching of, in order:
     Every value is a valid ISO date and time without a zone, ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]``.
 
 Empty cells (and cells of spaces) become nulls; a column with nothing but empty cells
-stays text. Because classify streams, the types are decided by a first pass over the
-file (:class:`TypeInference`, reading only what the reader gives, one chunk at a time)
-and applied in the second (:func:`convert`), so every chunk of the output has the same
-types and no value is lost or changed mid-way. The first pass costs one more read of the
-file; ``keep_text=True`` skips it and keeps every column as text.
+stays text. Because classify streams, every chunk of the output must have the types the
+whole file gives, so that no value is lost or changed mid-way. :class:`StreamTypes` does
+that in one pass: it decides on the first chunk (:class:`TypeInference`) and holds every
+later chunk to it, which is exact because a type that fits every chunk is the one the
+whole file gives. When a later chunk does not fit (a decimal in a column of integers, a
+first value in a column empty so far), it raises :class:`TypesChanged` and the run starts
+again from a pass that decides over the whole file (:meth:`TypeInference.over`), then
+applies it (:func:`convert`). ``keep_text=True`` keeps every column as text.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from collections.abc import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["TypeInference", "convert"]
+__all__ = ["StreamTypes", "TypeInference", "TypesChanged", "convert"]
 
 _INT = r"^-?(0|[1-9][0-9]{0,17})$"
 _FLOAT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
@@ -72,21 +75,24 @@ def _casts(values: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray | Non
         return None
 
 
-def _fits(kind: str, values: pa.ChunkedArray) -> bool:
-    """Whether every (non-null, stripped) value converts to ``kind`` without loss."""
+def _converted(kind: str, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Return the (stripped, empty as null) ``values`` as ``kind`` if every one converts without loss, else None."""
     pattern = {"int": _INT, "float": _FLOAT, "date": _DATE, "datetime": _DATETIME}[kind]
     if not _all(pc.match_substring_regex(values, pattern)):
-        return False
+        return None
     cast = _casts(values, TYPES[kind])
-    if cast is None:
-        return False
-    if kind != "float":
-        return True
+    if cast is None or kind != "float":
+        return cast
     significant = pc.utf8_ltrim(values, characters="-0.")  # from the first significant digit (the regex held)
     exponent = pc.find_substring(significant, "e", ignore_case=True)
     length = pc.if_else(pc.greater_equal(exponent, 0), exponent, pc.utf8_length(significant))
     digits = pc.subtract(length, pc.count_substring(significant, "."))
-    return _all(pc.less_equal(digits, _FLOAT_DIGITS)) and _all(pc.is_finite(cast))
+    return cast if _all(pc.less_equal(digits, _FLOAT_DIGITS)) and _all(pc.is_finite(cast)) else None
+
+
+def _fits(kind: str, values: pa.ChunkedArray) -> bool:
+    """Whether every (non-null, stripped) value converts to ``kind`` without loss."""
+    return _converted(kind, values) is not None
 
 
 #: Kinds no value of a kind can also be: a number is no date, a date no date-time.
@@ -133,6 +139,10 @@ class TypeInference:
             if len(values):
                 self._seen.add(name)
                 kinds[:] = _narrow(kinds, values)
+
+    def undecided(self) -> set[str]:
+        """Return the text columns seen with no value yet, which a later value could still type."""
+        return {n for n, k in self._kinds.items() if k and n not in self._seen}
 
     def types(self) -> dict[str, pa.DataType]:
         """Return the type each convertible text column gets (the others are not named).
@@ -181,3 +191,71 @@ def convert(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
         for name, col in zip(table.column_names, table.columns, strict=True)
     ]
     return pa.table(columns, names=table.column_names)
+
+
+class TypesChanged(Exception):
+    """A later chunk does not fit the types :class:`StreamTypes` decided on the first: decide over the whole file."""
+
+
+class StreamTypes:
+    """Types for a stream of chunks in one pass: decided on the first chunk, every later chunk held to them.
+
+    Examples
+    --------
+    >>> typing = StreamTypes()
+    >>> typing.apply(pa.table({"n": ["1", "2"]})).schema.field("n").type
+    DataType(int64)
+    >>> typing.apply(pa.table({"n": ["3"]})).column("n").to_pylist()
+    [3]
+    >>> typing.apply(pa.table({"n": ["3.5"]}))
+    Traceback (most recent call last):
+    ...
+    geo._column_types.TypesChanged: column 'n': a value that is not int64
+    """
+
+    def __init__(self) -> None:
+        self._types: dict[str, pa.DataType] | None = None
+        self._kinds: dict[str, str] = {}
+        self._undecided: set[str] = set()
+
+    def apply(self, table: pa.Table) -> pa.Table:
+        """Return ``table`` typed (the first call decides the types).
+
+        Parameters
+        ----------
+        table
+            The next chunk, with the same columns as the first.
+
+        Returns
+        -------
+        pyarrow.Table
+            The chunk with its convertible text columns typed.
+
+        Raises
+        ------
+        TypesChanged
+            When the chunk does not fit the types decided (the output so far would be wrong).
+        """
+        if self._types is None:
+            inference = TypeInference()
+            inference.update(table)
+            self._types = inference.types()
+            self._kinds = {n: next(k for k, t in TYPES.items() if t == type_) for n, type_ in self._types.items()}
+            self._undecided = inference.undecided()
+            return convert(table, self._types)
+        columns = []
+        for name, col in zip(table.column_names, table.columns, strict=True):
+            if name in self._kinds:
+                typed = _converted(self._kinds[name], _present(col))
+                if typed is None:
+                    raise TypesChanged(f"column {name!r}: a value that is not {self._types[name]}")
+                columns.append(typed)
+                continue
+            if name in self._undecided:
+                values = pc.drop_null(_present(col))
+                if len(values):
+                    if _narrow(list(TYPES), values):
+                        raise TypesChanged(f"column {name!r}: its first values, which could give it a type")
+                    self._undecided.discard(name)  # text for good
+            columns.append(col)
+        return pa.table(columns, names=table.column_names)

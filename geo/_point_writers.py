@@ -232,9 +232,18 @@ def no_writer(path: Path, layout: Layout) -> ChunkWriter:
     raise ValueError(f"output {path}: this format is read, not written")
 
 
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    """Return the columns worth Parquet's dictionary encoding: text and categories (numbers rarely repeat)."""
+    return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
+
+
+def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    return pq.ParquetWriter(path, schema, use_dictionary=_dictionary_columns(schema))
+
+
 def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:
     """Open a GeoParquet output."""
-    return _ArrowWriter(path, pq.ParquetWriter, geometry=layout.name("geometry"))
+    return _ArrowWriter(path, _open_parquet, geometry=layout.name("geometry"))
 
 
 # --- vector outputs -----------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ the first one stops the run with an error naming its row and line number.
 
 The output side:
 
-* a CSV's text columns get their types in a typed output (:mod:`geo._column_types`: a
-  first pass over the file decides them; ``keep_text=True`` keeps the text);
+* a CSV's text columns get their types in a typed output (:mod:`geo._column_types`:
+  decided on the first chunk and held to by the others, in one pass, or decided over the
+  whole file first when a later chunk does not fit; ``keep_text=True`` keeps the text);
 * Parquet is written as GeoParquet (point geometry, null for a bad row), vector outputs
   keep a vector input's own geometry, whatever its type (lines are answered at their
   midpoint by length, other shapes at their ``point_on_surface``);
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._column_types import TypeInference, convert
+from ._column_types import StreamTypes, TypeInference, TypesChanged, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._point_writers import (
@@ -156,9 +158,7 @@ def _bad_reason(lon: np.ndarray, lat: np.ndarray, known: np.ndarray, i: int) -> 
     return lonlat_problem(float(lon[i]), float(lat[i])) or "valid coordinate"
 
 
-def _results(
-    corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray
-) -> tuple[list[pa.Array], np.ndarray]:
+def _results(corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> tuple[list[pa.Array], np.ndarray]:
     """Return the query columns for one chunk, and the ok rows' distances.
 
     Rows not ``ok`` get each column's missing value.
@@ -219,7 +219,7 @@ class _Run:
         self.reserved = out_fmt.reserved  # the names the output format itself takes (geometry, fid)
         self.prefix = prefix
         self.names: dict[str, str] | None = None  # what each added or reserved name is written as
-        self.types: dict[str, pa.DataType] = {}  # the input's text columns to type (geo._column_types)
+        self.typed: Callable[[pa.Table], pa.Table] | None = None  # types the input's text columns (geo._column_types)
         self.geometry_type = "Point"  # of a vector output's layer: a vector input's own, else points
         self.source_crs: str | None = None  # of a vector input's own geometry
 
@@ -271,8 +271,8 @@ class _Run:
         """
         table, geometry = self.own_geometry(table)
         names = self.plan(table.column_names)
-        if self.types:
-            table = convert(table, self.types)
+        if self.typed is not None:
+            table = self.typed(table)
         if self.add_lonlat:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)
@@ -371,9 +371,10 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         Write a text input's columns (CSV's) as text. By default, for an output with
         types (all but CSV), a text column whose every non-empty value is an integer, a
         decimal, an ISO date or an ISO date and time is written as one (the rules, and
-        what "without loss" means, are in :mod:`geo._column_types`); the types are
-        decided by a first pass over the whole file, so every chunk of the output agrees,
-        at the cost of reading the input twice.
+        what "without loss" means, are in :mod:`geo._column_types`); every chunk of
+        the output has the types the whole file gives. They are decided on the first
+        chunk and every later chunk is checked against them; when one does not fit, the
+        run starts again with the types decided over the whole file (reading it twice more).
 
     Returns
     -------
@@ -419,45 +420,87 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     report = ClassifyReport(output=out)
     start = time.perf_counter()
     with raise_on_signals():
+
         def reader() -> Iterator[Chunk]:
             return _open_input(src, in_fmt, opts)
 
-        chunks = reader()
         run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
-        if out_fmt.typed and not in_fmt.typed and not keep_text:  # text in, types out: a first pass decides them
-            run.types = TypeInference.over(run.planned(table) for table, *_ in chunks)
-            chunks = reader()
+        typed = out_fmt.typed and not in_fmt.typed and not keep_text  # text in, types out
+        if typed:
+            run.typed = StreamTypes().apply
         try:
-            with atomic_path(out) as tmp:
-                _write_all(run, chunks, tmp, progress)
-        except OSError as exc:  # a full disk, a folder gone: the reader's own errors are ValueErrors
-            raise ValueError(f"output {out}: cannot write: {exc.strerror or exc}") from None
+            _write(run, reader(), out, progress)
+        except TypesChanged:
+            done = report.rows  # a later chunk did not fit the first one's types: decide them over the whole file
+            report = ClassifyReport(output=out)
+            run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
+            types = TypeInference.over(run.planned(table) for table, *_ in reader())
+            run.typed = lambda table: convert(table, types)
+            _write(run, reader(), out, _past(progress, done))
     report.seconds = time.perf_counter() - start
     return report
 
 
+def _past(progress: Callable[[int], Any] | None, done: int) -> Callable[[int], Any] | None:
+    """Return ``progress`` called only for rows past the first ``done`` (already counted by a run started again)."""
+    if progress is None:
+        return None
+    seen = 0
+
+    def update(rows: int) -> None:
+        nonlocal seen
+        new = max(0, seen + rows - max(done, seen))
+        seen += rows
+        if new:
+            progress(new)
+
+    return update
+
+
+def _write(run: _Run, chunks: Iterator[Chunk], out: Path, progress: Callable[[int], Any] | None) -> None:
+    """Write the answered ``chunks`` to ``out`` atomically (a full disk is a ValueError naming the output)."""
+    try:
+        with atomic_path(out) as tmp:
+            _write_all(run, chunks, tmp, progress)
+    except OSError as exc:  # a full disk, a folder gone: the reader's own errors are ValueErrors
+        raise ValueError(f"output {out}: cannot write: {exc.strerror or exc}") from None
+
+
 def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable[[int], Any] | None) -> None:
-    """Answer every chunk and write it to ``tmp`` (an input with no rows still gives a valid, empty output)."""
+    """Answer every chunk and write it to ``tmp`` (an input with no rows still gives a valid, empty output).
+
+    A chunk is written on a second thread while the next one is read and answered (the
+    Arrow and GDAL writers release the GIL); one chunk at most is in flight, so memory
+    stays that of two chunks.
+    """
     report = run.report
     writer: ChunkWriter | None = None
-    try:
-        for table, lon, lat, known in chunks:
-            ok = run.usable(lon, lat, known)
-            answered, geometry = run.answer(table, lon, lat, ok)
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-writer") as pool:
+        try:
+            for table, lon, lat, known in chunks:
+                ok = run.usable(lon, lat, known)
+                answered, geometry = run.answer(table, lon, lat, ok)
+                if writer is None:
+                    writer = run.out_fmt.writer(tmp, run.layout())
+                if pending is not None:
+                    pending.result()  # the previous chunk's error, if any, is raised here
+                pending = pool.submit(writer.write, answered, lon, lat, ok, geometry)
+                report.rows += table.num_rows
+                report.chunks += 1
+                if progress is not None:
+                    progress(table.num_rows)
+            if pending is not None:
+                pending.result()
             if writer is None:
+                run.plan([])
                 writer = run.out_fmt.writer(tmp, run.layout())
-            writer.write(answered, lon, lat, ok, geometry)
-            report.rows += table.num_rows
-            report.chunks += 1
-            if progress is not None:
-                progress(table.num_rows)
-        if writer is None:
-            run.plan([])
-            writer = run.out_fmt.writer(tmp, run.layout())
-            writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
-    finally:
-        if writer is not None:
-            writer.close()
+                writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
+        finally:
+            if pending is not None:
+                wait([pending])  # never close the file under a write in flight
+            if writer is not None:
+                writer.close()
 
 
 def _empty_table() -> pa.Table:

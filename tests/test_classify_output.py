@@ -250,9 +250,7 @@ def test_geoparquet_output_reads_in_dask_geopandas(events_parquet):
 def test_geoparquet_output_reads_in_duckdb(events_parquet):
     duckdb = pytest.importorskip("duckdb")
     con = duckdb.connect()
-    rows, answered = con.execute(
-        f"SELECT count(*), count(distance_m) FROM read_parquet('{events_parquet}')"
-    ).fetchone()
+    rows, answered = con.execute(f"SELECT count(*), count(distance_m) FROM read_parquet('{events_parquet}')").fetchone()
     assert (rows, answered) == (3, 2)
 
 
@@ -326,6 +324,53 @@ def test_a_type_is_given_only_when_every_chunk_agrees(tmp_path, corridor, monkey
     assert {table.schema.field(n).type for n in ("n", "f", "d")} == {pa.string()}
     assert table.column("n").to_pylist()[-1] == "007"
     assert table.schema.field("lon").type == pa.float64()
+
+
+def _blocks_csv(tmp_path: Path, late: str, first: str = "") -> Path:
+    """A CSV of many 1 KiB blocks whose column ``c`` holds ``first`` in every row but the last, which holds ``late``."""
+    rows = [f"{i},{first},36.5,35.8" for i in range(1, 400)] + [f"400,{late},36.5,35.8"]
+    src = tmp_path / "in.csv"
+    src.write_text("n,c,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return src
+
+
+@pytest.mark.parametrize(
+    ("first", "late", "kind", "value"),
+    [
+        ("", "12", pa.int64(), 12),  # empty until the last block, then a whole number: int
+        ("", "late", pa.string(), "late"),  # empty, then text: text
+        ("1", "2.25", pa.float64(), 2.25),  # whole numbers, then a decimal: float, every value exact
+    ],
+)
+def test_a_late_value_gives_the_type_the_whole_file_gives(tmp_path, corridor, monkeypatch, first, late, kind, value):
+    import geo.classify as classify_mod
+
+    monkeypatch.setattr(classify_mod, "_CSV_BLOCK_BYTES", 1024)
+    out = tmp_path / "out.parquet"
+    counted = []
+    report = classify_file(corridor, _blocks_csv(tmp_path, late, first), out, progress=counted.append)
+    table = pq.read_table(out)
+    assert table.schema.field("c").type == kind
+    assert table.column("c").to_pylist()[-1] == value
+    assert table.schema.field("n").type == pa.int64()
+    assert report.rows == table.num_rows == 400
+    assert sum(counted) == 400  # a run started again does not count its rows twice
+    _only(tmp_path, "in.csv", "out.parquet")
+
+
+def test_a_file_whose_chunks_agree_is_read_once(tmp_path, corridor, monkeypatch):
+    import geo._column_types as column_types
+    import geo.classify as classify_mod
+
+    monkeypatch.setattr(classify_mod, "_CSV_BLOCK_BYTES", 1024)
+    passes = []
+    over = column_types.TypeInference.over.__func__
+    counted = classmethod(lambda cls, tables: passes.append(1) or over(cls, tables))
+    monkeypatch.setattr(classify_mod.TypeInference, "over", counted)
+    classify_file(corridor, _blocks_csv(tmp_path, "5", "4"), tmp_path / "out.parquet")
+    assert passes == []
+    classify_file(corridor, _blocks_csv(tmp_path, "5.5", "4"), tmp_path / "out2.parquet")
+    assert passes == [1]
 
 
 def test_geoparquet_output_sums_in_duckdb(tmp_path, corridor):
