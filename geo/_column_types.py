@@ -83,6 +83,8 @@ def _converted(kind: str, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     cast = _casts(values, TYPES[kind])
     if cast is None or kind != "float":
         return cast
+    if _all(pc.is_finite(cast)) and (pc.max(pc.utf8_length(values)).as_py() or 0) <= _FLOAT_DIGITS:
+        return cast  # no value has room for more digits than a float keeps (the common case, checked at once)
     significant = pc.utf8_ltrim(values, characters="-0.")  # from the first significant digit (the regex held)
     exponent = pc.find_substring(significant, "e", ignore_case=True)
     length = pc.if_else(pc.greater_equal(exponent, 0), exponent, pc.utf8_length(significant))

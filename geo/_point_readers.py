@@ -36,6 +36,7 @@ __all__ = [
     "Chunk",
     "ReadOptions",
     "csv_line_of",
+    "encoding_of",
     "guard",
     "read_csv",
     "read_xlsx",
@@ -199,7 +200,7 @@ def _open_bytes(path: Path) -> io.BufferedIOBase:
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
 
 
-def _encoding(opts: ReadOptions, path: Path) -> str:
+def encoding_of(opts: ReadOptions, path: Path) -> str:
     """Return the codec name of ``opts.encoding`` (ValueError for an unknown one)."""
     try:
         return codecs.lookup(opts.encoding).name
@@ -283,7 +284,7 @@ def csv_line_of(path: Path, opts: ReadOptions, row: int) -> int | None:
     int or None
         The line; None if the file has fewer rows (or cannot be read again).
     """
-    encoding = _encoding(opts, path)
+    encoding = encoding_of(opts, path)
     delimiter = _delimiter(path, opts, encoding)
     for i, (line, _) in enumerate(_records(path, delimiter, encoding)):
         if i == row:
@@ -348,7 +349,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
     ValueError
         A file that cannot be read, in one line naming the file and, when known, the line.
     """
-    encoding = _encoding(opts, path)
+    encoding = encoding_of(opts, path)
     delimiter = _delimiter(path, opts, encoding)
     explain = _csv_failure(path, delimiter, encoding)
     arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding

@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 from ._column_types import StreamTypes, TypeInference, TypesChanged, convert
 from ._io import atomic_path, check_output_path, raise_on_signals
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
+from ._point_readers import encoding_of
 from ._point_writers import (
     DEFAULT_PREFIX,
     GEOMETRY_CRS_KEY,
@@ -197,6 +198,8 @@ def _open_input(src: Path, fmt: FileFormat, opts: ReadOptions) -> Iterator[Chunk
         raise ValueError(f"{src}: --lon-col/--lat-col apply to {tabular}; this file has point geometry")
     if opts.delimiter is not None and not fmt.lines:
         raise ValueError(f"{src}: --delimiter applies to CSV; this is a {fmt.label} file")
+    if encoding_of(opts, src) != "utf-8" and not fmt.lines:  # a format of its own encoding
+        raise ValueError(f"{src}: --encoding applies to CSV; a {fmt.label} file says its own encoding")
     if opts.layer is not None and fmt.name not in _LAYERED:
         raise ValueError(f"{src}: --layer applies to GeoPackage layers and Excel sheets; this is a {fmt.label} file")
     chunks, _ = fmt.read(src, opts)

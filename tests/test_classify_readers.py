@@ -275,3 +275,12 @@ def test_a_delimiter_can_be_named_and_a_bad_one_is_refused(tmp_path, corridor, c
     parquet = tmp_path / "x.parquet"
     pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
     assert "--delimiter applies to CSV" in _cli_error(capsys, str(parquet), "-o", str(out), "--delimiter", ";")
+
+
+def test_an_encoding_is_refused_for_a_format_that_says_its_own(tmp_path, corridor, capsys):
+    parquet = tmp_path / "x.parquet"
+    pq.write_table(pa.table({"lon": [36.6], "lat": [35.8]}), parquet)
+    out = tmp_path / "out.csv"
+    assert "--encoding applies to CSV" in _cli_error(capsys, str(parquet), "-o", str(out), "--encoding", "latin-1")
+    assert not out.exists()
+    assert main(["classify", str(parquet), "-o", str(out), "--encoding", "UTF-8", "-q"]) == 0  # the default, said
