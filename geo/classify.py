@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -444,6 +446,46 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     return report
 
 
+def _read_ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """Yield ``chunks``, the next one read on a second thread while this one is answered (Arrow releases the GIL).
+
+    One chunk at most waits; the reader's error is raised where its chunk would have been, and
+    leaving early (an error, a signal) stops the thread.
+    """
+    ahead: queue.Queue[tuple[Chunk | None, BaseException | None]] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: tuple[Chunk | None, BaseException | None]) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(queue.Full):
+                ahead.put(item, timeout=0.1)
+                return True
+        return False
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                if not put((chunk, None)):
+                    return
+            put((None, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put((None, exc))
+
+    thread = threading.Thread(target=read, name="classify-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, error = ahead.get()
+            if error is not None:
+                raise error
+            if chunk is None:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _past(progress: Callable[[int], Any] | None, done: int) -> Callable[[int], Any] | None:
     """Return ``progress`` called only for rows past the first ``done`` (already counted by a run started again)."""
     if progress is None:
@@ -481,7 +523,7 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
     pending: Future[None] | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-writer") as pool:
         try:
-            for table, lon, lat, known in chunks:
+            for table, lon, lat, known in _read_ahead(chunks):
                 ok = run.usable(lon, lat, known)
                 answered, geometry = run.answer(table, lon, lat, ok)
                 if writer is None:

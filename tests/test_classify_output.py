@@ -553,3 +553,18 @@ def test_nothing_is_written_under_dev(tmp_path, corridor):
     with pytest.raises(ValueError, match="refusing to write under /dev"):
         classify_file(corridor, _points(tmp_path), "/dev/idlib-corridor-never-written.csv")
     assert not Path("/dev/idlib-corridor-never-written.csv").exists()
+
+
+def test_a_run_stopped_early_leaves_no_reader_or_writer_thread(tmp_path, corridor, monkeypatch):
+    import threading
+
+    import geo.classify as classify_mod
+
+    monkeypatch.setattr(classify_mod, "_CSV_BLOCK_BYTES", 1024)
+    rows = [f"{i},36.5,35.8" for i in range(1, 300)] + ["300,,35.8"] + [f"{i},36.5,35.8" for i in range(301, 600)]
+    src = tmp_path / "in.csv"
+    src.write_text("n,lon,lat\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"row 300 \(line 301\): missing coordinate"):
+        classify_file(corridor, src, tmp_path / "out.parquet", strict=True)
+    assert not [t for t in threading.enumerate() if t.name.startswith("classify-")]
+    _only(tmp_path, "in.csv")
