@@ -83,13 +83,15 @@ def _converted(kind: str, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
     cast = _casts(values, TYPES[kind])
     if cast is None or kind != "float":
         return cast
-    if _all(pc.is_finite(cast)) and (pc.max(pc.utf8_length(values)).as_py() or 0) <= _FLOAT_DIGITS:
+    if not _all(pc.is_finite(cast)):
+        return None
+    if (pc.max(pc.utf8_length(values)).as_py() or 0) <= _FLOAT_DIGITS:
         return cast  # no value has room for more digits than a float keeps (the common case, checked at once)
     significant = pc.utf8_ltrim(values, characters="-0.")  # from the first significant digit (the regex held)
     exponent = pc.find_substring(significant, "e", ignore_case=True)
     length = pc.if_else(pc.greater_equal(exponent, 0), exponent, pc.utf8_length(significant))
     digits = pc.subtract(length, pc.count_substring(significant, "."))
-    return cast if _all(pc.less_equal(digits, _FLOAT_DIGITS)) and _all(pc.is_finite(cast)) else None
+    return cast if _all(pc.less_equal(digits, _FLOAT_DIGITS)) else None
 
 
 def _fits(kind: str, values: pa.ChunkedArray) -> bool:
@@ -146,6 +148,10 @@ class TypeInference:
         """Return the text columns seen with no value yet, which a later value could still type."""
         return {n for n, k in self._kinds.items() if k and n not in self._seen}
 
+    def kinds(self) -> dict[str, str]:
+        """Return the kind (a key of :data:`TYPES`) each convertible text column gets (the others are not named)."""
+        return {n: k[0] for n, k in self._kinds.items() if k and n in self._seen}
+
     def types(self) -> dict[str, pa.DataType]:
         """Return the type each convertible text column gets (the others are not named).
 
@@ -154,7 +160,7 @@ class TypeInference:
         dict
             Column name to its Arrow type.
         """
-        return {n: TYPES[k[0]] for n, k in self._kinds.items() if k and n in self._seen}
+        return {n: TYPES[k] for n, k in self.kinds().items()}
 
     @classmethod
     def over(cls, tables: Iterable[pa.Table]) -> dict[str, pa.DataType]:
@@ -216,8 +222,7 @@ class StreamTypes:
     """
 
     def __init__(self) -> None:
-        self._types: dict[str, pa.DataType] | None = None
-        self._kinds: dict[str, str] = {}
+        self._kinds: dict[str, str] | None = None  # decided on the first chunk
         self._undecided: set[str] = set()
 
     def apply(self, table: pa.Table) -> pa.Table:
@@ -238,19 +243,18 @@ class StreamTypes:
         TypesChanged
             When the chunk does not fit the types decided (the output so far would be wrong).
         """
-        if self._types is None:
+        if self._kinds is None:
             inference = TypeInference()
             inference.update(table)
-            self._types = inference.types()
-            self._kinds = {n: next(k for k, t in TYPES.items() if t == type_) for n, type_ in self._types.items()}
+            self._kinds = inference.kinds()
             self._undecided = inference.undecided()
-            return convert(table, self._types)
+            return convert(table, inference.types())
         columns = []
         for name, col in zip(table.column_names, table.columns, strict=True):
             if name in self._kinds:
                 typed = _converted(self._kinds[name], _present(col))
                 if typed is None:
-                    raise TypesChanged(f"column {name!r}: a value that is not {self._types[name]}")
+                    raise TypesChanged(f"column {name!r}: a value that is not {TYPES[self._kinds[name]]}")
                 columns.append(typed)
                 continue
             if name in self._undecided:

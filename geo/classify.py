@@ -5,8 +5,9 @@ of :meth:`geo.Corridor.query` (:data:`geo.columns.QUERY_COLUMNS`) to every row a
 writes the rows out. Input and output may be any of :data:`FILE_FORMATS` (CSV,
 Parquet, GeoJSON, GeoPackage, FlatGeobuf), each chosen by its extension. Memory
 depends on the chunk, not on the file: the libraries (~250 MB) plus a few hundred
-bytes for each row of one chunk (a 4 MiB block of CSV text, or ``chunk_rows`` rows of
-the other formats) — see README.md for peaks measured on 1 and 10 million rows.
+bytes for each row of at most three chunks (one read ahead, one answered, one being
+written; a chunk is a 4 MiB block of CSV text, or ``chunk_rows`` rows of the other
+formats) — see README.md for peaks measured on 1 and 10 million rows.
 
 Rows whose coordinates are missing or invalid are never dropped: they are kept with
 empty results and counted (``ClassifyReport.bad_rows``), or, with ``strict=True``,
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -446,7 +447,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     return report
 
 
-def _read_ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+def _read_ahead(chunks: Iterator[Chunk]) -> Generator[Chunk, None, None]:
     """Yield ``chunks``, the next one read on a second thread while this one is answered (Arrow releases the GIL).
 
     One chunk at most waits; the reader's error is raised where its chunk would have been, and
@@ -515,15 +516,18 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
     """Answer every chunk and write it to ``tmp`` (an input with no rows still gives a valid, empty output).
 
     A chunk is written on a second thread while the next one is read and answered (the
-    Arrow and GDAL writers release the GIL); one chunk at most is in flight, so memory
-    stays that of two chunks.
+    Arrow and GDAL writers release the GIL), and the one after is read meanwhile
+    (:func:`_read_ahead`); so memory holds three chunks at most.
     """
     report = run.report
     writer: ChunkWriter | None = None
     pending: Future[None] | None = None
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-writer") as pool:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-writer") as pool,
+        contextlib.closing(_read_ahead(chunks)) as ahead,  # its thread stopped on any way out, not when collected
+    ):
         try:
-            for table, lon, lat, known in _read_ahead(chunks):
+            for table, lon, lat, known in ahead:
                 ok = run.usable(lon, lat, known)
                 answered, geometry = run.answer(table, lon, lat, ok)
                 if writer is None:
