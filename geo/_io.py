@@ -102,8 +102,26 @@ def _remove(path: Path) -> None:
             (path.parent / name).unlink()
 
 
+#: What a file that is not a regular one is, by its ``stat`` test.
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _kind(mode: int) -> str:
+    """Say what kind of file ``mode`` (an ``st_mode``) is: ``a regular file``, ``a FIFO (named pipe)``..."""
+    if stat.S_ISREG(mode):
+        return "a regular file"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
 def _refuse_non_regular(path: Path, what: str = "output") -> None:
-    """Raise ValueError if ``path`` (followed if a symlink) exists and is not a regular file."""
+    """Raise ValueError if ``path`` (followed if a symlink) exists and is not a regular file; never opens it."""
     try:
         mode = os.stat(path).st_mode
     except (FileNotFoundError, NotADirectoryError):
@@ -111,7 +129,7 @@ def _refuse_non_regular(path: Path, what: str = "output") -> None:
     if stat.S_ISDIR(mode):
         raise ValueError(f"{what} {path}: is a directory; name a file in it")
     if not stat.S_ISREG(mode):
-        raise ValueError(f"{what} {path}: is a device, FIFO or socket, not a regular file; refusing to write to it")
+        raise ValueError(f"{what} {path}: is {_kind(mode)}, not a regular file; refusing to write to it")
 
 
 @contextlib.contextmanager
@@ -201,6 +219,13 @@ def _name_max(folder: Path) -> int:
         return _NAME_MAX
 
 
+def _check_name(path: Path, what: str) -> None:
+    """Refuse a name longer than its folder's ``NAME_MAX`` (before anything asks the system about the path)."""
+    size, name_max = len(os.fsencode(path.name)), _name_max(path.parent)
+    if size > name_max:
+        raise ValueError(f"{what} {path}: the name is too long ({size} bytes; the folder allows {name_max})")
+
+
 def _check_folder(path: Path, folder: Path, what: str) -> None:
     """Refuse, in one line, a ``folder`` that is missing, not a folder, under /dev, or not writable."""
     if not folder.exists():
@@ -209,12 +234,14 @@ def _check_folder(path: Path, folder: Path, what: str) -> None:
         raise ValueError(f"{what} {path}: {folder} is not a folder")
     if folder.resolve() == _DEVICES or _DEVICES in folder.resolve().parents:
         raise ValueError(f"{what} {path}: refusing to write under {_DEVICES}, the folder of devices")
-    size, name_max = len(os.fsencode(path.name)), _name_max(folder)
-    if size > name_max:
-        raise ValueError(f"{what} {path}: the name is too long ({size} bytes; the folder allows {name_max})")
-    reason = "permission denied" if not os.access(folder, os.W_OK | os.X_OK) else _cannot_create_in(folder)
+    reason = _not_writable(folder)
     if reason:
         raise ValueError(f"{what} {path}: the folder {folder} is not writable ({reason})")
+
+
+def _not_writable(folder: Path) -> str | None:
+    """Say why no file can be created in ``folder`` (None if one can): ``os.access``, then a real try."""
+    return "permission denied" if not os.access(folder, os.W_OK | os.X_OK) else _cannot_create_in(folder)
 
 
 def _cannot_create_in(folder: Path) -> str | None:
@@ -252,6 +279,7 @@ def check_output_path(path: Path) -> None:
     ValueError
         One line naming the output and the problem.
     """
+    _check_name(path, "output")
     _refuse_non_regular(path)
     _check_folder(path, path.parent, "output")
 
@@ -276,17 +304,22 @@ def check_output_folder(path: Path, names: tuple[str, ...] = ()) -> None:
     ValueError
         One line naming the folder and the problem.
     """
+    _check_name(path, "output folder")
     if path.is_dir():
         if path.resolve() == _DEVICES or _DEVICES in path.resolve().parents:
             raise ValueError(f"output folder {path}: refusing to write under {_DEVICES}, the folder of devices")
-        reason = "permission denied" if not os.access(path, os.W_OK | os.X_OK) else _cannot_create_in(path)
+        reason = _not_writable(path)
         if reason:
             raise ValueError(f"output folder {path}: not writable ({reason})")
         for name in names:
             _refuse_non_regular(path / name, "output")
         return
     if os.path.lexists(path):
-        raise ValueError(f"output folder {path}: expected a folder to write the files into, found a file")
+        try:
+            found = _kind(os.stat(path).st_mode)
+        except OSError:
+            found = "a broken symlink"
+        raise ValueError(f"output folder {path}: expected a folder to write the files into, found {found}")
     _check_folder(path, path.parent, "output folder")
 
 
@@ -468,6 +501,12 @@ def write_bytes_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
         The data could not be written (a full disk...); ``path`` is left as it was.
     """
     target = Path(path)
-    with raise_on_signals(), output_errors(target), atomic_path(target) as tmp, open(tmp, "xb") as f:
-        f.write(data)
+    with raise_on_signals(), output_errors(target), atomic_path(target) as tmp:
+        _write_new_file(tmp, data)
     return target
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    """Create the file ``path`` (it must not exist) holding ``data``."""
+    with open(path, "xb") as f:
+        f.write(data)

@@ -181,8 +181,10 @@ def _partial_date(text: str) -> str:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
+    from ._io import check_output_path
     from .classify import classify_file
 
+    check_output_path(args.output)  # before the model is built
     c = _corridor(args)
     show = not args.quiet and sys.stderr.isatty()
     bar = None
@@ -361,7 +363,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._io import Interrupted
 
     try:
-        args = _parser().parse_args(argv)
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
+            sys.stdout.flush()
+            raise
         status = int(args.func(args))
         sys.stdout.flush()  # a reader gone shows here, not at exit
         return status

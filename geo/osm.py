@@ -222,7 +222,7 @@ def m4_output_path(path: str | os.PathLike[str]) -> Path:
         a name without a suffix is an existing file.
     """
     path = Path(path)
-    if path.suffix and not path.is_dir():
+    if path.suffix and not os.path.isdir(path):  # (os.path: False for a name too long, refused next)
         check_output_path(path)
         return path
     check_output_folder(path, (M4_FILE_NAME,))
