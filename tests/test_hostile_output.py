@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -18,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest import mock
 
 import geopandas as gpd
 import pytest
@@ -490,6 +492,41 @@ def test_a_failed_fetch_osm_write_leaves_no_folder(work, capsys, quick, monkeypa
     monkeypatch.setattr(Path, "write_bytes", _enospc)
     _refused(capsys, ["fetch-osm", "-o", str(work / "osm")], "No space left on device")
     assert list(work.iterdir()) == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    old=st.sets(st.sampled_from("abcdef")),
+    new=st.sets(st.sampled_from("abcdef"), min_size=1),
+    failing_move=st.integers(0, 12),
+)
+def test_a_set_of_files_swapped_into_a_folder_is_all_new_or_all_old(old, new, failing_move):
+    folder = Path(tempfile.mkdtemp()) / "out"
+    folder.mkdir()
+    for name in old:
+        (folder / name).write_text(f"old {name}")
+    (folder / "mine").write_text("mine")
+    real, moves = os.replace, []
+
+    def replace(src, dst):  # type: ignore[no-untyped-def]
+        moves.append(dst)
+        if len(moves) == failing_move:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(src, dst)
+
+    try:
+        with mock.patch.object(io_mod.os, "replace", replace), atomic_folder(folder) as stage:
+            for name in new:
+                (stage / name).write_text(f"new {name}")
+        done = True
+    except OSError:
+        done = False
+    try:
+        expected = {"mine": "mine", **{n: f"old {n}" for n in old}, **({n: f"new {n}" for n in new} if done else {})}
+        assert {p.name: p.read_text() for p in folder.iterdir()} == expected
+        assert done == (not 0 < failing_move <= len(new) + len(old & new))
+    finally:
+        shutil.rmtree(folder.parent)
 
 
 def test_the_atomic_folder_writes_a_new_folder_in_one_step(tmp_path):
