@@ -177,7 +177,6 @@ NOT_REGULAR = [
     ("export-gpkg", "layers", "layers/idlib_corridor.gpkg", "fifo", "idlib_corridor.gpkg: is a FIFO"),
     ("export-gpkg", "layers", "layers/idlib_corridor.gpkg", "socket", "idlib_corridor.gpkg: is a socket"),
     ("fetch-osm", "m4.geojson", "m4.geojson", "fifo", "m4.geojson: is a FIFO (named pipe)"),
-    ("fetch-osm", "m4.geojson", "m4.geojson", "dir", None),  # a folder named so: the file goes in it (below)
     ("fetch-osm", "osm", "osm/m4_osm.geojson", "socket", "m4_osm.geojson: is a socket"),
     ("fetch-osm", "osm", "osm", "file", "expected a folder to write the files into, found a regular file"),
     ("fetch-osm", "osm", "osm", "fifo", "found a FIFO (named pipe)"),
@@ -188,8 +187,8 @@ NOT_REGULAR = [
 
 @pytest.mark.parametrize(
     ("command", "out", "where", "kind", "message"),
-    [c for c in NOT_REGULAR if c[4] is not None],
-    ids=[f"{c[0]}-onto-{c[3]}-at-{c[2]}" for c in NOT_REGULAR if c[4] is not None],
+    NOT_REGULAR,
+    ids=[f"{c[0]}-onto-{c[3]}-at-{c[2]}" for c in NOT_REGULAR],
 )
 def test_an_output_that_is_not_a_regular_file_is_refused_and_left_as_it_was(
     work, capsys, quick, keep, command, out, where, kind, message
@@ -213,6 +212,25 @@ def test_the_library_writers_refuse_a_target_that_is_not_a_regular_file(tmp_path
     with pytest.raises(ValueError, match=r"not a regular file|is a directory"), atomic_path(target) as tmp:
         tmp.write_text("data")
     assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("mode", "kind"), [(stat.S_IFCHR, "a character device"), (stat.S_IFBLK, "a block device")], ids=["chr", "blk"]
+)
+def test_a_device_in_place_of_the_output_is_named_and_never_opened(tmp_path, monkeypatch, capsys, mode, kind):
+    target = tmp_path / "full"  # what /dev/full is, without touching a real device
+    real = os.stat
+
+    def fake_stat(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(path, (str, os.PathLike)) and Path(path) == target:
+            return os.stat_result((mode | 0o666, 1, 5, 1, 0, 0, 0, 0, 0, 0))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(io_mod.os, "stat", fake_stat)
+    monkeypatch.setattr(render_mod, "map_html", lambda m: pytest.fail("the map was rendered"))
+    with pytest.raises(ValueError, match=f"output {target}: is {kind}, not a regular file; refusing to write to it"):
+        geo.save_map("a map", target)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_fifo_made_while_the_map_is_rendered_is_still_not_replaced(tmp_path, monkeypatch):
