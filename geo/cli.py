@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +17,9 @@ from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor
 from .dates import parse_day, validate_partial_date
 
 __all__ = ["main"]
+
+#: SIGPIPE's number (13 on every POSIX system; the signal module has no SIGPIPE on Windows).
+_SIGPIPE = 13
 
 
 def _corridor(args: argparse.Namespace) -> Corridor:
@@ -87,8 +92,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
+    from ._io import check_output_path
     from .maps import build_map, save_map
 
+    check_output_path(args.output)  # before the map is built
     c = _corridor(args)
     m = build_map(c, offline=args.offline)
     path = save_map(m, args.output)
@@ -98,8 +105,10 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    from ._io import check_output_folder
     from .export import export_layers
 
+    check_output_folder(args.output)  # before the model is built
     paths = export_layers(_corridor(args), args.output, fmt=args.format)
     for p in paths:
         print(p)
@@ -107,8 +116,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_fetch_osm(args: argparse.Namespace) -> int:
-    from .osm import OVERPASS_URL, fetch_m4, m4_from_overpass, write_m4_geojson
+    from .osm import OVERPASS_URL, fetch_m4, m4_from_overpass, m4_output_path, write_m4_geojson
 
+    m4_output_path(args.output)  # checked before the network is asked
     line, way_ids = m4_from_overpass(fetch_m4(args.url or OVERPASS_URL))
     path = write_m4_geojson(line, way_ids, args.output)
     print(f"wrote {path}: M4 from {len(way_ids)} OpenStreetMap ways; use it with --m4 {path}")
@@ -171,8 +181,10 @@ def _partial_date(text: str) -> str:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
+    from ._io import check_output_path
     from .classify import classify_file
 
+    check_output_path(args.output)  # before the model is built
     c = _corridor(args)
     show = not args.quiet and sys.stderr.isatty()
     bar = None
@@ -341,12 +353,26 @@ def _add_events(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    0 on success; 2 with one line on stderr for a user error; 128 + the signal's number
+    when stopped by SIGTERM (143) or SIGINT (130); 141 (128 + SIGPIPE, what a shell
+    reports for a command killed by it) without a word when the reader of the output
+    has gone (``idlib-corridor events | head -1``).
+    """
     from ._io import Interrupted
 
-    args = _parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
+            sys.stdout.flush()
+            raise
+        status = int(args.func(args))
+        sys.stdout.flush()  # a reader gone shows here, not at exit
+        return status
+    except BrokenPipeError:
+        return _reader_gone()
     except (ValueError, OSError) as exc:  # DataError, input and output errors: a clear message, no traceback
         print(f"idlib-corridor: error: {_one_line(exc)}", file=sys.stderr)
         return 2
@@ -356,6 +382,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a run that catches it
         print("idlib-corridor: stopped by SIGINT", file=sys.stderr)
         return 130
+
+
+def _reader_gone() -> int:
+    """Quietly end a run whose standard output was closed by its reader; returns 141 (128 + SIGPIPE).
+
+    What Python's documentation advises (``signal``, "Note on SIGPIPE"): point the
+    standard output at ``os.devnull``, so the interpreter's last flush at exit does not
+    fail a second time and print a traceback.
+    """
+    with contextlib.suppress(OSError, ValueError):  # a stdout with no file descriptor (a test's capture)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 128 + _SIGPIPE
 
 
 def _one_line(exc: BaseException) -> str:

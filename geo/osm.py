@@ -27,14 +27,23 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 
-from ._io import write_bytes_atomic
+from ._io import (
+    atomic_folder,
+    check_output_folder,
+    check_output_path,
+    output_errors,
+    raise_on_signals,
+    write_bytes_atomic,
+)
 from .geodesy import GEOD
 
 __all__ = [
+    "M4_FILE_NAME",
     "OVERPASS_URL",
     "OverpassError",
     "fetch_m4",
     "m4_from_overpass",
+    "m4_output_path",
     "overpass_query",
     "write_m4_geojson",
 ]
@@ -48,6 +57,9 @@ EAST_END = (36.803131, 35.863611)
 
 #: Search box (south, west, north, east), degrees: Latakia to just east of Saraqib.
 BBOX = (35.40, 35.70, 36.05, 36.90)
+
+#: The file ``fetch-osm -o DIR`` writes in DIR.
+M4_FILE_NAME = "m4_osm.geojson"
 
 #: An end of the merged road further than this from Latakia or Saraqib means the M4 is incomplete there.
 MAX_END_GAP_M = 5_000.0
@@ -186,12 +198,44 @@ def m4_from_overpass(
     return LineString(pts[path]), list(dict.fromkeys(used))
 
 
-def write_m4_geojson(line: LineString, way_ids: list[int], path: str | os.PathLike[str]) -> Path:
-    """Write the merged M4 as a one-feature GeoJSON with its source, atomically; returns the path."""
+def m4_output_path(path: str | os.PathLike[str]) -> Path:
+    """Return the file :func:`write_m4_geojson` writes for ``path``, after checking it can be written.
+
+    A path with a suffix (``m4.geojson``) names the file; one without (``DIR``) names a
+    folder, and the file is ``DIR/m4_osm.geojson``: ``DIR`` is created if missing (the
+    folder above it must exist), so a file named ``DIR`` is never written.
+
+    Parameters
+    ----------
+    path
+        The ``-o`` of ``fetch-osm``: a folder, or a ``.geojson`` file.
+
+    Returns
+    -------
+    pathlib.Path
+        The GeoJSON file to write.
+
+    Raises
+    ------
+    ValueError
+        One line: the output cannot be written (see :func:`geo._io.check_output_path`), or
+        a name without a suffix is an existing file.
+    """
     path = Path(path)
-    if path.is_dir():
-        path = path / "m4_osm.geojson"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix and not os.path.isdir(path):  # (os.path: False for a name too long, refused next)
+        check_output_path(path)
+        return path
+    check_output_folder(path, (M4_FILE_NAME,))
+    return path / M4_FILE_NAME
+
+
+def write_m4_geojson(line: LineString, way_ids: list[int], path: str | os.PathLike[str]) -> Path:
+    """Write the merged M4 as a one-feature GeoJSON with its source, atomically; returns the file written.
+
+    ``path`` is a ``.geojson`` file or a folder (see :func:`m4_output_path`); a missing
+    folder is created with the file in it, in one step (a failed write leaves no folder).
+    """
+    target = m4_output_path(path)
     feature = {
         "type": "Feature",
         "properties": {
@@ -204,5 +248,9 @@ def write_m4_geojson(line: LineString, way_ids: list[int], path: str | os.PathLi
         },
         "geometry": {"type": "LineString", "coordinates": [list(c) for c in line.coords]},
     }
-    doc = {"type": "FeatureCollection", "features": [feature]}
-    return write_bytes_atomic(path, json.dumps(doc).encode("utf-8"))
+    data = json.dumps({"type": "FeatureCollection", "features": [feature]}).encode("utf-8")
+    if target.parent.is_dir():
+        return write_bytes_atomic(target, data)
+    with raise_on_signals(), output_errors(target), atomic_folder(target.parent) as stage:
+        (stage / target.name).write_bytes(data)
+    return target

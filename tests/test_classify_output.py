@@ -78,7 +78,7 @@ def test_a_fifo_output_is_refused_without_being_opened(tmp_path, capsys):
 
 
 def test_a_name_too_long_for_the_folder_is_refused(tmp_path, capsys):
-    _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path / ("x" * 250 + ".csv"))], "too long")
+    _refused(capsys, ["classify", str(_points(tmp_path)), "-o", str(tmp_path / ("x" * 252 + ".csv"))], "too long")
 
 
 def test_the_output_is_checked_before_the_input_is_read(tmp_path, monkeypatch, corridor):

@@ -585,7 +585,7 @@ def test_an_offline_map_that_would_fetch_something_is_not_written(corridor, tmp_
 def test_save_map_refuses_a_missing_folder_and_a_folder(offline_map, tmp_path):
     with pytest.raises(ValueError, match="does not exist"):
         save_map(offline_map, tmp_path / "nowhere" / "map.html")
-    with pytest.raises(ValueError, match="is a folder"):
+    with pytest.raises(ValueError, match="is a directory"):
         save_map(offline_map, tmp_path)
 
 

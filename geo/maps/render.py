@@ -11,7 +11,7 @@ from typing import Any
 import folium
 from branca.element import Element, Figure
 
-from .._io import write_bytes_atomic
+from .._io import check_output_path, write_bytes_atomic
 from .assets import OfflineAssets, external_references
 
 __all__ = ["CorridorMap", "map_html", "renumber", "save_map"]
@@ -95,8 +95,11 @@ def map_html(m: folium.Map) -> str:
 def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     """Write the map as one HTML file, atomically, and return its path.
 
-    The page is rendered first and written to a temporary file beside ``path``,
-    which then replaces ``path``: a failed build leaves no file, nor a partial one.
+    ``path`` is checked first (see :func:`geo._io.check_output_path`: an existing
+    directory, device, FIFO or socket is refused and left as it is; the folder must exist
+    and be writable). The page is then rendered and written to a temporary file beside
+    ``path``, which replaces ``path``: a failed build, a full disk or SIGTERM/SIGINT
+    leaves no file, nor a partial one, and an old ``path`` as it was.
 
     Parameters
     ----------
@@ -108,15 +111,16 @@ def save_map(m: folium.Map, path: str | os.PathLike[str]) -> Path:
     Raises
     ------
     ValueError
-        ``path`` is a folder, or its folder does not exist; or see :func:`map_html`.
+        ``path`` cannot be written (one line saying why), or see :func:`map_html`.
+    geo._io.OutputError
+        The write failed (a full disk...).
+    geo._io.Interrupted
+        SIGTERM or SIGINT while writing.
     """
     try:
         path = Path(path)
     except TypeError:
         raise ValueError(f"path={path!r}: expected a file path") from None
-    if path.is_dir():
-        raise ValueError(f"{path}: is a folder; expected the path of an HTML file to write")
-    if not path.parent.is_dir():
-        raise ValueError(f"{path}: the folder {path.parent} does not exist")
+    check_output_path(path)
     write_bytes_atomic(path, map_html(m).encode("utf-8"))
     return path
