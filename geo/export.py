@@ -5,20 +5,25 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from ._io import atomic_path
+from ._io import atomic_path, write_bytes_atomic
 
 if TYPE_CHECKING:
     from .corridor import Corridor
 
 __all__ = ["DEFAULT_EXPORT_FORMAT", "EXPORT_FORMATS", "export_layers"]
 
-#: Output formats: name -> (GDAL driver, file suffix).
-EXPORT_FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"), "kml": ("KML", ".kml")}
+#: Output formats: name -> (GDAL driver, or None for our own KML writer :mod:`geo.kml`; file suffix).
+EXPORT_FORMATS: dict[str, tuple[str | None, str]] = {
+    "geojson": ("GeoJSON", ".geojson"),
+    "gpkg": ("GPKG", ".gpkg"),
+    "kml": (None, ".kml"),
+    "kmz": (None, ".kmz"),
+}
 #: The format :func:`export_layers` writes unless told otherwise.
 DEFAULT_EXPORT_FORMAT = "geojson"
 
@@ -49,7 +54,8 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
         Output folder, created if missing.
     fmt
         ``"geojson"`` (one file per layer), ``"gpkg"`` (one GeoPackage, one table per
-        layer) or ``"kml"`` (one file per layer, for Google Earth).
+        layer), ``"kmz"`` (one zipped KML document for Google Earth, a folder per layer, styled
+        and dated: :mod:`geo.kml`) or ``"kml"`` (the same document unzipped).
 
     Returns
     -------
@@ -63,6 +69,13 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: expected a folder to write the layers into, found a file")
     out.mkdir(parents=True, exist_ok=True)
+    if driver is None:  # KML / KMZ: one document
+        from .kml import kml_document, kmz_bytes
+
+        path = out / f"idlib_corridor{suffix}"
+        document = kml_document(corridor.layers())
+        write_bytes_atomic(path, kmz_bytes(document) if fmt == "kmz" else document)
+        return [path]
     layers = {name: _flatten(gdf) for name, gdf in corridor.layers().items()}
     if fmt == "gpkg":
         path = out / f"idlib_corridor{suffix}"
@@ -71,10 +84,9 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
                 gdf.to_file(tmp, layer=name, driver=driver)
         return [path]
     written = []
-    opts: dict[str, Any] = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
     for name, gdf in layers.items():
         path = out / f"{name}{suffix}"
         with atomic_path(path) as tmp:
-            gdf.to_file(tmp, layer=name, driver=driver, **opts)
+            gdf.to_file(tmp, layer=name, driver=driver)
         written.append(path)
     return written

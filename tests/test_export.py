@@ -31,15 +31,16 @@ def test_gpkg_export_holds_every_layer_as_a_table(tmp_path, corridor):
     assert halves.crs.to_epsg() == 4326
 
 
-def test_kml_export_names_each_placemark(tmp_path, corridor):
-    export_layers(corridor, tmp_path, fmt="kml")
-    text = (tmp_path / "posts.kml").read_text(encoding="utf-8")
-    assert text.count("<Placemark") == 12
-    assert "<name>Ishtabraq</name>" in text
+def test_kml_export_is_one_document_naming_each_placemark(tmp_path, corridor):
+    (path,) = export_layers(corridor, tmp_path, fmt="kml")
+    assert path.name == "idlib_corridor.kml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<Placemark>") == sum(len(g) for g in corridor.layers().values())
+    assert "<name>11. Ishtabraq</name>" in text
 
 
 def test_export_leaves_no_temporary_files(tmp_path, corridor):
-    for fmt in ("geojson", "gpkg", "kml"):
+    for fmt in ("geojson", "gpkg", "kml", "kmz"):
         export_layers(corridor, tmp_path, fmt=fmt)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
