@@ -76,7 +76,6 @@ LINE_TYPES = (1, 2, 5)
 DEFAULT_CHUNK_ROWS = 250_000
 
 
-
 @dataclass(frozen=True)
 class FileFormat:
     """One file format classify reads and writes.

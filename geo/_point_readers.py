@@ -245,7 +245,7 @@ def sniff_delimiter(sample: str) -> str:
 def _delimiter(path: Path, opts: ReadOptions, encoding: str) -> str:
     if opts.delimiter is not None:
         given = _DELIMITER_NAMES.get(opts.delimiter.lower(), opts.delimiter)
-        if len(given) != 1 or given in "\"\r\n":
+        if len(given) != 1 or given in '"\r\n':
             raise ValueError(f"{path}: the delimiter must be one character (e.g. ';' or tab), not {opts.delimiter!r}")
         return given
     with _open_bytes(path) as f:

@@ -140,9 +140,7 @@ def sweep_beyond_ends(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.floa
     pts = Points.from_lonlat(lon[at_end], lat[at_end], idx.origin)
     reach2 = (idx.width_m * (1 + 1e-6) + 1.0) ** 2
     ends = idx.patrol.xyz[[0, -1]]
-    near_end = np.flatnonzero(
-        np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2
-    )
+    near_end = np.flatnonzero(np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2)
     if near_end.size == 0:
         return
     chain = idx.patrol

@@ -47,7 +47,6 @@ CONFIDENCE_CODES = {"S": "sourced", "P": "proxy", "E": "estimate"}
 POINT_KINDS = ("site estimate", "site mark", "between places", "settlement centre", "nearby place")
 
 
-
 def data_dir() -> Traversable:
     """Return the folder of the shipped data layers.
 

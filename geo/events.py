@@ -41,6 +41,7 @@ EVENT_TYPES: dict[str, str] = {
 #: names; the M4 between the road points nearest them). At most one is given, and only with a geometry.
 LOCATION_KEYS = ("post", "place", "road_at", "route")
 
+
 def read_events(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
     """Read and validate the dated events (``data/events.geojson`` by default).
 

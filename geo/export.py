@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
 from ._io import atomic_path, write_bytes_atomic
 
@@ -17,15 +18,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_EXPORT_FORMAT", "EXPORT_FORMATS", "export_layers"]
 
-#: Output formats: name -> (GDAL driver, or None for our own KML writer :mod:`geo.kml`; file suffix).
-EXPORT_FORMATS: dict[str, tuple[str | None, str]] = {
-    "geojson": ("GeoJSON", ".geojson"),
-    "gpkg": ("GPKG", ".gpkg"),
-    "kml": (None, ".kml"),
-    "kmz": (None, ".kmz"),
-}
 #: The format :func:`export_layers` writes unless told otherwise.
 DEFAULT_EXPORT_FORMAT = "geojson"
+#: The name of the one file of the single-file formats.
+EXPORT_NAME = "idlib_corridor"
 
 
 def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -38,9 +34,49 @@ def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         elif out[col].map(lambda v: isinstance(v, dt.date)).any():  # derived days of the events: ISO text
             out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
-        elif isinstance(out[col].dtype, pd.Int64Dtype):
-            out[col] = out[col].astype("float64")
     return out
+
+
+def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], out: Path) -> list[Path]:
+    """One RFC 7946 GeoJSON file per layer: WGS84, counter-clockwise exterior rings, 6 decimals (0.1 m)."""
+    from .maps.style import NDIGITS
+
+    written = []
+    for name, gdf in layers.items():
+        path = out / f"{name}.geojson"
+        with atomic_path(path) as tmp:
+            _flatten(gdf).to_file(tmp, layer=name, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=NDIGITS)
+        written.append(path)
+    return written
+
+
+def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], out: Path) -> list[Path]:
+    from .gpkg import write_gpkg
+
+    path = out / f"{EXPORT_NAME}.gpkg"
+    with atomic_path(path) as tmp:
+        write_gpkg(layers, tmp)
+    return [path]
+
+
+def _write_kml(layers: Mapping[str, gpd.GeoDataFrame], out: Path, *, zipped: bool) -> list[Path]:
+    from .kml import kml_document, kmz_bytes
+
+    document = kml_document(layers)
+    path = out / f"{EXPORT_NAME}{'.kmz' if zipped else '.kml'}"
+    write_bytes_atomic(path, kmz_bytes(document) if zipped else document)
+    return [path]
+
+
+#: Each format's writer: (layers, folder) -> the files written.
+_WRITERS: dict[str, Callable[[Mapping[str, gpd.GeoDataFrame], Path], list[Path]]] = {
+    "geojson": _write_geojson,
+    "gpkg": _write_gpkg,
+    "kml": partial(_write_kml, zipped=False),
+    "kmz": partial(_write_kml, zipped=True),
+}
+#: The output formats, by name.
+EXPORT_FORMATS: tuple[str, ...] = tuple(_WRITERS)
 
 
 def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = DEFAULT_EXPORT_FORMAT) -> list[Path]:
@@ -53,9 +89,9 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     out_dir
         Output folder, created if missing.
     fmt
-        ``"geojson"`` (one file per layer), ``"gpkg"`` (one GeoPackage, one table per
-        layer), ``"kmz"`` (one zipped KML document for Google Earth, a folder per layer, styled
-        and dated: :mod:`geo.kml`) or ``"kml"`` (the same document unzipped).
+        ``"geojson"`` (one RFC 7946 file per layer), ``"gpkg"`` (one GeoPackage that QGIS opens
+        styled and dated: :mod:`geo.gpkg`), ``"kmz"`` (one zipped KML document for Google Earth, a
+        folder per layer, styled and dated: :mod:`geo.kml`) or ``"kml"`` (the same document unzipped).
 
     Returns
     -------
@@ -64,29 +100,8 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {sorted(EXPORT_FORMATS)}")
-    driver, suffix = EXPORT_FORMATS[fmt]
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: expected a folder to write the layers into, found a file")
     out.mkdir(parents=True, exist_ok=True)
-    if driver is None:  # KML / KMZ: one document
-        from .kml import kml_document, kmz_bytes
-
-        path = out / f"idlib_corridor{suffix}"
-        document = kml_document(corridor.layers())
-        write_bytes_atomic(path, kmz_bytes(document) if fmt == "kmz" else document)
-        return [path]
-    layers = {name: _flatten(gdf) for name, gdf in corridor.layers().items()}
-    if fmt == "gpkg":
-        path = out / f"idlib_corridor{suffix}"
-        with atomic_path(path) as tmp:
-            for name, gdf in layers.items():
-                gdf.to_file(tmp, layer=name, driver=driver)
-        return [path]
-    written = []
-    for name, gdf in layers.items():
-        path = out / f"{name}{suffix}"
-        with atomic_path(path) as tmp:
-            gdf.to_file(tmp, layer=name, driver=driver)
-        written.append(path)
-    return written
+    return _WRITERS[fmt](corridor.layers(), out)

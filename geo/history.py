@@ -74,6 +74,7 @@ __all__ = [
 #: Status of an observation post on a day, in the order a post goes through them.
 POST_STATUSES = ("not_established", "active", "besieged", "evacuated")
 
+
 @dataclass(frozen=True, eq=False)
 class CorridorState:
     """The corridor and the observation posts as of the end of one day.

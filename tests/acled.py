@@ -47,9 +47,9 @@ _PLACES = (
 _NOTES = (
     "On {d}, regime forces shelled the outskirts of {p}, Idleb. No casualties reported.",
     'On {d}, a drone struck a car near "{p}" junction on the M4, killing {f}.',
-    "On {d}, clashes erupted near {p}; HTS said it \"repelled\" an advance.\nSources disagree on the toll ({f}).",
+    'On {d}, clashes erupted near {p}; HTS said it "repelled" an advance.\nSources disagree on the toll ({f}).',
     "قصفت قوات النظام بلدة {p} في ريف إدلب، {d}.\nلا توجد إصابات.",
-    "On {d}, protesters in {p} demanded the reopening of the M4 road, saying: \"open, safe, now\".",
+    'On {d}, protesters in {p} demanded the reopening of the M4 road, saying: "open, safe, now".',
     "On {d}, Turkish and Russian forces held a joint patrol, M4 (Tronba–Ain al-Hour), {p}.\r\nNo incident.",
 )
 _SOURCES = ("SOHR", "Syria Direct; SOHR", "Step News Agency", "Enab Baladi, Smart News Agency", "وكالة سمارت")

@@ -59,7 +59,7 @@ def test_every_file_an_element_asks_for_is_shipped():
     names = {name for cls in subclasses(StaticMacro) for name in cls.static}
     assert names >= {"controls.js", "declutter.js", "legend.js", "timeline.js", "timeline.css", "controls.css"}
     for name in names:
-        assert (static_js(name) if name.endswith(".js") else static_css(name)), name
+        assert static_js(name) if name.endswith(".js") else static_css(name), name
 
 
 #: [lat, lon] pairs: in the region (the patrol ends, the corridor's width, Latakia - Saraqib), and long ones.

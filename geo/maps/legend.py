@@ -26,6 +26,7 @@ _POINT_KIND_WORDS = {
     "nearby place": "on a nearby place",
 }
 
+
 def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str = "sw") -> str:
     """Return a legend swatch of a line drawn with Leaflet path options ``style``.
 

@@ -308,4 +308,3 @@ def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
         for fate, n in counts.items()
     ]
     return Overlay(list(groups.values()), legend)
-

@@ -122,9 +122,7 @@ def patrol_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
     patrol = corridor.layers()["patrol_segment"].iloc[0]
     length_km = float(patrol["length_km"])
     group = feature_group(m, f"Joint-patrol segment ({PATROL_START} - {PATROL_END})")
-    line = polyline(
-        latlngs(corridor.patrol_segment), **LINES["patrol"], class_name="idlib-patrol"
-    )
+    line = polyline(latlngs(corridor.patrol_segment), **LINES["patrol"], class_name="idlib-patrol")
     rows = [
         ("Length", f"{length_km:.1f} km along the M4 (geodesic)"),
         ("Patrols", "Joint Russian-Turkish patrols from 15 March 2020 (Additional Protocol, art. 3)"),

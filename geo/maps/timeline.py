@@ -151,7 +151,6 @@ def timeline_data(
     }
 
 
-
 def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.date]) -> list[dict[str, Any]]:
     """Return the state on each of ``frame_days`` (the first is the slider's first day), in the page's terms."""
     index = {eid: k for k, eid in enumerate(events["id"])}
