@@ -79,8 +79,29 @@ _WRITERS: dict[str, Callable[[Mapping[str, gpd.GeoDataFrame], Path], list[Path]]
 EXPORT_FORMATS: tuple[str, ...] = tuple(_WRITERS)
 
 
-def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = DEFAULT_EXPORT_FORMAT) -> list[Path]:
-    """Write every layer of ``corridor`` into ``out_dir``.
+def _with_points(
+    layers: dict[str, gpd.GeoDataFrame], points: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, gpd.GeoDataFrame]:
+    """Add the user's layers after the model's: each in EPSG:4326, named apart from every other."""
+    for name, gdf in points.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"points layer name {name!r}: expected some text")
+        if name.lower() in {n.lower() for n in layers}:
+            raise ValueError(f"points layer {name!r}: the export has a layer of that name already; name it otherwise")
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+            raise ValueError(f"points layer {name!r}: expected a GeoDataFrame with a CRS (geo.read_points gives one)")
+        layers[name] = gdf.to_crs("EPSG:4326")
+    return layers
+
+
+def export_layers(
+    corridor: Corridor,
+    out_dir: str | os.PathLike[str],
+    fmt: str = DEFAULT_EXPORT_FORMAT,
+    *,
+    points: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> list[Path]:
+    """Write every layer of ``corridor`` into ``out_dir``, and the user's own layers with them.
 
     Parameters
     ----------
@@ -92,6 +113,9 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
         ``"geojson"`` (one RFC 7946 file per layer), ``"gpkg"`` (one GeoPackage that QGIS opens
         styled and dated: :mod:`geo.gpkg`), ``"kmz"`` (one zipped KML document for Google Earth, a
         folder per layer, styled and dated: :mod:`geo.kml`) or ``"kml"`` (the same document unzipped).
+    points
+        The user's own layers to write with the model's, by name: e.g. classified events from
+        :func:`geo.read_points`. A name must differ from every layer of the model (in any case).
 
     Returns
     -------
@@ -104,4 +128,5 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     if out.exists() and not out.is_dir():
         raise ValueError(f"{out}: expected a folder to write the layers into, found a file")
     out.mkdir(parents=True, exist_ok=True)
-    return _WRITERS[fmt](corridor.layers(), out)
+    layers = _with_points(corridor.layers(), points or {})
+    return _WRITERS[fmt](layers, out)

@@ -34,7 +34,17 @@ import pandas as pd
 
 from ._validate import given
 from .dates import change_window
-from .maps.style import AREA, COLORS, CONTEXT_STYLE, DOTS, EVENT_STYLES, LINES, OTHER_CONTEXT_STYLE, POST_SYMBOLS
+from .maps.style import (
+    AREA,
+    COLORS,
+    CONTEXT_STYLE,
+    DOTS,
+    EVENT_STYLES,
+    LINES,
+    OTHER_CONTEXT_STYLE,
+    POST_SYMBOLS,
+    USER_POINT_COLORS,
+)
 
 __all__ = ["GPKG_DESCRIPTIONS", "gpkg_tables", "layer_qml", "write_gpkg"]
 
@@ -51,6 +61,9 @@ GPKG_DESCRIPTIONS = {
     "event_routes": "Dated events of the corridor's history along a stretch of road, with sources",
     "events_unlocated": "Dated events of the corridor's history with no place on the map, with sources",
 }
+
+#: Tables without geometry, which have no style.
+NO_GEOMETRY = {"events_unlocated"}
 
 _QGIS_DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 
@@ -204,13 +217,25 @@ _TIME_FIELDS = {"posts": ("established_day", "evacuated_day"), "events": ("day_f
 _TIME_FIELDS["event_routes"] = _TIME_FIELDS["events"]
 
 
+def _user_look() -> tuple[str, str | None, dict[str, tuple[str, dict[str, str]]]]:
+    """Return the look of a user's points: coloured by ``in_corridor`` (true, false; a bad row has none)."""
+    return (
+        "marker",
+        "in_corridor",
+        {
+            value: _marker_layer(USER_POINT_COLORS[key], "#ffffff", 7, 1)
+            for value, key in (("1", "inside"), ("0", "outside"), ("", "unknown"))
+        },
+    )
+
+
 def layer_qml(table: str) -> str | None:
     """Return the QGIS style (QML) of one table, or None for a table without geometry.
 
     Parameters
     ----------
     table
-        A table of :func:`gpkg_tables`.
+        A table of :func:`gpkg_tables`; a table that is not the model's is a user's points.
 
     Examples
     --------
@@ -218,9 +243,9 @@ def layer_qml(table: str) -> str | None:
     True
     """
     looks = _looks()
-    if table not in looks:
+    if table in NO_GEOMETRY:
         return None
-    kind, field, symbols = looks[table]
+    kind, field, symbols = looks.get(table) or _user_look()
     qgis = ET.Element("qgis", version="3.28.0", styleCategories="Symbology|Temporal")
     if table in _TIME_FIELDS:
         start, end = _TIME_FIELDS[table]
@@ -285,7 +310,7 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], path: Path) -> None:
 
     tables = gpkg_tables(layers)
     for name, table in tables.items():
-        options = {"DESCRIPTION": GPKG_DESCRIPTIONS.get(name, name)}
+        options = {"DESCRIPTION": GPKG_DESCRIPTIONS.get(name, f"Your points: {name}, with the corridor's answers")}
         if isinstance(table, gpd.GeoDataFrame):
             table.to_file(path, layer=name, driver="GPKG", engine="pyogrio", use_arrow=True,
                           promote_to_multi=name == "context", layer_options=options,

@@ -35,7 +35,17 @@ import pandas as pd
 import shapely
 
 from ._validate import is_missing
-from .maps.style import AREA, COLORS, CONTEXT_STYLE, EVENT_STYLES, LINES, NDIGITS, OTHER_CONTEXT_STYLE, POST_SYMBOLS
+from .maps.style import (
+    AREA,
+    COLORS,
+    CONTEXT_STYLE,
+    EVENT_STYLES,
+    LINES,
+    NDIGITS,
+    OTHER_CONTEXT_STYLE,
+    POST_SYMBOLS,
+    USER_POINT_COLORS,
+)
 
 __all__ = ["KML_NAMESPACE", "kml_color", "kml_document", "kmz_bytes"]
 
@@ -131,6 +141,8 @@ def _styles(document: ET.Element) -> None:
         icon=_EVENT_COLOR,
         line={"color": EVENT_STYLES["recent"]["color"], "weight": EVENT_STYLES["recent"]["weight"]},
     )
+    for inside, color in USER_POINT_COLORS.items():
+        _style(document, f"user-{inside}", icon=color, icon_scale=0.6, line={"color": color, "weight": 2})
 
 
 def _style_of(layer: str, row: pd.Series) -> str:
@@ -141,6 +153,9 @@ def _style_of(layer: str, row: pd.Series) -> str:
         return "posts-evacuated" if not is_missing(row.get("evacuated")) else "posts-active"
     if layer == "context":
         return f"context-{row['kind']}" if row["kind"] in CONTEXT_STYLE else "context-other"
+    if layer not in _MODEL_LAYERS:  # a user's layer: coloured by in_corridor
+        inside = row.get("in_corridor")
+        return f"user-{'unknown' if is_missing(inside) else 'inside' if inside else 'outside'}"
     return layer
 
 
@@ -289,6 +304,8 @@ _ABOUT = (
     "The M4, the joint-patrol segment, the security corridor of the Additional Protocol of 5 March 2020 "
     "and the Turkish observation posts, with their sources (idlib-corridor)."
 )
+#: The model's layers, each with a style of its own; any other layer is a user's, styled by ``in_corridor``.
+_MODEL_LAYERS = {"m4", "patrol_segment", "security_corridor", "posts", "places", "m4_waypoints", "context", "events"}
 #: Layers shown when the document opens; the others are listed, ticked off.
 _HIDDEN = {"m4_waypoints"}
 
