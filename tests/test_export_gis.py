@@ -75,6 +75,7 @@ def test_gdal_reads_post_numbers_as_integers_and_the_days_as_dates(gpkg):
     assert "established_day: Date" in posts
     assert "evacuated_day: Date" in posts
     assert "established: String" in posts  # the date as its source gives it, e.g. 2017-10
+    assert "DESCRIPTION=The 12 Turkish observation posts" in posts  # gpkg_contents' description, as GDAL lists it
     events = _ogrinfo(gpkg, "events")
     assert "post: Integer64" in events
     assert "day_first: Date" in events
