@@ -30,13 +30,16 @@ ensure_venv() {
 }
 
 # The outside programs the tests use to check our outputs independently: headless Chromium (the maps),
-# node (the map's own scripts, geo/static/*.js), GDAL's ogrinfo (classify and export files).
+# node (the map's own scripts, geo/static/*.js), GDAL's ogrinfo (classify and export files), xmllint (the KML
+# export against the OGC schema), QGIS's Python bindings (the GeoPackage export opened in QGIS itself).
 ensure_test_tools() {
     local missing=()
     command -v chromium >/dev/null || missing+=(chromium)
     command -v chromedriver >/dev/null || missing+=(chromium-driver)
     command -v node >/dev/null || missing+=(nodejs)
     command -v ogrinfo >/dev/null || missing+=(gdal-bin)
+    command -v xmllint >/dev/null || missing+=(libxml2-utils)
+    /usr/bin/python3 -c "import qgis.core" 2>/dev/null || missing+=(python3-qgis)
     if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
 }
 

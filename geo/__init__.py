@@ -27,6 +27,7 @@ from .summary import CorridorSummary
 if TYPE_CHECKING:
     from .classify import classify_file
     from .maps import build_map, map_html, save_map
+    from .points import read_points
 
 __all__ = [
     "DEFAULT_WIDTH_KM",
@@ -49,6 +50,7 @@ __all__ = [
     "map_html",
     "read_events",
     "read_m4",
+    "read_points",
     "save_map",
 ]
 
@@ -57,7 +59,13 @@ __version__ = "0.1.0"
 
 #: Names loaded on first use, and their module: the map stack (folium, branca, jinja2, xyzservices)
 #: and pyarrow cost every command a fifth of a second, so ``import geo`` leaves them out.
-_LAZY = {"build_map": "maps", "map_html": "maps", "save_map": "maps", "classify_file": "classify"}
+_LAZY = {
+    "build_map": "maps",
+    "map_html": "maps",
+    "save_map": "maps",
+    "classify_file": "classify",
+    "read_points": "points",
+}
 
 
 def __getattr__(name: str) -> object:

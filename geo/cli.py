@@ -107,9 +107,18 @@ def _cmd_map(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._io import check_output_folder
     from .export import export_layers
+    from .points import read_points
 
-    check_output_folder(args.output)  # before the model is built
-    paths = export_layers(_corridor(args), args.output, fmt=args.format)
+    check_output_folder(args.output)  # before the model is built or a points file read
+    c = _corridor(args)
+    points = {}
+    for path in args.points or []:
+        file_name = Path(path).name
+        name = Path(file_name[:-3] if file_name.lower().endswith(".gz") else file_name).stem
+        if name in points:
+            raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
+        points[name] = read_points(c, path)
+    paths = export_layers(c, args.output, fmt=args.format, points=points)
     for p in paths:
         print(p)
     return 0
@@ -296,6 +305,13 @@ def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
     e = sub.add_parser("export", parents=[common], help="write every layer for QGIS / Google Earth")
     e.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     e.add_argument("--format", choices=list(EXPORT_FORMATS), default=DEFAULT_EXPORT_FORMAT)
+    e.add_argument(
+        "--points",
+        action="append",
+        metavar="FILE",
+        help="also export this file of points (any file classify reads, classified or not) as a layer named "
+        "after it; repeatable",
+    )
     e.set_defaults(func=_cmd_export)
 
 

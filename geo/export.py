@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 
+from ._gdal import write_layer
 from ._io import atomic_folder, check_output_folder, output_errors, raise_on_signals
 
 if TYPE_CHECKING:
@@ -23,12 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_EXPORT_FORMAT", "EXPORT_FORMATS", "export_layers"]
 
-#: Output formats: name -> (GDAL driver, file suffix).
-EXPORT_FORMATS = {"geojson": ("GeoJSON", ".geojson"), "gpkg": ("GPKG", ".gpkg"), "kml": ("KML", ".kml")}
 #: The format :func:`export_layers` writes unless told otherwise.
 DEFAULT_EXPORT_FORMAT = "geojson"
-#: The one file of a GeoPackage export (a table per layer).
-GPKG_NAME = "idlib_corridor.gpkg"
+#: The name of the one file of the single-file formats.
+EXPORT_NAME = "idlib_corridor"
 
 
 def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -41,13 +41,73 @@ def _flatten(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         elif out[col].map(lambda v: isinstance(v, dt.date)).any():  # derived days of the events: ISO text
             out[col] = out[col].map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
-        elif isinstance(out[col].dtype, pd.Int64Dtype):
-            out[col] = out[col].astype("float64")
     return out
 
 
-def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str = DEFAULT_EXPORT_FORMAT) -> list[Path]:
-    """Write every layer of ``corridor`` into ``out_dir``, all or nothing.
+def _geojson_names(layers: Mapping[str, gpd.GeoDataFrame]) -> list[str]:
+    return [f"{name}.geojson" for name in layers]
+
+
+def _write_geojson(layers: Mapping[str, gpd.GeoDataFrame], folder: Path) -> None:
+    """One RFC 7946 GeoJSON file per layer: WGS84, counter-clockwise exterior rings, 6 decimals (0.1 m)."""
+    from .maps.style import NDIGITS
+
+    for (name, gdf), file in zip(layers.items(), _geojson_names(layers), strict=True):
+        write_layer(_flatten(gdf), folder / file, name, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=NDIGITS)
+
+
+def _write_gpkg(layers: Mapping[str, gpd.GeoDataFrame], folder: Path) -> None:
+    from .gpkg import write_gpkg
+
+    write_gpkg(layers, folder / f"{EXPORT_NAME}.gpkg")
+
+
+def _write_kml(layers: Mapping[str, gpd.GeoDataFrame], folder: Path, *, zipped: bool) -> None:
+    from .kml import kml_document, kmz_bytes
+
+    document = kml_document(layers)
+    (folder / f"{EXPORT_NAME}{'.kmz' if zipped else '.kml'}").write_bytes(kmz_bytes(document) if zipped else document)
+
+
+#: Each format: (the names of the files it writes for some layers, its writer of them into a folder).
+_FORMATS: dict[
+    str,
+    tuple[
+        Callable[[Mapping[str, gpd.GeoDataFrame]], list[str]], Callable[[Mapping[str, gpd.GeoDataFrame], Path], None]
+    ],
+] = {
+    "geojson": (_geojson_names, _write_geojson),
+    "gpkg": (lambda _: [f"{EXPORT_NAME}.gpkg"], _write_gpkg),
+    "kml": (lambda _: [f"{EXPORT_NAME}.kml"], partial(_write_kml, zipped=False)),
+    "kmz": (lambda _: [f"{EXPORT_NAME}.kmz"], partial(_write_kml, zipped=True)),
+}
+#: The output formats, by name.
+EXPORT_FORMATS: tuple[str, ...] = tuple(_FORMATS)
+
+
+def _with_points(
+    layers: dict[str, gpd.GeoDataFrame], points: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, gpd.GeoDataFrame]:
+    """Add the user's layers after the model's: each in EPSG:4326, named apart from every other."""
+    for name, gdf in points.items():
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"points layer name {name!r}: expected some text")
+        if name.lower() in {n.lower() for n in layers}:
+            raise ValueError(f"points layer {name!r}: the export has a layer of that name already; name it otherwise")
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.crs is None:
+            raise ValueError(f"points layer {name!r}: expected a GeoDataFrame with a CRS (geo.read_points gives one)")
+        layers[name] = gdf.to_crs("EPSG:4326")
+    return layers
+
+
+def export_layers(
+    corridor: Corridor,
+    out_dir: str | os.PathLike[str],
+    fmt: str = DEFAULT_EXPORT_FORMAT,
+    *,
+    points: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> list[Path]:
+    """Write every layer of ``corridor`` into ``out_dir``, and the user's own layers with them.
 
     Parameters
     ----------
@@ -57,8 +117,12 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
         Output folder, created if missing (the folder above it must exist). Files in it
         with the names this export writes are replaced; other files are left alone.
     fmt
-        ``"geojson"`` (one file per layer), ``"gpkg"`` (one GeoPackage, one table per
-        layer) or ``"kml"`` (one file per layer, for Google Earth).
+        ``"geojson"`` (one RFC 7946 file per layer), ``"gpkg"`` (one GeoPackage that QGIS opens
+        styled and dated: :mod:`geo.gpkg`), ``"kmz"`` (one zipped KML document for Google Earth, a
+        folder per layer, styled and dated: :mod:`geo.kml`) or ``"kml"`` (the same document unzipped).
+    points
+        The user's own layers to write with the model's, by name: e.g. classified events from
+        :func:`geo.read_points`. A name must differ from every layer of the model (in any case).
 
     Returns
     -------
@@ -79,23 +143,12 @@ def export_layers(corridor: Corridor, out_dir: str | os.PathLike[str], fmt: str 
     """
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {sorted(EXPORT_FORMATS)}")
-    driver, suffix = EXPORT_FORMATS[fmt]
     out = Path(out_dir)
-    check_output_folder(out, (GPKG_NAME,) if fmt == "gpkg" else ())
-    layers = {name: _flatten(gdf) for name, gdf in corridor.layers().items()}
-    opts: dict[str, Any] = {"dataset_options": {"NameField": "name"}} if fmt == "kml" else {}
-    names = [GPKG_NAME] if fmt == "gpkg" else [f"{name}{suffix}" for name in layers]
+    check_output_folder(out)  # before any layer is computed
+    layers = _with_points(corridor.layers(), points or {})
+    file_names, write = _FORMATS[fmt]
+    names = file_names(layers)
+    check_output_folder(out, tuple(names))
     with raise_on_signals(), output_errors(out), atomic_folder(out) as stage:
-        for name, gdf in layers.items():
-            _write_layer(gdf, stage / (GPKG_NAME if fmt == "gpkg" else f"{name}{suffix}"), name, driver, opts)
+        write(layers, stage)
     return [out / name for name in names]
-
-
-def _write_layer(gdf: gpd.GeoDataFrame, file: Path, layer: str, driver: str, opts: dict[str, Any]) -> None:
-    """Write one layer with GDAL; its errors (a full disk...) become one ``OSError``."""
-    from pyogrio.errors import DataLayerError, DataSourceError
-
-    try:
-        gdf.to_file(file, layer=layer, driver=driver, **opts)
-    except (DataLayerError, DataSourceError) as exc:
-        raise OSError(f"GDAL could not write the layer {layer}: {exc}") from None

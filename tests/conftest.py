@@ -10,6 +10,9 @@ from support import require_tool
 import geo
 from geo.data import data_dir
 
+#: Run by Debian's Python with QGIS (tests/test_export_qgis.py), not collected from the project's.
+collect_ignore = ["qgis_view.py"]
+
 
 @pytest.fixture(scope="session")
 def corridor() -> geo.Corridor:

@@ -173,7 +173,7 @@ NOT_REGULAR = [
     ("export", "layers", "layers", "file", "found a regular file"),
     ("export", "layers", "layers/posts.geojson", "fifo", "posts.geojson: is a FIFO (named pipe)"),
     ("export", "layers", "layers/m4.geojson", "dir", "m4.geojson: is a directory"),
-    ("export-kml", "layers", "layers/events.kml", "link-to-socket", "events.kml: is a socket"),
+    ("export-kml", "layers", "layers/idlib_corridor.kml", "link-to-socket", "idlib_corridor.kml: is a socket"),
     ("export-gpkg", "layers", "layers/idlib_corridor.gpkg", "fifo", "idlib_corridor.gpkg: is a FIFO"),
     ("export-gpkg", "layers", "layers/idlib_corridor.gpkg", "socket", "idlib_corridor.gpkg: is a socket"),
     ("fetch-osm", "m4.geojson", "m4.geojson", "fifo", "m4.geojson: is a FIFO (named pipe)"),

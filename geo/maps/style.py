@@ -22,6 +22,7 @@ __all__ = [
     "POST_BORDER_PX",
     "POST_PX",
     "POST_SYMBOLS",
+    "USER_POINT_COLORS",
     "css_properties",
     "symbol_css",
 ]
@@ -83,6 +84,9 @@ ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
     "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
     "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
 }
+
+#: A user's points in the exports, by ``in_corridor``: inside, outside, or not answered (a bad row).
+USER_POINT_COLORS = {"inside": "#b91c1c", "outside": "#4b5563", "unknown": "#a855f7"}
 
 
 def css_properties() -> str:

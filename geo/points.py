@@ -1,0 +1,76 @@
+"""A user's own points (an ACLED export, a spreadsheet, a classified file) as a GeoDataFrame beside the corridor.
+
+:func:`read_points` reads any file :func:`geo.classify.classify_file` reads, with the same rules (formats,
+separators, encodings, coordinate columns, types, bad rows kept), and returns its rows with their own geometry
+and the query columns. It goes through classify itself, into a temporary GeoPackage, so there is one reader
+and one set of rules. A file classified before keeps its own query columns, as written (the fresh answers,
+which the run computes anyway, are dropped); any other file gains them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+
+from .columns import QUERY_COLUMNS
+
+if TYPE_CHECKING:
+    from .corridor import Corridor
+
+__all__ = ["read_points"]
+
+#: What the temporary run puts before an added column whose name the file already has.
+_FRESH = "corridor_"
+
+
+def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any) -> gpd.GeoDataFrame:
+    r"""Read a file of points, classified or not, as a GeoDataFrame in EPSG:4326 with the query columns.
+
+    Parameters
+    ----------
+    corridor
+        The model the rows are answered against, from :func:`geo.load_corridor`.
+    path
+        Any file :func:`geo.classify.classify_file` reads (CSV, Excel, Parquet, GeoJSON, GeoPackage...).
+    **options
+        Reading options of :func:`~geo.classify.classify_file`: ``lon_col``, ``lat_col``, ``delimiter``,
+        ``encoding``, ``layer``, ``input_format``, ``strict``, ``keep_text``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every row of the file, in order, with its own geometry (a tabular file's point; none for a row
+        whose coordinates are missing or invalid), the file's columns typed as classify types them, and
+        the query columns (:data:`geo.columns.QUERY_COLUMNS`).
+
+    Raises
+    ------
+    ValueError
+        What :func:`~geo.classify.classify_file` raises for the file, in one line naming it.
+
+    Examples
+    --------
+    >>> import geo, pathlib, tempfile
+    >>> csv = pathlib.Path(tempfile.mkdtemp()) / "events.csv"
+    >>> _ = csv.write_text("id,lat,lon\n1,35.80,36.61\n")
+    >>> read_points(geo.load_corridor(), csv)[["id", "in_corridor", "side"]]
+       id  in_corridor   side
+    0   1         True  south
+    """
+    import pyogrio
+
+    from .classify import classify_file
+
+    with tempfile.TemporaryDirectory(prefix="idlib-corridor-points-") as folder:
+        out = Path(folder) / "points.gpkg"
+        classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
+        gdf = pyogrio.read_dataframe(out, use_arrow=True)
+    names = [c.name for c in QUERY_COLUMNS]
+    fresh = [_FRESH + n for n in names]
+    if all(f in gdf.columns for f in fresh):  # the file was classified: keep its own answers
+        gdf = gdf.drop(columns=fresh)
+    return gdf.set_crs("EPSG:4326", allow_override=True)

@@ -1,0 +1,90 @@
+"""The analyst's own events travel with the corridor: ``export --points FILE`` and :func:`geo.read_points`.
+
+The events are a made-up ACLED-layout export (``tests/acled.py``: multi-line Arabic notes, 31 columns), read
+back from every export format by another program than the writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from xml.etree import ElementTree as ET
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+from acled import write_acled_csv
+
+import geo
+from geo.cli import main
+from geo.export import export_layers
+
+NS = {"k": "http://www.opengis.net/kml/2.2"}
+ROWS = 300
+
+
+@pytest.fixture(scope="module")
+def acled(tmp_path_factory):
+    return write_acled_csv(tmp_path_factory.mktemp("acled") / "acled_idlib.csv", rows=ROWS, seed=3)
+
+
+@pytest.fixture(scope="module")
+def points(corridor, acled):
+    return geo.read_points(corridor, acled)
+
+
+def test_read_points_keeps_every_row_typed_with_its_point_and_the_answers(points, corridor, acled):
+    raw = gpd.pd.read_csv(acled, dtype=str, keep_default_na=False)
+    assert len(points) == len(raw) == ROWS
+    assert list(points["notes"]) == list(raw["notes"])  # multi-line Arabic notes intact
+    assert points["fatalities"].dtype.kind == "i"
+    assert points.crs.to_epsg() == 4326
+    expected = corridor.query(raw["longitude"].astype(float).to_numpy(), raw["latitude"].astype(float).to_numpy())
+    np.testing.assert_allclose(points["distance_m"], expected["distance_m"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(points.geometry.x, raw["longitude"].astype(float), rtol=0, atol=1e-9)
+
+
+def test_a_classified_file_keeps_its_own_answers_and_gains_no_copies(corridor, acled, tmp_path):
+    classified = tmp_path / "classified.parquet"
+    geo.classify_file(corridor, acled, classified)
+    again = geo.read_points(corridor, classified)
+    assert len(again) == ROWS
+    assert not [c for c in again.columns if c.startswith("corridor_")]
+    assert again["in_corridor"].sum() > 0
+
+
+def test_cli_exports_the_users_events_as_a_styled_gpkg_table(tmp_path, acled):
+    assert main(["export", "-o", str(tmp_path), "--format", "gpkg", "--points", str(acled)]) == 0
+    gpkg = tmp_path / "idlib_corridor.gpkg"
+    table = pyogrio.read_dataframe(gpkg, layer="acled_idlib")
+    assert len(table) == ROWS
+    assert {"event_id_cnty", "notes", "in_corridor", "distance_m"} <= set(table.columns)
+    with sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True) as db:
+        (qml,) = db.execute("SELECT styleQML FROM layer_styles WHERE f_table_name = 'acled_idlib'").fetchone()
+        (kind,) = db.execute("SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'acled_idlib'")
+    assert kind == ("POINT",)
+    assert 'attr="in_corridor"' in qml
+
+
+def test_cli_exports_the_users_events_in_the_kmz_as_their_own_folder(tmp_path, acled):
+    assert main(["export", "-o", str(tmp_path), "--format", "kmz", "--points", str(acled)]) == 0
+    with zipfile.ZipFile(tmp_path / "idlib_corridor.kmz") as archive:
+        root = ET.fromstring(archive.read("doc.kml"))
+    (folder,) = [f for f in root.iterfind(".//k:Folder", NS) if f.findtext("k:name", namespaces=NS) == "acled_idlib"]
+    placemarks = folder.findall("k:Placemark", NS)
+    assert len(placemarks) == ROWS
+    assert all(p.findtext("k:styleUrl", namespaces=NS).startswith("#user-") for p in placemarks)
+
+
+def test_a_points_layer_named_like_a_model_layer_is_refused(corridor, points, tmp_path):
+    with pytest.raises(ValueError, match=r"^points layer 'Posts': the export has a layer of that name already"):
+        export_layers(corridor, tmp_path, fmt="geojson", points={"Posts": points})
+
+
+def test_cli_points_file_that_does_not_exist_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["export", "-o", str(tmp_path), "--points", str(tmp_path / "nope.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "nope.csv" in err
+    assert not list(tmp_path.iterdir())
