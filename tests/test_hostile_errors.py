@@ -115,9 +115,7 @@ def good_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("corrupt", "prelude"), CACHE_CASES)
-def test_a_damaged_numba_cache_is_compiled_afresh_and_the_large_query_answers(
-    good_cache, tmp_path, corrupt, prelude
-):
+def test_a_damaged_numba_cache_is_compiled_afresh_and_the_large_query_answers(good_cache, tmp_path, corrupt, prelude):
     cache_dir = tmp_path / "cache"
     shutil.copytree(good_cache, cache_dir)
     corrupt(cache_dir)
