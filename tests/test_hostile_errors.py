@@ -5,16 +5,27 @@ Each class is a table of cases (input -> the one-line error, or the answer) run 
 
 from __future__ import annotations
 
+import copy
+import http.client
+import json
+import math
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geo.cli import main
+from geo.osm import EAST_END, WEST_END, OverpassError, fetch_m4, m4_from_overpass
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -134,3 +145,192 @@ def test_a_damaged_numba_cache_is_rewritten_with_readable_code(good_cache, tmp_p
         readable_entries(cache_dir)
     assert run_large_query(cache_dir).returncode == 0
     assert readable_entries(cache_dir) == readable_entries(good_cache)
+
+
+# --- a malformed Overpass answer -----------------------------------------------------------------------------------
+
+
+def overpass_way(way_id: Any, nodes: list[Any], coords: list[Any]) -> dict[str, Any]:
+    """An Overpass way as ``out body geom`` gives it: node ids and their lon/lat points."""
+    return {
+        "type": "way",
+        "id": way_id,
+        "nodes": nodes,
+        "geometry": [{"lat": lat, "lon": lon} for lon, lat in coords],
+        "tags": {"highway": "motorway", "ref": "M4"},
+    }
+
+
+def good_answer() -> dict[str, Any]:
+    """Two ways from Latakia to Saraqib, meeting at node 3."""
+    west = [WEST_END, (36.0, 35.65), (36.3, 35.8)]
+    east = [(36.3, 35.8), (36.6, 35.81), EAST_END]
+    return {"version": 0.6, "elements": [overpass_way(101, [1, 2, 3], west), overpass_way(102, [3, 4, 5], east)]}
+
+
+def changed(change: Callable[[dict[str, Any]], object]) -> bytes:
+    """The good answer with ``change`` applied to it, as the bytes the service would send."""
+    answer = good_answer()
+    change(answer)
+    return json.dumps(answer).encode()
+
+
+def first_way(answer: dict[str, Any]) -> dict[str, Any]:
+    way: dict[str, Any] = answer["elements"][0]
+    return way
+
+
+def way_without(key: str) -> bytes:
+    return changed(lambda a: first_way(a).pop(key))
+
+
+def second_point(key: str, value: object) -> bytes:
+    """The good answer with ``key`` ("lon" or "lat") of the first way's second point (node 2) set to ``value``."""
+    return changed(lambda a: first_way(a)["geometry"][1].__setitem__(key, value))
+
+
+def first_way_item(key: str, position: int | None, value: object) -> bytes:
+    """The good answer with the first way's ``key`` (or that list's item at ``position``) set to ``value``."""
+    if position is None:
+        return changed(lambda a: first_way(a).__setitem__(key, value))
+    return changed(lambda a: first_way(a)[key].__setitem__(position, value))
+
+
+def case(case_id: str, body: bytes, message: str) -> Any:
+    return pytest.param(body, message, id=case_id)
+
+
+ONE_NODE_WAY = changed(lambda a: a["elements"].append(overpass_way(103, [9], [WEST_END])))
+NODE_2 = r"way 101 point 1 \(node 2\)"
+NOT_A_POINT = NODE_2 + r" is .*; expected an object with numbers lon and lat"
+TIMEOUT = b'{"elements": [], "remark": "runtime error: Query timed out\\nafter 91 seconds."}'
+
+OVERPASS_CASES = [
+    case("html-not-json", b"<html><body>429 Too Many Requests</body></html>", "did not answer with JSON"),
+    case("empty-body", b"", r"did not answer with JSON \(Expecting value\)"),
+    case("not-utf8", b"\xff\xfe{", r"did not answer with JSON \(not UTF-8 text\)"),
+    case("json-nested-100000-deep", b"[" * 100_000, "answered JSON nested too deep to read"),
+    case("json-array", b"[]", "expected a JSON object with an 'elements' list"),
+    case("json-without-elements", b'{"version": 0.6}', "expected a JSON object with an 'elements' list"),
+    case("elements-not-a-list", b'{"elements": {}}', "expected a JSON object with an 'elements' list"),
+    case("no-ways-timeout-remark", TIMEOUT, r"no M4 way .*\(the answer remarks: .* timed out after 91 seconds\.\)$"),
+    case("way-without-geometry", way_without("geometry"), r"way 101 lacks .* \(query with 'out body geom'\)"),
+    case("way-without-nodes", way_without("nodes"), r"way 101 lacks its 'nodes' or 'geometry' list"),
+    case("way-of-one-node", ONE_NODE_WAY, "way 103 has 1 node; a way needs at least 2"),
+    case("fewer-nodes-than-points", first_way_item("nodes", None, [1, 2]), "way 101 has 2 node ids but 3 points"),
+    case("nan-lon", second_point("lon", math.nan), NODE_2 + r": coordinate is not finite \(lon nan, lat 35.65\)"),
+    case("infinite-lat", second_point("lat", math.inf), NODE_2 + r": coordinate is not finite \(lon 36.0, lat inf\)"),
+    case("lat-95", second_point("lat", 95.5), NODE_2 + r": latitude 95.5 out of range, expected \[-90, 90\]"),
+    case("lat-as-text", second_point("lat", "35.65"), NOT_A_POINT),
+    case("lat-boolean", second_point("lat", True), NODE_2 + r" is .*'lat': True"),
+    case("point-null", first_way_item("geometry", 1, None), NODE_2 + " is None"),
+    case("point-a-list", first_way_item("geometry", 1, [36.0, 35.65]), NOT_A_POINT),
+    case("node-id-null", first_way_item("nodes", 1, None), "way 101 has node id None; expected an integer"),
+    case("node-id-a-list", first_way_item("nodes", 1, [2]), r"way 101 has node id \[2\]; expected an integer"),
+    case("way-id-text", first_way_item("id", None, "101"), "element 0 is a way with id '101'; expected an integer"),
+    case("way-id-boolean", first_way_item("id", None, True), "element 0 is a way with id True; expected an integer"),
+    case("one-node-two-places", first_way_item("nodes", 2, 4), r"node 4 is at lon/lat \(36.3, 35.8\) in way 101 but"),
+    case("road-stops-short", changed(lambda a: a["elements"].pop()), r"km from Saraqib \(east end\): .* is incomplete"),
+    case("gap-in-the-road", first_way_item("nodes", 2, 6), "do not connect Latakia to Saraqib"),
+]
+
+
+class FakeResponse:
+    """What ``urllib.request.urlopen`` hands back: a context manager whose ``read`` gives ``body`` (or raises it)."""
+
+    def __init__(self, body: bytes | Exception) -> None:
+        self.body = body
+
+    def __enter__(self) -> FakeResponse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def read(self) -> bytes:
+        if isinstance(self.body, Exception):
+            raise self.body
+        return self.body
+
+
+@pytest.fixture
+def overpass_answers(monkeypatch):
+    """Make the Overpass API answer with the bytes handed to the returned function (there is no internet here)."""
+
+    def answer_with(body: bytes | Exception) -> None:
+        monkeypatch.setattr("urllib.request.urlopen", lambda *args, **kwargs: FakeResponse(body))
+
+    return answer_with
+
+
+def test_the_good_answer_of_this_table_gives_a_line_from_latakia_to_saraqib(overpass_answers):
+    overpass_answers(json.dumps(good_answer()).encode())
+    line, way_ids = m4_from_overpass(fetch_m4())
+    assert way_ids == [101, 102]
+    assert line.coords[0] == WEST_END
+    assert line.coords[-1] == EAST_END
+
+
+@pytest.mark.parametrize(("body", "message"), OVERPASS_CASES)
+def test_a_malformed_overpass_answer_is_one_line_naming_what_is_wrong(overpass_answers, body, message):
+    overpass_answers(body)
+    with pytest.raises(OverpassError, match=message) as caught:
+        m4_from_overpass(fetch_m4())
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("body", "message"), OVERPASS_CASES)
+def test_fetch_osm_on_a_malformed_answer_exits_2_with_one_line_and_writes_nothing(
+    overpass_answers, tmp_path, capsys, body, message
+):
+    overpass_answers(body)
+    assert main(["fetch-osm", "-o", str(tmp_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("idlib-corridor: error: ")
+    assert re.search(message, err)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_answer_broken_off_mid_way_is_one_line(overpass_answers):
+    overpass_answers(http.client.IncompleteRead(b'{"elements": ['))
+    with pytest.raises(OverpassError, match=r"broke off its answer \(IncompleteRead\)"):
+        fetch_m4()
+
+
+#: JSON values a hostile or broken server could put anywhere in its answer.
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+
+#: Where in the good answer a value can be replaced: (element, key, position in the key's list or None).
+PLACES = st.tuples(
+    st.integers(0, 1),
+    st.sampled_from(["type", "id", "nodes", "geometry"]),
+    st.one_of(st.none(), st.integers(0, 2)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(place=PLACES, value=JSON_VALUES)
+def test_any_value_anywhere_in_an_answer_gives_a_line_of_valid_points_or_a_one_line_overpass_error(place, value):
+    answer = copy.deepcopy(good_answer())
+    element, key, position = place
+    target = answer["elements"][element]
+    if position is None or not isinstance(target.get(key), list):
+        target[key] = value
+    else:
+        target[key][position] = value
+    try:
+        line, way_ids = m4_from_overpass(answer)
+    except OverpassError as exc:
+        line, way_ids, error = None, [], str(exc)
+    if line is None:
+        assert "\n" not in error
+    else:
+        assert len(line.coords) >= 2
+        assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in line.coords)
+        assert all(isinstance(w, int) for w in way_ids)
