@@ -17,10 +17,15 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
+import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -334,3 +339,142 @@ def test_any_value_anywhere_in_an_answer_gives_a_line_of_valid_points_or_a_one_l
         assert len(line.coords) >= 2
         assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in line.coords)
         assert all(isinstance(w, int) for w in way_ids)
+
+
+# --- dask ----------------------------------------------------------------------------------------------------------
+
+dask = pytest.importorskip("dask")
+dd = pytest.importorskip("dask.dataframe")
+dask_geopandas = pytest.importorskip("dask_geopandas")
+
+#: Twelve points near the M4, labelled 100..111, in partitions of four: label 109 is row 1 of partition 2.
+LABELS = list(range(100, 112))
+
+
+@pytest.fixture(autouse=False)
+def synchronous_dask():
+    with dask.config.set(scheduler="synchronous"):
+        yield
+
+
+def points_frame(crs: str = "EPSG:4326", **rows: Any) -> gpd.GeoDataFrame:
+    """The twelve points, with the geometries of ``rows`` ("at_<label>": geometry) replaced."""
+    geoms = list(gpd.points_from_xy(np.linspace(35.9, 36.7, 12), np.full(12, 35.8), crs="EPSG:4326").to_crs(crs))
+    for key, geom in rows.items():
+        geoms[LABELS.index(int(key.removeprefix("at_")))] = geom
+    return gpd.GeoDataFrame({"id": LABELS}, geometry=gpd.GeoSeries(geoms, index=LABELS, crs=crs), index=LABELS)
+
+
+def dask_frame(frame: gpd.GeoDataFrame) -> Any:
+    return dask_geopandas.from_geopandas(frame, chunksize=4, sort=False)
+
+
+def lonlat_frame(**values: Any) -> pd.DataFrame:
+    """The twelve points' lon and lat columns, with ``values`` ("<lon|lat>_<label>": value) replaced."""
+    df = pd.DataFrame({"lon": np.linspace(35.9, 36.7, 12), "lat": np.full(12, 35.8)}, index=LABELS)
+    for key, value in values.items():
+        name, label = key.split("_")
+        df.loc[int(label), name] = value
+    return df
+
+
+def dask_lonlat(df: pd.DataFrame) -> tuple[Any, Any]:
+    d = dd.from_pandas(df, chunksize=4, sort=False)
+    return d.lon, d.lat
+
+
+def frame_with(geom: Any, crs: str = "EPSG:4326") -> tuple[Any]:
+    """A dask GeoDataFrame of the twelve points in ``crs``, ``geom`` at label 109."""
+    return (dask_frame(points_frame(crs, at_109=geom)),)
+
+
+def geoseries_with(geom: Any) -> tuple[Any]:
+    return (dask_frame(points_frame(at_109=geom)).geometry,)
+
+
+def lonlat_with(name: str, value: float) -> tuple[Any, Any]:
+    """Two dask Series of the twelve points' lon and lat, ``name`` ("lon" or "lat") of label 109 set to ``value``."""
+    return dask_lonlat(lonlat_frame(**{f"{name}_109": value}))
+
+
+ROW_109 = r"row with index 109 \(row 1 of partition 2\): "
+A_LINE = shapely.LineString([(36, 35), (36, 36)])
+UTM_INF = shapely.Point(np.inf, 0)
+
+DASK_ERROR_CASES = [
+    case("missing-geometry", partial(frame_with, None), "dask GeoDataFrame " + ROW_109 + r"missing geometry \(None\)"),
+    case("empty-point", partial(frame_with, shapely.Point()), "dask GeoDataFrame " + ROW_109 + "empty Point"),
+    case("a-line", partial(frame_with, A_LINE), ROW_109 + "expected a Point, got a LineString"),
+    case("lat-95", partial(frame_with, shapely.Point(36, 95)), ROW_109 + r"lat = 95.0 is outside \[-90, 90\] degrees"),
+    case("utm-inf", partial(frame_with, UTM_INF, "EPSG:32637"), ROW_109 + "the point has a non-finite coordinate"),
+    case("geoseries-missing-geometry", partial(geoseries_with, None), "dask GeoSeries " + ROW_109 + "missing geometry"),
+    case("series-lat-95", partial(lonlat_with, "lat", 95.0), "dask lon/lat " + ROW_109 + r"lat = 95.0 is outside"),
+    case("series-lon-nan", partial(lonlat_with, "lon", np.nan), "dask lon/lat " + ROW_109 + r"lon is missing \(NaN\)"),
+]
+
+
+@pytest.mark.usefixtures("synchronous_dask")
+@pytest.mark.parametrize(("make_args", "message"), DASK_ERROR_CASES)
+def test_a_bad_row_of_a_dask_collection_is_named_by_the_frames_index_label(corridor, make_args, message):
+    lazy = corridor.query(*make_args())
+    with pytest.raises(ValueError, match=message) as caught:
+        lazy.compute()
+    assert "\n" not in str(caught.value)
+
+
+def dask_lon() -> Any:
+    return dask_lonlat(lonlat_frame())[0]
+
+
+def dask_lat() -> Any:
+    return dask_lonlat(lonlat_frame())[1]
+
+
+def pandas_lat() -> pd.Series:
+    return lonlat_frame().lat
+
+
+def unmatched() -> tuple[Any, Any]:
+    """Dask Series of lon in 3 partitions and lat in 2, neither with known divisions."""
+    return tuple(
+        dd.from_pandas(lonlat_frame(), npartitions=n).clear_divisions()[c] for c, n in (("lon", 3), ("lat", 2))
+    )
+
+
+NOT_BOTH = r"lon and lat must both be dask Series \(got "
+
+DASK_REFUSED_CASES = [
+    case("dask-lon-pandas-lat", lambda c: c.query(dask_lon(), pandas_lat()), NOT_BOTH + r"dask Series and pandas"),
+    case("numpy-lon-dask-lat", lambda c: c.query(np.full(12, 36.0), dask_lat()), NOT_BOTH + r"numpy ndarray and dask"),
+    case("dask-lon-number-lat", lambda c: c.query(dask_lon(), 35.8), NOT_BOTH + r"dask Series and float\)"),
+    case("dask-dataframe", lambda c: c.query(dd.from_pandas(lonlat_frame())), "got a dask DataFrame; convert with"),
+    case("one-dask-series", lambda c: c.query(dask_lon()), "got a dask Series; .*or pass lon and lat dask Series"),
+    case("workers", lambda c: c.query(*frame_with(None), workers=2), "workers=2 does not apply to a dask collection"),
+    case("unmatched-partitions", lambda c: c.query(*unmatched()), "3 and 2 partitions with unknown divisions"),
+]
+
+
+@pytest.mark.parametrize(("call", "message"), DASK_REFUSED_CASES)
+def test_a_dask_call_that_cannot_work_is_refused_in_one_line_before_computing(corridor, call, message):
+    with pytest.raises(ValueError, match=message) as caught:
+        call(corridor)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.usefixtures("synchronous_dask")
+def test_two_dask_series_are_answered_lazily_as_the_pandas_series_are(corridor):
+    df = lonlat_frame()
+    lon, lat = dask_lonlat(df)
+    lazy = corridor.query(lon, lat)
+    assert isinstance(lazy, dd.DataFrame)
+    pd.testing.assert_frame_equal(lazy.compute(), corridor.query(df.lon, df.lat))
+
+
+@pytest.mark.usefixtures("synchronous_dask")
+@settings(max_examples=15, deadline=None)
+@given(lon_chunk=st.integers(1, 12), lat_chunk=st.integers(1, 12))
+def test_every_row_of_two_dask_series_comes_out_once_however_they_are_partitioned(corridor, lon_chunk, lat_chunk):
+    df = lonlat_frame()
+    lon = dd.from_pandas(df.lon, chunksize=lon_chunk, sort=True)
+    lat = dd.from_pandas(df.lat, chunksize=lat_chunk, sort=True)
+    pd.testing.assert_frame_equal(corridor.query(lon, lat).compute(), corridor.query(df.lon, df.lat))
