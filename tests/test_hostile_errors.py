@@ -21,6 +21,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import dask
+import dask.dataframe as dd
+import dask_geopandas
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -343,16 +346,13 @@ def test_any_value_anywhere_in_an_answer_gives_a_line_of_valid_points_or_a_one_l
 
 # --- dask ----------------------------------------------------------------------------------------------------------
 
-dask = pytest.importorskip("dask")
-dd = pytest.importorskip("dask.dataframe")
-dask_geopandas = pytest.importorskip("dask_geopandas")
-
 #: Twelve points near the M4, labelled 100..111, in partitions of four: label 109 is row 1 of partition 2.
 LABELS = list(range(100, 112))
 
 
-@pytest.fixture(autouse=False)
+@pytest.fixture
 def synchronous_dask():
+    """Run dask's tasks in the test's own thread: these tests are about messages, not about a cluster."""
     with dask.config.set(scheduler="synchronous"):
         yield
 
