@@ -478,3 +478,20 @@ def test_every_row_of_two_dask_series_comes_out_once_however_they_are_partitione
     lon = dd.from_pandas(df.lon, chunksize=lon_chunk, sort=True)
     lat = dd.from_pandas(df.lat, chunksize=lat_chunk, sort=True)
     pd.testing.assert_frame_equal(corridor.query(lon, lat).compute(), corridor.query(df.lon, df.lat))
+
+
+@pytest.mark.slow
+def test_classify_of_20000_rows_answers_every_row_with_a_numba_cache_cut_short(good_cache, tmp_path):
+    cache_dir = tmp_path / "cache"
+    shutil.copytree(good_cache, cache_dir)
+    cut_short(".nbc", 100)(cache_dir)
+    rng = np.random.default_rng(3)
+    points = pd.DataFrame({"lon": rng.uniform(35.5, 37.5, 20_000), "lat": rng.uniform(35.2, 36.6, 20_000)})
+    points.to_csv(tmp_path / "points.csv", index=False)
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(cache_dir), "PYTHONPATH": str(REPO)}
+    argv = [sys.executable, "-m", "geo.cli", "classify", "points.csv", "-o", "out.csv", "-q"]
+    run = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert len(out) == 20_000
+    assert out["distance_m"].notna().all()
