@@ -74,8 +74,10 @@ def fetch_m4(url: str = OVERPASS_URL, *, timeout_s: float = 120.0) -> dict[str, 
     Raises
     ------
     OverpassError
-        The service cannot be reached (offline?) or does not answer with JSON.
+        The URL is not http(s), the service cannot be reached (offline?) or does not answer with JSON.
     """
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise OverpassError(f"the Overpass API URL {url!r} is not an http:// or https:// address")
     body = urllib.parse.urlencode({"data": overpass_query()}).encode()
     req = urllib.request.Request(url, data=body, headers={"User-Agent": "idlib-corridor (fetch-osm)"})
     try:

@@ -495,3 +495,11 @@ def test_classify_of_20000_rows_answers_every_row_with_a_numba_cache_cut_short(g
     out = pd.read_csv(tmp_path / "out.csv")
     assert len(out) == 20_000
     assert out["distance_m"].notna().all()
+
+
+@pytest.mark.parametrize("url", ["notaurl", "file:///etc/hostname", "ftp://overpass.example/api"])
+def test_an_overpass_url_that_is_not_http_is_refused_in_one_line_and_nothing_read(url, tmp_path, capsys):
+    assert main(["fetch-osm", "-o", str(tmp_path), "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert err == f"idlib-corridor: error: the Overpass API URL {url!r} is not an http:// or https:// address\n"
+    assert list(tmp_path.iterdir()) == []
