@@ -32,6 +32,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from geo._query_input import PointError
 from geo.cli import main
 from geo.osm import EAST_END, WEST_END, OverpassError, fetch_m4, m4_from_overpass
 
@@ -397,6 +398,15 @@ def lonlat_with(name: str, value: float) -> tuple[Any, Any]:
     return dask_lonlat(lonlat_frame(**{f"{name}_109": value}))
 
 
+def restarting_index(name: str, value: float) -> tuple[Any, Any]:
+    """Lon and lat in three partitions each indexed 0..3 (as ``dd.read_csv`` gives), ``name`` of row 1 of the last
+    set to ``value``: the index label alone does not say where the row is, its partition does."""
+    parts = [pd.DataFrame({"lon": np.full(4, 36.5), "lat": np.full(4, 35.8)}) for _ in range(3)]
+    parts[2].loc[1, name] = value
+    d = dd.from_map(lambda part: part, parts)
+    return d.lon, d.lat
+
+
 ROW_109 = r"row with index 109 \(row 1 of partition 2\): "
 A_LINE = shapely.LineString([(36, 35), (36, 36)])
 UTM_INF = shapely.Point(np.inf, 0)
@@ -410,6 +420,7 @@ DASK_ERROR_CASES = [
     case("geoseries-missing-geometry", partial(geoseries_with, None), "dask GeoSeries " + ROW_109 + "missing geometry"),
     case("series-lat-95", partial(lonlat_with, "lat", 95.0), "dask lon/lat " + ROW_109 + r"lat = 95.0 is outside"),
     case("series-lon-nan", partial(lonlat_with, "lon", np.nan), "dask lon/lat " + ROW_109 + r"lon is missing \(NaN\)"),
+    case("index-restarting", partial(restarting_index, "lat", 95.0), r"index 1 \(row 1 of partition 2\): lat = 95.0"),
 ]
 
 
@@ -503,3 +514,9 @@ def test_an_overpass_url_that_is_not_http_is_refused_in_one_line_and_nothing_rea
     err = capsys.readouterr().err
     assert err == f"idlib-corridor: error: the Overpass API URL {url!r} is not an http:// or https:// address\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_point_error_crosses_processes_whole():
+    error = PointError("lat[1] (index 'b') lat = 95.0 is outside", 1, "b", "lat = 95.0 is outside")
+    copy_ = pickle.loads(pickle.dumps(error))
+    assert (str(copy_), copy_.row, copy_.label, copy_.problem) == (str(error), 1, "b", "lat = 95.0 is outside")
