@@ -116,7 +116,10 @@ def _is_id(value: object) -> bool:
 def _remark(answer: Mapping[str, Any]) -> str:
     """Return the Overpass server's own remark (a timeout, a runtime error) as a suffix to a message, or ""."""
     remark = answer.get("remark")
-    return f" (the answer remarks: {' '.join(str(remark).split())})" if remark else ""
+    if not remark:
+        return ""
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(remark)).split())  # no terminal escapes
+    return f" (the answer remarks: {text if len(text) <= 200 else text[:199] + '…'})"
 
 
 def _is_number(value: object) -> TypeGuard[float]:
@@ -152,7 +155,9 @@ def _way(el: Mapping[str, Any], i: int) -> dict[str, Any]:
     if len(nodes) != len(geom):
         raise OverpassError(f"malformed Overpass answer: way {wid} has {len(nodes)} node ids but {len(geom)} points")
     if len(nodes) < 2:
-        raise OverpassError(f"malformed Overpass answer: way {wid} has {len(nodes)} node; a way needs at least 2")
+        raise OverpassError(
+            f"malformed Overpass answer: way {wid} has {len(nodes)} node{'s' * (len(nodes) != 1)}; a way needs 2"
+        )
     for node in nodes:
         if not _is_id(node):
             raise OverpassError(

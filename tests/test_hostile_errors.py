@@ -217,6 +217,7 @@ ONE_NODE_WAY = changed(lambda a: a["elements"].append(overpass_way(103, [9], [WE
 NODE_2 = r"way 101 point 1 \(node 2\)"
 NOT_A_POINT = NODE_2 + r" is .*; expected an object with numbers lon and lat"
 TIMEOUT = b'{"elements": [], "remark": "runtime error: Query timed out\\nafter 91 seconds."}'
+ESCAPES = b'{"elements": [], "remark": "\\u001b[2J\\u001b]0;pwned\\u0007' + b"x" * 500 + b'"}'
 
 OVERPASS_CASES = [
     case("html-not-json", b"<html><body>429 Too Many Requests</body></html>", "did not answer with JSON"),
@@ -227,9 +228,10 @@ OVERPASS_CASES = [
     case("json-without-elements", b'{"version": 0.6}', "expected a JSON object with an 'elements' list"),
     case("elements-not-a-list", b'{"elements": {}}', "expected a JSON object with an 'elements' list"),
     case("no-ways-timeout-remark", TIMEOUT, r"no M4 way .*\(the answer remarks: .* timed out after 91 seconds\.\)$"),
+    case("remark-with-terminal-escapes", ESCAPES, r"\(the answer remarks: \[2J ]0;pwned x+…\)$"),
     case("way-without-geometry", way_without("geometry"), r"way 101 lacks .* \(query with 'out body geom'\)"),
     case("way-without-nodes", way_without("nodes"), r"way 101 lacks its 'nodes' or 'geometry' list"),
-    case("way-of-one-node", ONE_NODE_WAY, "way 103 has 1 node; a way needs at least 2"),
+    case("way-of-one-node", ONE_NODE_WAY, "way 103 has 1 node; a way needs 2"),
     case("fewer-nodes-than-points", first_way_item("nodes", None, [1, 2]), "way 101 has 2 node ids but 3 points"),
     case("nan-lon", second_point("lon", math.nan), NODE_2 + r": coordinate is not finite \(lon nan, lat 35.65\)"),
     case("infinite-lat", second_point("lat", math.inf), NODE_2 + r": coordinate is not finite \(lon 36.0, lat inf\)"),
