@@ -9,6 +9,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba.core import caching
 from numpy.typing import NDArray
 
 __all__ = ["Floats", "Ints", "jit", "piece_test"]
@@ -17,12 +18,50 @@ Floats = NDArray[np.float64]
 Ints = NDArray[Any]  # integer arrays (int16, int32 or int64)
 
 
+_FunctionCache: Any = caching.FunctionCache  # numba's methods carry no annotations
+
+
+class _HealingCache(_FunctionCache):  # type: ignore[misc]  # a subclass of an untyped class
+    """numba's on-disk cache of one function, made to compile afresh when its files cannot be read or written.
+
+    A cache file cut short (a full disk, a crash mid-write) or garbled makes numba's own
+    cache raise (``UnpicklingError``, ``EOFError``) at every call that would load it. Here
+    the entry is dropped instead: the index is rewritten empty, the function compiled, and
+    the new machine code saved over the bad files. A cache that cannot be written (the
+    disk still full, a read-only folder) is switched off for this process.
+    """
+
+    def load_overload(self, sig: Any, target_context: Any) -> Any:
+        """Return the cached compilation of ``sig``, or None (compile it) when there is none or it is unreadable."""
+        try:
+            return super().load_overload(sig, target_context)
+        except Exception:  # any unreadable cache file: the compiler gives the same code afresh
+            self._start_afresh()
+            return None
+
+    def save_overload(self, sig: Any, data: Any) -> None:
+        """Save a compilation; a cache that cannot take it is switched off, the compiled code is used anyway."""
+        try:
+            super().save_overload(sig, data)
+        except Exception:  # a cache write is an optimisation: never worth failing a query
+            self.disable()
+
+    def _start_afresh(self) -> None:
+        """Forget every entry of the unreadable index (rewritten empty), or switch the cache off if it cannot be."""
+        try:
+            self.flush()
+        except OSError:
+            self.disable()
+
+
 def jit(fn: Any) -> Any:
     """Compile ``fn`` with numba, without the GIL, its machine code cached on disk where numba finds a place.
 
-    Numba caches next to this file, or in the user's cache folder when that is
-    read-only (or in ``NUMBA_CACHE_DIR``); with neither writable, each process
-    compiles the kernel afresh (a few seconds) instead of failing.
+    Numba caches in ``__pycache__`` next to this file, or in the user's cache folder
+    when that is read-only (or in ``NUMBA_CACHE_DIR``); with neither writable, each
+    process compiles the kernel afresh (a few seconds) instead of failing. A cache
+    file that cannot be read (cut short by a full disk, garbled) is compiled afresh
+    and overwritten with good code; one that cannot be written is skipped.
 
     Parameters
     ----------
@@ -35,9 +74,11 @@ def jit(fn: Any) -> Any:
         The compiled function.
     """
     try:
-        return numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
+        dispatcher: Any = numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
         return numba.njit(nogil=True, error_model="numpy")(fn)
+    dispatcher._cache = _HealingCache(fn)
+    return dispatcher
 
 
 @jit

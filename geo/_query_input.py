@@ -1,6 +1,6 @@
 """The points :func:`geo.query.query` is asked about, checked: lon/lat arrays of floats, or a GeoDataFrame's points.
 
-Every error is a ValueError naming the first offending point.
+Every error is a ValueError naming the first offending point (a :class:`PointError` when one point is at fault).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from ._validate import LAT_RANGE, LON_RANGE, within
 from .geodesy import WGS84
 
-__all__ = ["from_arrays", "from_geo"]
+__all__ = ["PointError", "from_arrays", "from_geo"]
 
 
 def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
@@ -52,15 +52,30 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
     return result.reshape(arr.shape)
 
 
-def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any) -> None:
-    """ValueError naming the first point with a missing, infinite or out-of-range coordinate."""
+class PointError(ValueError):
+    """A ValueError about one point: its position ``row`` in the input, its index ``label``, and the ``problem``.
+
+    ``problem`` is the message without the point's place, for a caller that names the place
+    its own way (a dask partition names the frame's row).
+    """
+
+    def __init__(self, message: str, row: int, label: object, problem: str) -> None:
+        super().__init__(message)
+        self.row, self.label, self.problem = row, label, problem
+
+    def __reduce__(self) -> tuple[type[PointError], tuple[str, int, object, str]]:
+        return type(self), (str(self), self.row, self.label, self.problem)
+
+
+def _first_bad_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> tuple[int, str, str] | None:
+    """Return (position, "lon" or "lat", problem) of the first missing, infinite or out-of-range coordinate."""
     checks = (
         (lon, "lon", ~within(lon, LON_RANGE), "[{:g}, {:g}]".format(*LON_RANGE)),
         (lat, "lat", ~within(lat, LAT_RANGE), "[{:g}, {:g}]".format(*LAT_RANGE)),
     )
     firsts = [(int(np.argmax(bad)), k) for k, (_, _, bad, _) in enumerate(checks) if bad.any()]
     if not firsts:
-        return
+        return None
     i, k = min(firsts)
     values, name, _, bounds = checks[k]
     v = float(values[i])
@@ -70,7 +85,15 @@ def _check_lonlat(lon: NDArray[np.float64], lat: NDArray[np.float64], label: Any
         problem = f"is {v}: expected a finite number of degrees"
     else:
         problem = f"= {v} is outside {bounds} degrees" + (" (lon and lat swapped?)" if name == "lat" else "")
-    raise ValueError(f"{label(i, name)} {problem}")
+    return i, name, problem
+
+
+def _label(index: pd.Index | None, i: int) -> object:
+    """Return the index label of position ``i`` as the user wrote it (107, not np.int64(107)), or None."""
+    if index is None:
+        return None
+    label = index[i]
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.float64], pd.Index | None]:
@@ -111,12 +134,11 @@ def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.flo
     scalar = lon_a.ndim == 0
     lon_a, lat_a = np.atleast_1d(lon_a), np.atleast_1d(lat_a)
 
-    def label(i: int, name: str) -> str:
-        if scalar:
-            return name
-        return f"{name}[{i}]" + (f" (index {index[i]!r})" if index is not None else "")
-
-    _check_lonlat(lon_a, lat_a, label)
+    bad = _first_bad_lonlat(lon_a, lat_a)
+    if bad:
+        i, name, problem = bad
+        where = name if scalar else f"{name}[{i}]" + (f" (index {index[i]!r})" if index is not None else "")
+        raise PointError(f"{where} {problem}", i, _label(index, i), f"{name} {problem}")
     return lon_a, lat_a, index
 
 
@@ -142,8 +164,8 @@ def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64]
     gs = geo.geometry if isinstance(geo, gpd.GeoDataFrame) else geo
     kind = type(geo).__name__
 
-    def label(i: int, name: str = "") -> str:
-        return f"{kind} row {i} (index {gs.index[i]!r})" + (f" {name}" if name else "")
+    def fail(i: int, problem: str, sep: str = ": ") -> PointError:
+        return PointError(f"{kind} row {i} (index {gs.index[i]!r}){sep}{problem}", i, _label(gs.index, i), problem)
 
     if gs.crs is None:
         raise ValueError(f"the {kind} has no CRS; set the one its coordinates are in (e.g. .set_crs('EPSG:32637'))")
@@ -156,7 +178,7 @@ def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64]
     for mask, problem in checks:
         if mask.any():
             i = int(np.argmax(mask))
-            raise ValueError(f"{label(i)}: {problem or f'expected a Point, got a {arr[i].geom_type}'}")
+            raise fail(i, problem or f"expected a Point, got a {arr[i].geom_type}")
     x, y = shapely.get_x(arr), shapely.get_y(arr)
     if gs.crs.equals(WGS84):
         lon, lat = x.astype(float), y.astype(float)
@@ -165,9 +187,12 @@ def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64]
         nonfinite = ~(np.isfinite(x) & np.isfinite(y))
         if nonfinite.any():
             i = int(np.argmax(nonfinite))
-            raise ValueError(f"{label(i)}: the point has a non-finite coordinate ({x[i]}, {y[i]})")
+            raise fail(i, f"the point has a non-finite coordinate ({x[i]}, {y[i]})")
         tr = pyproj.Transformer.from_crs(gs.crs, WGS84, always_xy=True)
         lon, lat = (np.asarray(a, dtype=float) for a in tr.transform(x, y, errcheck=False))
         suffix = f" (converted from {gs.crs.name})"
-    _check_lonlat(lon, lat, lambda i, name: label(i, name + suffix))
+    bad = _first_bad_lonlat(lon, lat)
+    if bad:
+        i, name, problem = bad
+        raise fail(i, f"{name}{suffix} {problem}", sep=" ")
     return lon, lat

@@ -142,9 +142,11 @@ class Corridor:
         """Answer distance of points from the M4, corridor membership, side, chainage and nearest post.
 
         See :func:`geo.query.query` for the call forms and the columns. A
-        ``dask_geopandas.GeoDataFrame`` gives a lazy result (:func:`geo.parallel.query_dask`).
+        ``dask_geopandas.GeoDataFrame``, or two dask Series of lon and lat, give a lazy result
+        (:func:`geo.parallel.query_dask`).
         """
-        if args and is_dask_collection(args[0]):
+        lat = args[1] if len(args) > 1 else kwargs.get("lat")
+        if args and (is_dask_collection(args[0]) or is_dask_collection(lat)):
             lazy: pd.DataFrame = query_dask(self, *args, **kwargs)
             return lazy
         from .query import query  # here, not at the top: its scipy.spatial costs every command 0.2 s

@@ -12,17 +12,21 @@ gives one clean line), and :func:`write_m4_geojson` writes it for
 from __future__ import annotations
 
 import datetime as _dt
+import http.client
 import itertools
 import json
+import numbers
 import os
+import reprlib
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
@@ -35,6 +39,7 @@ from ._io import (
     raise_on_signals,
     write_bytes_atomic,
 )
+from ._validate import lonlat_problem
 from .geodesy import GEOD
 
 __all__ = [
@@ -81,8 +86,10 @@ def fetch_m4(url: str = OVERPASS_URL, *, timeout_s: float = 120.0) -> dict[str, 
     Raises
     ------
     OverpassError
-        The service cannot be reached (offline?) or does not answer with JSON.
+        The URL is not http(s), the service cannot be reached (offline?) or does not answer with JSON.
     """
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise OverpassError(f"the Overpass API URL {url!r} is not an http:// or https:// address")
     body = urllib.parse.urlencode({"data": overpass_query()}).encode()
     req = urllib.request.Request(url, data=body, headers={"User-Agent": "idlib-corridor (fetch-osm)"})
     try:
@@ -95,34 +102,128 @@ def fetch_m4(url: str = OVERPASS_URL, *, timeout_s: float = 120.0) -> dict[str, 
         raise OverpassError(
             f"cannot reach the Overpass API at {url} ({reason}); this command needs the internet"
         ) from None
+    except http.client.HTTPException as exc:  # the answer broken off, a malformed status line
+        raise OverpassError(f"the Overpass API at {url} broke off its answer ({type(exc).__name__})") from None
+    return _decode(raw, url)
+
+
+def _decode(raw: bytes, url: str) -> dict[str, Any]:
+    """Return the JSON object the Overpass API at ``url`` answered; OverpassError when ``raw`` is no JSON."""
     try:
         answer: dict[str, Any] = json.loads(raw)
-        return answer
     except json.JSONDecodeError as exc:
         raise OverpassError(f"the Overpass API at {url} did not answer with JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise OverpassError(f"the Overpass API at {url} did not answer with JSON (not UTF-8 text)") from None
+    except RecursionError:
+        raise OverpassError(f"the Overpass API at {url} answered JSON nested too deep to read") from None
+    return answer
+
+
+def _is_id(value: object) -> bool:
+    """Whether ``value`` can be an OSM id: an integer, not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _remark(answer: Mapping[str, Any]) -> str:
+    """Return the Overpass server's own remark (a timeout, a runtime error) as a suffix to a message, or ""."""
+    remark = answer.get("remark")
+    if not remark:
+        return ""
+    text = " ".join("".join(c if c.isprintable() else " " for c in str(remark)).split())  # no terminal escapes
+    return f" (the answer remarks: {text if len(text) <= 200 else text[:199] + '…'})"
+
+
+def _is_number(value: object) -> TypeGuard[float]:
+    """Whether ``value`` is a real number (JSON's NaN included), not a boolean."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _point(p: object, where: str) -> tuple[float, float]:
+    """Return (lon, lat) of one point of a way's 'geometry', or OverpassError naming ``where`` and what is wrong."""
+    lon, lat = (p.get("lon"), p.get("lat")) if isinstance(p, Mapping) else (None, None)
+    if not (_is_number(lon) and _is_number(lat)):
+        raise OverpassError(
+            f"malformed Overpass answer: {where} is {reprlib.repr(p)}; expected an object with numbers lon and lat"
+        )
+    problem = lonlat_problem(float(lon), float(lat))
+    if problem:
+        raise OverpassError(f"malformed Overpass answer: {where}: {problem}")
+    return float(lon), float(lat)
+
+
+def _way(el: Mapping[str, Any], i: int) -> dict[str, Any]:
+    """Return one way of the answer (its id, node ids and lon/lat points), or OverpassError naming what is wrong."""
+    wid = el.get("id")
+    if not _is_id(wid):
+        raise OverpassError(
+            f"malformed Overpass answer: element {i} is a way with id {reprlib.repr(wid)}; expected an integer"
+        )
+    nodes, geom = el.get("nodes"), el.get("geometry")
+    if not isinstance(nodes, list) or not isinstance(geom, list):
+        raise OverpassError(
+            f"malformed Overpass answer: way {wid} lacks its 'nodes' or 'geometry' list (query with 'out body geom')"
+        )
+    if len(nodes) != len(geom):
+        raise OverpassError(f"malformed Overpass answer: way {wid} has {len(nodes)} node ids but {len(geom)} points")
+    if len(nodes) < 2:
+        raise OverpassError(
+            f"malformed Overpass answer: way {wid} has {len(nodes)} node{'s' * (len(nodes) != 1)}; a way needs 2"
+        )
+    for node in nodes:
+        if not _is_id(node):
+            raise OverpassError(
+                f"malformed Overpass answer: way {wid} has node id {reprlib.repr(node)}; expected an integer"
+            )
+    coords = [_point(p, f"way {wid} point {k} (node {n})") for k, (n, p) in enumerate(zip(nodes, geom, strict=True))]
+    return {"id": wid, "nodes": nodes, "coords": coords}
+
+
+def _check_shared_nodes(ways: list[dict[str, Any]]) -> None:
+    """OverpassError if a node id comes at two different places (in one way or two): the answer contradicts itself."""
+    seen: dict[int, tuple[tuple[float, float], int]] = {}
+    for way in ways:
+        for node, xy in zip(way["nodes"], way["coords"], strict=True):
+            first_xy, first_way = seen.setdefault(node, (xy, way["id"]))
+            if xy != first_xy:
+                raise OverpassError(
+                    f"malformed Overpass answer: node {node} is at lon/lat {first_xy} in way {first_way} "
+                    f"but at {xy} in way {way['id']}"
+                )
 
 
 def _ways(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the answer's ways, checked; OverpassError naming the first element, way or point that is wrong."""
     if not isinstance(answer, Mapping) or not isinstance(answer.get("elements"), list):
-        raise OverpassError("malformed Overpass answer: expected a JSON object with an 'elements' list")
-    ways = []
-    for i, el in enumerate(answer["elements"]):
-        if not isinstance(el, Mapping) or el.get("type") != "way":
-            continue
-        nodes, geom = el.get("nodes"), el.get("geometry")
-        if not isinstance(nodes, list) or not isinstance(geom, list) or len(nodes) != len(geom) or len(nodes) < 2:
-            raise OverpassError(
-                f"malformed Overpass answer: way {el.get('id', f'#{i}')} needs matching 'nodes' and 'geometry' "
-                "lists (query with 'out body geom')"
-            )
-        try:
-            coords = [(float(p["lon"]), float(p["lat"])) for p in geom]
-        except (TypeError, KeyError, ValueError):
-            raise OverpassError(f"malformed Overpass answer: way {el.get('id')} has a point without lon/lat") from None
-        ways.append({"id": el.get("id"), "nodes": nodes, "coords": coords})
+        remark = _remark(answer) if isinstance(answer, Mapping) else ""
+        raise OverpassError(f"malformed Overpass answer: expected a JSON object with an 'elements' list{remark}")
+    ways = [
+        _way(el, i) for i, el in enumerate(answer["elements"]) if isinstance(el, Mapping) and el.get("type") == "way"
+    ]
     if not ways:
-        raise OverpassError("the Overpass answer holds no M4 way (nothing tagged ref=M4 in the search box)")
+        raise OverpassError(
+            f"the Overpass answer holds no M4 way (nothing tagged ref=M4 in the search box){_remark(answer)}"
+        )
+    _check_shared_nodes(ways)
     return ways
+
+
+def _end_nodes(
+    pts: NDArray[np.float64], west_end: tuple[float, float], east_end: tuple[float, float]
+) -> tuple[int, int]:
+    """Return the way nodes (rows of ``pts``, lon/lat degrees) nearest the road's two ends; OverpassError if too far."""
+    found = []
+    for name, end in (("Latakia (west end)", west_end), ("Saraqib (east end)", east_end)):
+        _, _, d = GEOD.inv(np.full(len(pts), end[0]), np.full(len(pts), end[1]), pts[:, 0], pts[:, 1])
+        i = int(np.argmin(d))
+        if d[i] > MAX_END_GAP_M:
+            raise OverpassError(
+                f"the M4 ways end {d[i] / 1000:.1f} km from {name}: the OpenStreetMap road is incomplete"
+            )
+        found.append(i)
+    if found[0] == found[1]:
+        raise OverpassError(f"the ends {west_end} and {east_end} are nearest the same M4 node: expected ends far apart")
+    return found[0], found[1]
 
 
 def m4_from_overpass(
@@ -170,16 +271,7 @@ def m4_from_overpass(
     pts = np.asarray(coords)
     n = len(pts)
     graph = coo_matrix((np.maximum(lengths, 1e-3), (rows, cols)), shape=(n, n)).tocsr()
-
-    def nearest(end: tuple[float, float]) -> tuple[int, float]:
-        _, _, d = GEOD.inv(np.full(n, end[0]), np.full(n, end[1]), pts[:, 0], pts[:, 1])
-        i = int(np.argmin(d))
-        return i, float(d[i])
-
-    (src, d_src), (dst, d_dst) = nearest(west_end), nearest(east_end)
-    for name, d in (("Latakia (west end)", d_src), ("Saraqib (east end)", d_dst)):
-        if d > MAX_END_GAP_M:
-            raise OverpassError(f"the M4 ways end {d / 1000:.1f} km from {name}: the OpenStreetMap road is incomplete")
+    src, dst = _end_nodes(pts, west_end, east_end)
     dist, pred = dijkstra(graph, indices=src, return_predecessors=True)
     if not np.isfinite(dist[dst]):
         raise OverpassError(

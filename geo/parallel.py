@@ -1,7 +1,8 @@
 """Run corridor queries on a Dask cluster, partition by partition (optional extra ``[dask]``).
 
 ``corridor.query(ddf)`` on a ``dask_geopandas.GeoDataFrame`` returns a lazy dask
-GeoDataFrame with the query columns added, built with ``map_partitions``. The
+GeoDataFrame with the query columns added, built with ``map_partitions``;
+``corridor.query(lon, lat)`` on two dask Series a lazy dask DataFrame. The
 corridor goes into the task graph once, as a single delayed object, so a cluster
 ships it to each worker once rather than with every partition.
 """
@@ -9,6 +10,8 @@ ships it to each worker once rather than with every partition.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from ._query_input import PointError
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -21,37 +24,97 @@ def is_dask_collection(obj: Any) -> bool:
     return type(obj).__module__.split(".")[0] in ("dask", "dask_geopandas") and hasattr(obj, "map_partitions")
 
 
-def _query_partition(part: Any, corridor: Corridor) -> Any:
+def _kind(obj: Any) -> str:
+    """Name ``obj``'s type with its library: "dask Series", "pandas Series", "numpy ndarray"."""
+    library = type(obj).__module__.split(".")[0]
+    return type(obj).__name__ if library == "builtins" else f"{library} {type(obj).__name__}"
+
+
+def _in_partition(error: PointError, what: str, partition_info: dict[str, Any] | None) -> ValueError:
+    """Return ``error`` reworded to name the frame's row (its index label), not the row within the partition."""
+    number = "?" if partition_info is None else partition_info["number"]
+    return ValueError(f"{what} row with index {error.label!r} (row {error.row} of partition {number}): {error.problem}")
+
+
+def _query_partition(part: Any, corridor: Corridor, partition_info: dict[str, Any] | None = None) -> Any:
     from .query import query
 
-    # One thread per task: dask already runs a task per worker thread, so threads of our own would oversubscribe.
-    return query(corridor, part, workers=1)
+    try:
+        # One thread per task: dask already runs a task per worker thread, so threads of our own would oversubscribe.
+        return query(corridor, part, workers=1)
+    except PointError as exc:
+        raise _in_partition(exc, f"dask {type(part).__name__}", partition_info) from None
 
 
-def query_dask(corridor: Corridor, ddf: Any) -> Any:
-    """Lazily add the query columns to every partition of a dask GeoDataFrame.
+def _query_lonlat_partition(
+    lon: Any, lat: Any, corridor: Corridor, partition_info: dict[str, Any] | None = None
+) -> Any:
+    from .query import query
+
+    try:
+        return query(corridor, lon, lat, workers=1)
+    except PointError as exc:
+        raise _in_partition(exc, "dask lon/lat", partition_info) from None
+
+
+def _query_lonlat(corridor: Corridor, lon: Any, lat: Any) -> Any:
+    """Lazily answer two dask Series of longitudes and latitudes (degrees), partition by partition."""
+    import dask.dataframe as dd
+    from dask.delayed import delayed
+
+    if not all(isinstance(s, dd.Series) for s in (lon, lat)):
+        raise ValueError(
+            f"lon and lat must both be dask Series (got {_kind(lon)} and {_kind(lat)}); "
+            "or pass one dask_geopandas GeoDataFrame of points"
+        )
+    if lon.known_divisions and lat.known_divisions:
+        if lat.divisions != lon.divisions:
+            lat = lat.repartition(divisions=lon.divisions)
+    elif lon.npartitions != lat.npartitions:
+        raise ValueError(
+            f"lon and lat are dask Series of {lon.npartitions} and {lat.npartitions} partitions with unknown "
+            "divisions; give them the same partitions (e.g. two columns of one dask DataFrame)"
+        )
+    meta = _query_lonlat_partition(lon._meta, lat._meta, corridor)
+    shipped = delayed(corridor, pure=True, traverse=False)
+    return lon.map_partitions(_query_lonlat_partition, lat, shipped, meta=meta)
+
+
+def query_dask(corridor: Corridor, ddf: Any, lat: Any = None, *, workers: int | None = None) -> Any:
+    """Lazily add the query columns to every partition of a dask GeoDataFrame, or answer two dask Series.
 
     Parameters
     ----------
     corridor
         The model, from :func:`geo.load_corridor`.
     ddf
-        A ``dask_geopandas.GeoDataFrame`` (or GeoSeries) of points with a CRS.
+        A ``dask_geopandas.GeoDataFrame`` (or GeoSeries) of points with a CRS; or a
+        dask Series of longitudes (degrees), with ``lat``.
+    lat
+        A dask Series of latitudes (degrees) partitioned like ``ddf``, or None.
+    workers
+        Not taken: dask's scheduler decides how many partitions run at once.
 
     Returns
     -------
-    dask_geopandas.GeoDataFrame
-        Lazy; ``.compute()`` gives the same rows as ``corridor.query`` on the whole frame.
+    dask_geopandas.GeoDataFrame or dask.dataframe.DataFrame
+        Lazy; ``.compute()`` gives the same rows as ``corridor.query`` on the whole
+        frame (or the two whole Series). An unusable point raises at compute time,
+        naming the frame's row by its index label and its partition.
     """
     try:
         import dask_geopandas
         from dask.delayed import delayed
     except ImportError as exc:  # pragma: no cover - the extra is installed with the tests
         raise ImportError("querying a dask collection needs the extra: pip install 'idlib-corridor[dask]'") from exc
+    if workers is not None:
+        raise ValueError(f"workers={workers!r} does not apply to a dask collection: dask's scheduler sets the threads")
+    if lat is not None:
+        return _query_lonlat(corridor, ddf, lat)
     if not isinstance(ddf, (dask_geopandas.GeoDataFrame, dask_geopandas.GeoSeries)):
         raise ValueError(
-            f"expected a dask_geopandas GeoDataFrame or GeoSeries of points, got {type(ddf).__name__}; "
-            "convert with dask_geopandas.from_dask_dataframe(df, geometry=...)"
+            f"expected a dask_geopandas GeoDataFrame or GeoSeries of points, got a {_kind(ddf)}; "
+            "convert with dask_geopandas.from_dask_dataframe(df, geometry=...), or pass lon and lat dask Series"
         )
     if ddf.crs is None:
         raise ValueError("the dask GeoDataFrame has no CRS; set one (e.g. .set_crs('EPSG:4326'))")
