@@ -12,7 +12,8 @@ ships Leaflet's ``dist/`` files and nothing else), read at build time with
 :mod:`importlib.resources`; nothing of Leaflet is kept in this repository. The
 CSS refers to its images by relative URL (``url(images/layers.png)``): they are
 turned into ``data:`` URIs. :func:`external_references` lists every reference
-in a page that a browser would fetch, so a build can refuse to write an
+in a page that a browser would fetch, the URL-like strings of its scripts
+included (:func:`script_references`), so a build can refuse to write an
 "offline" file that is not.
 """
 
@@ -33,6 +34,7 @@ from ._folium import Macro
 from .style import css_properties
 
 __all__ = [
+    "HARMLESS_SCRIPT_URLS",
     "LEAFLET_PACKAGE",
     "STATIC_PACKAGE",
     "OfflineAssets",
@@ -43,6 +45,7 @@ __all__ = [
     "leaflet_css",
     "leaflet_js",
     "leaflet_version",
+    "script_references",
     "static_css",
     "static_js",
 ]
@@ -227,15 +230,70 @@ def inline_css_urls(css: str, base: Traversable) -> str:
     return _CSS_URL.sub(embed, css)
 
 
+#: URL-like strings in the page's own scripts that make no request, each exactly as it appears (and only these):
+#: the SVG namespace, an identifier given to ``createElementNS`` and in our icons' ``xmlns`` (never fetched), and
+#: the link of Leaflet's default attribution prefix (a link, followed only when clicked; the offline map
+#: replaces that prefix with plain text).
+HARMLESS_SCRIPT_URLS = frozenset({"http://www.w3.org/2000/svg", "https://leafletjs.com"})
+#: Script types a browser runs (an absent or empty type is JavaScript); ``application/json`` data is never run.
+_JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"})
+#: URL-like strings in JavaScript: a string that starts with a scheme or ``//``; in a tag written in a string
+#: (after a real ``<``, which text from the data never holds), a ``src=``/``href=``-like attribute or a CSS
+#: ``url(...)``; a string given to ``.src =``, ``.href =``, ``.style... =`` (its ``url(...)``) or
+#: ``setAttribute("src", ...)``; CSS ``@import`` in a string.
+_TAG = r"""<[a-zA-Z][a-zA-Z0-9-]*\s[^<>{}]{0,400}?"""
+_URL_ARG = r"""url\(\s*(?:\\?["'])?([^"')\\\s]*)"""
+_JS_URLS = (
+    re.compile(r"""(?<!\\)["'`]\s*((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""", re.IGNORECASE),
+    re.compile(_TAG + r"""\b(?:src|href|srcset|poster|data|action|background)\s*=\s*(?:\\?["'])?([^"'\s>\\]*)""", re.I),
+    re.compile(_TAG + _URL_ARG, re.IGNORECASE),
+    re.compile(r"""\.(?:style(?:\.[\w-]+)?|cssText)\s*=\s*["'`][^"'`]*?""" + _URL_ARG, re.IGNORECASE),
+    re.compile(r"""@import\s+(?:url\(\s*)?["']([^"'\\]+)""", re.IGNORECASE),
+    re.compile(r"""\.(?:src|href|srcset|poster|action|data)\s*=\s*["'`]([^"'`]*)""", re.IGNORECASE),
+    re.compile(r"""setAttribute\(\s*["'](?:src|href|srcset|poster|action|data)["']\s*,\s*["'`]([^"'`]*)""", re.I),
+)
+
+
+def script_references(js: str) -> list[str]:
+    r"""List the URL-like strings in JavaScript ``js`` that a browser could fetch (see :func:`external_references`).
+
+    What is found: a string literal that starts with a scheme (``http:``, ``https:``, ``ftp:``,
+    ``ws:``, ``file:``) or with ``//``; a ``src=``, ``href=``... attribute of a tag written in a string
+    (``'<img src="x.png">'``) and a ``url(...)`` in one; CSS ``@import`` in a string; a string given to
+    ``.src =``, ``.href =`` or ``setAttribute("src", ...)``. Inline data (``data:``), in-page fragments
+    (``#...``), ``javascript:`` and the exact strings of :data:`HARMLESS_SCRIPT_URLS` are left out.
+
+    Text from the data cannot match: it reaches a script as a JSON string with ``<``, ``'`` and the
+    backtick written ``\u003c``, ``\u0027``, ``\u0060`` and ``"`` as ``\"``
+    (:func:`geo.maps.elements.script_json`), so it holds no tag and opens no string; and every
+    string of ours that holds a data text starts with our own words or markup.
+
+    Parameters
+    ----------
+    js
+        The script's text.
+
+    Examples
+    --------
+    >>> script_references('var i = "<img src=x.png>"; a.href = "#"; ns = "http://www.w3.org/2000/svg";')
+    ['x.png']
+    >>> script_references("fetch('//cdn.example/x.js')")
+    ['//cdn.example/x.js']
+    """
+    found = [(m.start(1), m.group(1)) for pattern in _JS_URLS for m in pattern.finditer(js)]
+    refs = [url for _, url in sorted(found)]
+    return [u for u in refs if u and not u.lower().startswith(_LOCAL_SCHEMES) and u not in HARMLESS_SCRIPT_URLS]
+
+
 class _References(HTMLParser):
-    """Collect every URL a browser would fetch: src, href, srcset, poster, data, CSS url() and @import."""
+    """Collect every URL a browser would fetch: attributes, CSS url() and @import, URL-like strings in scripts."""
 
     _ATTRS = frozenset({"src", "href", "poster", "data", "action", "background", "manifest"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
-        self._in_style = False
+        self._in: str | None = None  # "style" or "script" (one that runs) while in its text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -247,14 +305,17 @@ class _References(HTMLParser):
                 self.found.extend(c.strip().split(" ")[0] for c in value.split(",") if c.strip())
             elif name == "style":
                 self.found.extend(_css_references(value))
-        self._in_style = tag == "style"
+        kind = (dict(attrs).get("type") or "").strip().lower()
+        self._in = "style" if tag == "style" else "script" if tag == "script" and kind in _JS_TYPES else None
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
+        self._in = None
 
     def handle_data(self, data: str) -> None:
-        if self._in_style:
+        if self._in == "style":
             self.found.extend(_css_references(data))
+        elif self._in == "script":
+            self.found.extend(script_references(data))
 
 
 def _css_references(css: str) -> list[str]:
@@ -272,10 +333,11 @@ def external_references(html: str) -> list[str]:
         The page.
 
     A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
-    ``action`` attribute and every CSS ``url(...)`` or ``@import`` in a ``<style>``
-    element or ``style`` attribute, except ``data:`` URIs, in-page fragments
-    (``#...``) and ``javascript:``. Relative paths count: a single file has no
-    folder beside it. Text inside scripts is not parsed.
+    ``action`` attribute, every CSS ``url(...)`` or ``@import`` in a ``<style>``
+    element or ``style`` attribute, and every URL-like string in the text of a
+    script that runs (:func:`script_references`; a ``<script type="application/json">``
+    holds data, never run), except ``data:`` URIs, in-page fragments (``#...``) and
+    ``javascript:``. Relative paths count: a single file has no folder beside it.
 
     Examples
     --------
@@ -283,6 +345,8 @@ def external_references(html: str) -> list[str]:
     ['https://cdn.example/l.js']
     >>> external_references('<style>a{background:url(images/x.png)}</style>')
     ['images/x.png']
+    >>> external_references('<script>el.innerHTML = "<img src=x.png>";</script>')
+    ['x.png']
     """
     parser = _References()
     parser.feed(html)
