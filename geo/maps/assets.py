@@ -244,7 +244,7 @@ _JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"
 _TAG = r"""<[a-zA-Z][a-zA-Z0-9-]*\s[^<>{}]{0,400}?"""
 _URL_ARG = r"""url\(\s*(?:\\?["'])?([^"')\\\s]*)"""
 _JS_URLS = (
-    re.compile(r"""(?<!\\)["'`]\s*((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""", re.IGNORECASE),
+    re.compile(r"""(?<!\\)["']\s*((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""", re.IGNORECASE),
     re.compile(_TAG + r"""\b(?:src|href|srcset|poster|data|action|background)\s*=\s*(?:\\?["'])?([^"'\s>\\]*)""", re.I),
     re.compile(_TAG + _URL_ARG, re.IGNORECASE),
     re.compile(r"""\.(?:style(?:\.[\w-]+)?|cssText)\s*=\s*["'`][^"'`]*?""" + _URL_ARG, re.IGNORECASE),
@@ -263,10 +263,11 @@ def script_references(js: str) -> list[str]:
     ``.src =``, ``.href =`` or ``setAttribute("src", ...)``. Inline data (``data:``), in-page fragments
     (``#...``), ``javascript:`` and the exact strings of :data:`HARMLESS_SCRIPT_URLS` are left out.
 
-    Text from the data cannot match: it reaches a script as a JSON string with ``<``, ``'`` and the
-    backtick written ``\u003c``, ``\u0027``, ``\u0060`` and ``"`` as ``\"``
-    (:func:`geo.maps.elements.script_json`), so it holds no tag and opens no string; and every
-    string of ours that holds a data text starts with our own words or markup.
+    Text from the data cannot match: it reaches a script as a JSON string with ``<`` and ``'``
+    written ``\u003c`` and ``\u0027`` and ``"`` as ``\"`` (:func:`geo.maps.elements.script_json`),
+    so it holds no tag and opens no string; and every string of ours that holds a data text starts
+    with our own words or markup. Template literals (backticks) are not read: the page's scripts
+    have none (``tests/test_maps.py`` checks ours; Leaflet's are ES5).
 
     Parameters
     ----------
@@ -280,8 +281,8 @@ def script_references(js: str) -> list[str]:
     >>> script_references("fetch('//cdn.example/x.js')")
     ['//cdn.example/x.js']
     """
-    found = [(m.start(1), m.group(1)) for pattern in _JS_URLS for m in pattern.finditer(js)]
-    refs = [url for _, url in sorted(found)]
+    found = {m.start(1): m.group(1) for pattern in _JS_URLS for m in pattern.finditer(js)}  # once per place
+    refs = [found[at] for at in sorted(found)]
     return [u for u in refs if u and not u.lower().startswith(_LOCAL_SCHEMES) and u not in HARMLESS_SCRIPT_URLS]
 
 

@@ -22,14 +22,12 @@ __all__ = ["POSITIONS", "Bind", "DivMarker", "PanelControl", "check_position", "
 #: Leaflet's control positions.
 POSITIONS = ("topleft", "topright", "bottomleft", "bottomright")
 #: What :func:`script_json` escapes, so that the text cannot end a ``<script>`` element or start a comment
-#: (``<``, ``>``), start an entity (``&``), end an attribute (``'``), look like a JavaScript string opening
-#: (``'`` and the backtick: see :func:`geo.maps.assets.script_references`) or end a line (U+2028, U+2029).
+#: (``<``, ``>``), start an entity (``&``), end an attribute (``'``) or a JavaScript line (U+2028, U+2029).
 _SCRIPT_ESCAPES = (
     ("<", "\\u003c"),
     (">", "\\u003e"),
     ("&", "\\u0026"),
     ("'", "\\u0027"),
-    ("`", "\\u0060"),
     ("\u2028", "\\u2028"),
     ("\u2029", "\\u2029"),
 )

@@ -44,7 +44,6 @@ from .._validate import is_missing
 from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
 from .assets import StaticMacro
 from .elements import check_position, script_json
-from .popups import text
 from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, symbol_css
 
 if TYPE_CHECKING:
@@ -381,8 +380,8 @@ def add_time_slider(  # noqa: PLR0913  (the slider's documented options)
     if not data["start"] <= day.isoformat() <= data["end"]:
         raise ValueError(f"initial {day.isoformat()} is outside the slider's days {data['start']}..{data['end']}")
     show = not replaces
-    posts_layer = folium.FeatureGroup(name=text(POSTS_LAYER_NAME), show=show)  # inserted as HTML
-    events_layer = folium.FeatureGroup(name=text(EVENTS_LAYER_NAME), show=show)
+    posts_layer = folium.FeatureGroup(name=POSTS_LAYER_NAME, show=show)
+    events_layer = folium.FeatureGroup(name=EVENTS_LAYER_NAME, show=show)
     posts_layer.add_to(m)
     events_layer.add_to(m)
     slider = TimeSlider(
