@@ -361,7 +361,7 @@ def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
     assert "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa" in text
     assert browser.execute_script("return window.__pwned === undefined")
     assert _count(browser, ".leaflet-popup-content script, .leaflet-popup-content img") == 0
-    assert page.failed_requests() == []  # the <img src=x> never became an element that loads
+    assert page.requests_beyond_the_page() == []  # the <img src=x> never became an element that loads
 
 
 # ----------------------------------------------------------------------------------------- time slider

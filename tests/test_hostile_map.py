@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from support import open_offline, requests_beyond, wait
 
@@ -136,16 +137,21 @@ def test_the_readers_refuse_a_payload_in_exactly_the_properties_left_clean(tmp_p
 
 # ------------------------------------------------------------------------------------- in the browser
 
-#: The map variants opened in the browser: (id, build_map options).
-VARIANTS = [("offline-timeline", {"offline": True}), ("offline-no-timeline", {"offline": True, "timeline": False})]
+#: The map variants opened in the browser: (id, build_map options, whether the M4 is a user file with a hostile name).
+VARIANTS = [
+    ("offline-timeline", {"offline": True}, False),
+    ("offline-no-timeline-user-m4", {"offline": True, "timeline": False}, True),
+]
+#: The name of a user's M4 file: markup, as far as a file name can hold it (no ``/``).
+M4_FILE = "m4 <img src=x onerror=window.__pwned=7>.geojson"
 
 #: Opens every popup and tooltip of every layer (the time slider's drawn on its last day first) and
-#: returns the texts shown: the layer control's labels, the legend, the permanent labels and each
-#: popup and tooltip as it opened.
+#: returns the texts shown (the layer control's labels, the legend, the permanent labels and each
+#: popup and tooltip as it opened) and how many links the popups and tooltips held.
 _OPEN_ALL = """
 var done = arguments[arguments.length - 1];
 var map = window[document.querySelector('.folium-map').id];
-var texts = [];
+var texts = [], links = 0;
 var grab = function (sel) { document.querySelectorAll(sel).forEach(function (e) { texts.push(e.textContent); }); };
 Object.values(window.idlibTimelines || {}).forEach(function (t) { t.setDate(t.date()); });
 map.getContainer().querySelectorAll('.leaflet-control-layers-overlays input').forEach(function (i) {
@@ -158,24 +164,34 @@ map.eachLayer(function (l) { layers.push(l); });
 layers.forEach(function (l) {
   var at = l.getLatLng ? l.getLatLng() : (l.getBounds ? l.getBounds().getCenter() : null);
   if (l.getPopup && l.getPopup() && at) {
-    l.openPopup(at); grab('.leaflet-popup-content'); l.closePopup();
+    l.openPopup(at); grab('.leaflet-popup-content');
+    links += document.querySelectorAll('.leaflet-popup-content a').length;
+    l.closePopup();
   }
   if (l.getTooltip && l.getTooltip() && at && !l.getTooltip().options.permanent) {
-    l.openTooltip(at); texts.push(l.getTooltip().getElement().textContent); l.closeTooltip();
+    l.openTooltip(at); texts.push(l.getTooltip().getElement().textContent);
+    links += l.getTooltip().getElement().querySelectorAll('a').length;
+    l.closeTooltip();
   }
   if (l.options && l.options.title) { texts.push(l.options.title); }
 });
 // Let any handler a payload set (onerror, onload) have its turn before answering.
-requestAnimationFrame(function () { setTimeout(function () { done(texts); }, 0); });
+requestAnimationFrame(function () { setTimeout(function () { done({texts: texts, links: links}); }, 0); });
 """
 
 
-@pytest.fixture(scope="module", params=[v for _, v in VARIANTS], ids=[k for k, _ in VARIANTS])
-def opened(request, browser, hostile, tmp_path_factory) -> dict:
+@pytest.fixture(scope="module", params=[v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
+def opened(request, browser, hostile, hostile_data, tmp_path_factory) -> dict:
     """The hostile map of one variant, opened once with everything in it opened: what it ran, logged, asked."""
-    path = save_map(build_map(hostile, **request.param), tmp_path_factory.mktemp("page") / "hostile.html")
+    options, user_m4 = request.param
+    folder = tmp_path_factory.mktemp("page")
+    if user_m4:
+        m4 = folder / M4_FILE
+        gpd.GeoDataFrame(geometry=[hostile.m4], crs="EPSG:4326").to_file(m4, driver="GeoJSON")
+        hostile = geo.load_corridor(m4=m4, data_dir=hostile_data)
+    path = save_map(build_map(hostile, **options), folder / "hostile.html")
     page = open_offline(browser, path)
-    texts = browser.execute_async_script(_OPEN_ALL)
+    shown = browser.execute_async_script(_OPEN_ALL)
     wait(browser).until(lambda d: d.execute_script("return document.readyState") == "complete")
     events = [json.loads(e["message"])["message"] for e in browser.get_log("performance")]
     return {
@@ -185,7 +201,9 @@ def opened(request, browser, hostile, tmp_path_factory) -> dict:
         "elements": browser.execute_script(
             "return document.querySelectorAll('img, iframe, [onerror], [onload], a[href^=\"javascript\" i]').length"
         ),
-        "texts": texts,
+        "texts": shown["texts"],
+        "links": shown["links"],
+        "user_m4": user_m4,
     }
 
 
@@ -207,6 +225,17 @@ def test_the_page_requests_nothing_of_any_scheme(opened):
 @pytest.mark.browser
 def test_no_payload_became_an_element(opened):
     assert opened["elements"] == 0
+
+
+@pytest.mark.browser
+def test_no_data_text_became_a_link(opened):
+    assert opened["links"] == 0
+
+
+@pytest.mark.browser
+def test_the_m4_popup_names_a_user_file_as_text(opened):
+    said = f"User-supplied file {M4_FILE}" if opened["user_m4"] else "OpenStreetMap's centreline"
+    assert any(said in t for t in opened["texts"])
 
 
 @pytest.mark.browser
