@@ -17,16 +17,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import folium
 import geopandas as gpd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support import open_offline, requests_beyond, wait
 
 import geo
 from geo import data as _data
 from geo.corridor import PATROL_END, PATROL_START
 from geo.events import read_events
-from geo.maps import build_map, map_html, save_map
+from geo.maps import Bind, DivMarker, PanelControl, build_map, map_html, save_map
 from geo.maps.assets import external_references
+from geo.maps.legend import legend_row
+from geo.maps.overlays import feature_group, label
+from geo.maps.popups import popup_html, text
 
 #: (id, payload): markup that would run or load if a text from the data were parsed as HTML or JavaScript.
 PAYLOADS = [
@@ -311,6 +317,31 @@ CHECKER_CASES = [
 @pytest.mark.parametrize(("page", "expected"), [c[1:] for c in CHECKER_CASES], ids=[c[0] for c in CHECKER_CASES])
 def test_the_offline_checker_finds_what_a_page_would_load(page, expected):
     assert external_references(page) == expected
+
+
+#: Texts that look like what the checker looks for: a URL, markup, CSS, script, each followed by any text.
+_LOOKALIKES = st.builds(
+    str.__add__,
+    st.sampled_from(["", "https://", "//", "file:", "<img src=", "url(", "@import '", ".src = '", '"', "'"]),
+    st.text(),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.text(), _LOOKALIKES))
+def test_no_data_text_makes_the_offline_checker_refuse_a_page(value):
+    # Wherever the map's elements put a data text (layer name, label, popup, marker, title, panel), the
+    # checker sees no reference: data text is never mistaken for code that fetches.
+    m = folium.Map(tiles=None)
+    m.default_js, m.default_css = [], []
+    group = feature_group(m, f"Context: {value}")
+    dot = folium.CircleMarker((35.5, 36.5)).add_to(group)
+    dot.add_child(label(text(value), [["right", [2, 0]]], "idlib-label"))
+    dot.add_child(Bind(popup_html(value, [("Source", value)]), "popup"))
+    group.add_child(DivMarker((35.5, 36.5), f"<span>{text(value)}</span>", "idlib-post", f"Post 1: {value}"))
+    m.add_child(PanelControl(legend_row("", value)))
+    folium.LayerControl().add_to(m)
+    assert external_references(m.get_root().render()) == []
 
 
 def test_the_offline_checker_passes_the_shipped_offline_map(corridor):

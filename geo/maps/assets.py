@@ -237,14 +237,19 @@ def inline_css_urls(css: str, base: Traversable) -> str:
 HARMLESS_SCRIPT_URLS = frozenset({"http://www.w3.org/2000/svg", "https://leafletjs.com"})
 #: Script types a browser runs (an absent or empty type is JavaScript); ``application/json`` data is never run.
 _JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"})
-#: URL-like strings in JavaScript: a string that starts with a scheme or ``//``; in a tag written in a string
-#: (after a real ``<``, which text from the data never holds), a ``src=``/``href=``-like attribute or a CSS
-#: ``url(...)``; a string given to ``.src =``, ``.href =``, ``.style... =`` (its ``url(...)``) or
-#: ``setAttribute("src", ...)``; CSS ``@import`` in a string.
+#: URL-like strings in JavaScript: a string that starts with a scheme or ``//`` (but the HTML given to
+#: ``bindPopup(`` / ``bindTooltip(``, shown as text: a place named "https://..." is only a label); in a tag
+#: written in a string (after a real ``<``, which text from the data never holds), a ``src=``/``href=``-like
+#: attribute or a CSS ``url(...)``; a string given to ``.src =``, ``.href =``, ``.style... =`` (its
+#: ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string.
 _TAG = r"""<[a-zA-Z][a-zA-Z0-9-]*\s[^<>{}]{0,400}?"""
 _URL_ARG = r"""url\(\s*(?:\\?["'])?([^"')\\\s]*)"""
 _JS_URLS = (
-    re.compile(r"""(?<!\\)["']\s*((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""", re.IGNORECASE),
+    re.compile(
+        r"""(?<!\\)(?<!bindPopup\()(?<!bindTooltip\()["']\s*"""
+        r"""((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""",
+        re.IGNORECASE,
+    ),
     re.compile(_TAG + r"""\b(?:src|href|srcset|poster|data|action|background)\s*=\s*(?:\\?["'])?([^"'\s>\\]*)""", re.I),
     re.compile(_TAG + _URL_ARG, re.IGNORECASE),
     re.compile(r"""\.(?:style(?:\.[\w-]+)?|cssText)\s*=\s*["'`][^"'`]*?""" + _URL_ARG, re.IGNORECASE),
@@ -258,16 +263,20 @@ def script_references(js: str) -> list[str]:
     r"""List the URL-like strings in JavaScript ``js`` that a browser could fetch (see :func:`external_references`).
 
     What is found: a string literal that starts with a scheme (``http:``, ``https:``, ``ftp:``,
-    ``ws:``, ``file:``) or with ``//``; a ``src=``, ``href=``... attribute of a tag written in a string
-    (``'<img src="x.png">'``) and a ``url(...)`` in one; CSS ``@import`` in a string; a string given to
-    ``.src =``, ``.href =`` or ``setAttribute("src", ...)``. Inline data (``data:``), in-page fragments
-    (``#...``), ``javascript:`` and the exact strings of :data:`HARMLESS_SCRIPT_URLS` are left out.
+    ``ws:``, ``file:``) or with ``//``, but the HTML given to ``bindPopup(`` or ``bindTooltip(``
+    (text there is shown, never fetched; markup there is read as what follows); a ``src=``,
+    ``href=``... attribute of a tag written in a string (``'<img src="x.png">'``) and a
+    ``url(...)`` in one; a string given to ``.src =``, ``.href =``, ``.style... =`` (its
+    ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string. Inline data
+    (``data:``), in-page fragments (``#...``), ``javascript:`` and the exact strings of
+    :data:`HARMLESS_SCRIPT_URLS` are left out.
 
     Text from the data cannot match: it reaches a script as a JSON string with ``<`` and ``'``
     written ``\u003c`` and ``\u0027`` and ``"`` as ``\"`` (:func:`geo.maps.elements.script_json`),
-    so it holds no tag and opens no string; and every string of ours that holds a data text starts
-    with our own words or markup. Template literals (backticks) are not read: the page's scripts
-    have none (``tests/test_maps.py`` checks ours; Leaflet's are ES5).
+    so it holds no tag and opens no string; and every string of ours that holds a data text
+    starts with our own words or markup, or is the HTML of a popup or tooltip (a place's label).
+    Template literals (backticks) are not read: the page's scripts have none
+    (``tests/test_maps.py`` checks ours; Leaflet's are ES5).
 
     Parameters
     ----------
