@@ -170,8 +170,8 @@ map.eachLayer(function (l) { layers.push(l); });
 layers.forEach(function (l) {
   var at = l.getLatLng ? l.getLatLng() : (l.getBounds ? l.getBounds().getCenter() : null);
   if (l.getPopup && l.getPopup() && at) {
-    l.openPopup(at); grab('.leaflet-popup-content');
-    links += document.querySelectorAll('.leaflet-popup-content a').length;
+    l.openPopup(at); texts.push(l.getPopup().getElement().textContent);
+    links += l.getPopup().getElement().querySelectorAll('.leaflet-popup-content a').length;
     l.closePopup();
   }
   if (l.getTooltip && l.getTooltip() && at && !l.getTooltip().options.permanent) {
@@ -179,8 +179,8 @@ layers.forEach(function (l) {
     links += l.getTooltip().getElement().querySelectorAll('a').length;
     l.closeTooltip();
   }
-  if (l.options && l.options.title) { texts.push(l.options.title); }
 });
+document.querySelectorAll('[title]').forEach(function (e) { texts.push(e.title); });
 // Let any handler a payload set (onerror, onload) have its turn before answering.
 requestAnimationFrame(function () { setTimeout(function () { done({texts: texts, links: links}); }, 0); });
 """
@@ -210,6 +210,7 @@ def opened(request, browser, hostile, hostile_data, tmp_path_factory) -> dict:
         "texts": shown["texts"],
         "links": shown["links"],
         "user_m4": user_m4,
+        "timeline": options.get("timeline", True),
     }
 
 
@@ -239,6 +240,13 @@ def test_no_data_text_became_a_link(opened):
 
 
 @pytest.mark.browser
+def test_the_slider_shows_an_event_name_as_written(opened):
+    # In the slider's panel and the event's popup; a map without the slider has neither.
+    shown = any("First joint patrol" + SUFFIX in t for t in opened["texts"])
+    assert shown == opened["timeline"]
+
+
+@pytest.mark.browser
 def test_the_m4_popup_names_a_user_file_as_text(opened):
     said = f"User-supplied file {M4_FILE}" if opened["user_m4"] else "OpenStreetMap's centreline"
     assert any(said in t for t in opened["texts"])
@@ -251,6 +259,7 @@ def test_the_m4_popup_names_a_user_file_as_text(opened):
         ("layer control", "Context: border" + SUFFIX),  # the context kind: issue 15's case
         ("place label", "Idlib" + SUFFIX),  # a permanent tooltip
         ("post popup", "Salwa" + SUFFIX),  # a popup's heading
+        ("post marker's title", "Post 1: Salwa" + SUFFIX),  # a DOM property, shown on hover
         ("context tooltip", "Turkey-Syria border" + SUFFIX),  # a sticky tooltip
         ("source", JS_URL),  # a source shows as text, never as a link
     ],
