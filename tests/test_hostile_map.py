@@ -320,6 +320,9 @@ CHECKER_CASES = [
     ("json-data", '<script type="application/json">{"s": "https://example.org/a"}</script>', []),
     ("comparison", "<script>for (var i = 0; i<n; i++) { if (a<b && c) {} }</script>", []),
     ("function-named-url", "<script>var i = this._getIconUrl(t);</script>", []),
+    ("end-tag-in-a-string", "<script>a = '</div>'; d.innerHTML = '<img src=x.png>';</script>", ["x.png"]),
+    ("unclosed-script", '<script>i.src = "x.png";', ["x.png"]),
+    ("unclosed-style", "<style>a { background: url(u.png) }", ["u.png"]),
 ]
 
 

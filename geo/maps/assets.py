@@ -304,6 +304,7 @@ class _References(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self._in: str | None = None  # "style" or "script" (one that runs) while in its text
+        self._text: list[str] = []  # that text so far (the parser may hand it over in pieces)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -317,15 +318,26 @@ class _References(HTMLParser):
                 self.found.extend(_css_references(value))
         kind = (dict(attrs).get("type") or "").strip().lower()
         self._in = "style" if tag == "style" else "script" if tag == "script" and kind in _JS_TYPES else None
+        self._text = []
 
     def handle_endtag(self, tag: str) -> None:
-        self._in = None
+        text = "".join(self._text)
+        if self._in == "style":
+            self.found.extend(_css_references(text))
+        elif self._in == "script":
+            self.found.extend(script_references(text))
+        self._in, self._text = None, []
 
     def handle_data(self, data: str) -> None:
-        if self._in == "style":
-            self.found.extend(_css_references(data))
-        elif self._in == "script":
-            self.found.extend(script_references(data))
+        if self._in is not None:
+            self._text.append(data)
+
+    def close(self) -> None:
+        """Read what is left (a ``<style>`` or ``<script>`` the page never closes)."""
+        super().close()
+        if self._in is not None:  # Python 3.11 keeps the text of an unclosed element back
+            self._text.append(self.rawdata)
+        self.handle_endtag("")
 
 
 def _css_references(css: str) -> list[str]:
