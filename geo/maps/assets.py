@@ -298,7 +298,9 @@ def script_references(js: str) -> list[str]:
 class _References(HTMLParser):
     """Collect every URL a browser would fetch: attributes, CSS url() and @import, URL-like strings in scripts."""
 
-    _ATTRS = frozenset({"src", "href", "poster", "data", "action", "background", "manifest"})
+    _ATTRS = frozenset(
+        {"src", "href", "xlink:href", "poster", "data", "action", "formaction", "background", "manifest", "ping"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -316,6 +318,8 @@ class _References(HTMLParser):
                 self.found.extend(c.strip().split(" ")[0] for c in value.split(",") if c.strip())
             elif name == "style":
                 self.found.extend(_css_references(value))
+            elif name == "content" and tag == "meta" and "refresh" in str(dict(attrs).get("http-equiv")).lower():
+                self.found.extend(re.findall(r"""url\s*=\s*['"]?([^'"\s]+)""", value, re.IGNORECASE))
         kind = (dict(attrs).get("type") or "").strip().lower()
         self._in = "style" if tag == "style" else "script" if tag == "script" and kind in _JS_TYPES else None
         self._text = []
@@ -354,9 +358,10 @@ def external_references(html: str) -> list[str]:
     html
         The page.
 
-    A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
-    ``action`` attribute, every CSS ``url(...)`` or ``@import`` in a ``<style>``
-    element or ``style`` attribute, and every URL-like string in the text of a
+    A reference is every ``src``, ``href`` (``xlink:href``), ``srcset``, ``poster``,
+    ``data``, ``action`` (``formaction``) or ``ping`` attribute, a ``<meta>`` refresh's
+    URL, every CSS ``url(...)`` or ``@import`` in a ``<style>`` element or ``style``
+    attribute, and every URL-like string in the text of a
     script that runs (:func:`script_references`; a ``<script type="application/json">``
     holds data, never run), except ``data:`` URIs, in-page fragments (``#...``) and
     ``javascript:``. Relative paths count: a single file has no folder beside it.
