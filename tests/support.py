@@ -61,14 +61,14 @@ def requests_beyond(page_uri: str, events: list[dict]) -> list[str]:
 
     ``events`` are DevTools network events. Left out: the page's own URL (``page_uri``),
     ``data:`` URIs (bytes inline in the page, nothing is fetched) and what the browser's own
-    ``chrome://`` pages (its new-tab page, opening at start-up) ask for. A ``file:`` URL other
+    new-tab page (``chrome://new-tab-page...``, opening at start-up) asks for. A ``file:`` URL other
     than the page's is counted: a relative URL such as ``x.png`` in an offline file is one.
     """
     return [
         e["params"]["request"]["url"]
         for e in events
         if e["method"] == "Network.requestWillBeSent"
-        and not e["params"].get("documentURL", "").startswith("chrome:")
+        and not e["params"].get("documentURL", "").startswith("chrome://new-tab-page")
         and e["params"]["request"]["url"] != page_uri
         and not e["params"]["request"]["url"].startswith("data:")
     ]
