@@ -15,6 +15,7 @@ pages, one line each.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import folium
@@ -323,6 +324,12 @@ CHECKER_CASES = [
     ("json-data", '<script type="application/json">{"s": "https://example.org/a"}</script>', []),
     ("comparison", "<script>for (var i = 0; i<n; i++) { if (a<b && c) {} }</script>", []),
     ("function-named-url", "<script>var i = this._getIconUrl(t);</script>", []),
+    ("popup-html-unescaped", '<script>m.bindPopup("\\u003cimg src=x.png\\u003e", {});</script>', ["x.png"]),
+    ("popup-html-escaped", '<script>m.bindPopup("&lt;img src=x.png&gt; https://a.example/");</script>', []),
+    ("inner-html-unescaped", '<script>d.innerHTML = "\\u003ciframe src=\\"f.html\\"\\u003e";</script>', ["f.html"]),
+    ("div-icon-html", '<script>L.divIcon({"html": "\\u003cimg src=i.png\\u003e"});</script>', ["i.png"]),
+    ("layer-name", '<script>var c_layers = {overlays : {"\\u003cimg src=y.png\\u003e" : g_1,},};</script>', ["y.png"]),
+    ("layer-name-escaped", '<script>var c_layers = {overlays : {"&lt;img src=y.png&gt;" : g_1,},};</script>', []),
     ("end-tag-in-a-string", "<script>a = '</div>'; d.innerHTML = '<img src=x.png>';</script>", ["x.png"]),
     ("unclosed-script", '<script>i.src = "x.png";', ["x.png"]),
     ("unclosed-style", "<style>a { background: url(u.png) }", ["u.png"]),
@@ -357,6 +364,14 @@ def test_no_data_text_makes_the_offline_checker_refuse_a_page(value):
     m.add_child(PanelControl(legend_row("", value)))
     folium.LayerControl().add_to(m)
     assert external_references(m.get_root().render()) == []
+
+
+def test_the_offline_checker_refuses_a_page_with_a_layer_name_left_unescaped(corridor):
+    # Issue 15's page: a name with markup given to the layer control as it is.
+    m = build_map(corridor, offline=True, timeline=False)
+    folium.FeatureGroup(name='Context: <img src=x onerror="window.__pwned=1">').add_to(m)
+    with pytest.raises(ValueError, match=re.escape("would load 1 external resource(s), e.g. ['x']")):
+        map_html(m)
 
 
 def test_the_offline_checker_passes_the_shipped_offline_map(corridor):

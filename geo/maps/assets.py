@@ -20,6 +20,7 @@ included (:func:`script_references`), so a build can refuse to write an
 from __future__ import annotations
 
 import base64
+import json
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -258,6 +259,34 @@ _JS_URLS = (
     re.compile(r"""setAttribute\(\s*["'](?:src|href|srcset|poster|action|data)["']\s*,\s*["'`]([^"'`]*)""", re.I),
 )
 
+#: A double-quoted JavaScript string (as JSON writes one); its text is group 1.
+_JS_STRING = r'"((?:[^"\\\n]|\\.)*)"'
+#: Strings a page inserts as HTML: what is given to ``bindPopup``, ``bindTooltip``, ``setContent``,
+#: ``addAttribution`` or ``setPrefix``, assigned to ``.innerHTML`` or given as a divIcon's ``"html"``.
+_HTML_SINKS = (
+    re.compile(r"""\.(?:bindPopup|bindTooltip|setContent|addAttribution|setPrefix)\(\s*""" + _JS_STRING),
+    re.compile(r"""\.innerHTML\s*=\s*""" + _JS_STRING),
+    re.compile(r'"html"\s*:\s*' + _JS_STRING),
+)
+#: Folium's layer control: ``var layer_control_0001_layers = {... overlays : {"name" : layer, ...}}``,
+#: whose names Leaflet inserts as HTML.
+_LAYER_CONTROL = re.compile(r"""_layers\s*=\s*\{(.*?)\};""", re.DOTALL)
+_LAYER_NAME = re.compile(_JS_STRING + r"""\s*:\s*[\w$]+\s*,""")
+
+
+def _inserted_html(js: str) -> list[tuple[int, int, str]]:
+    """Return the strings of ``js`` that the page inserts as HTML: where each starts and ends, and its text."""
+    found = [m.span(1) for pattern in _HTML_SINKS for m in pattern.finditer(js)]
+    for block in _LAYER_CONTROL.finditer(js):
+        found += [(block.start(1) + m.start(1), block.start(1) + m.end(1)) for m in _LAYER_NAME.finditer(block[1])]
+    out = []
+    for start, end in found:
+        try:
+            out.append((start, end, json.loads(f'"{js[start:end]}"')))
+        except json.JSONDecodeError:  # a JavaScript escape JSON lacks (\x3c...): read as it is written
+            out.append((start, end, js[start:end]))
+    return out
+
 
 def script_references(js: str) -> list[str]:
     r"""List the URL-like strings in JavaScript ``js`` that a browser could fetch (see :func:`external_references`).
@@ -267,9 +296,13 @@ def script_references(js: str) -> list[str]:
     (text there is shown, never fetched; markup there is read as what follows); a ``src=``,
     ``href=``... attribute of a tag written in a string (``'<img src="x.png">'``) and a
     ``url(...)`` in one; a string given to ``.src =``, ``.href =``, ``.style... =`` (its
-    ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string. Inline data
-    (``data:``), in-page fragments (``#...``), ``javascript:`` and the exact strings of
-    :data:`HARMLESS_SCRIPT_URLS` are left out.
+    ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string. And a string the
+    page inserts as HTML (given to ``bindPopup``, ``bindTooltip``, ``setContent``,
+    ``addAttribution``, ``setPrefix``, ``.innerHTML =``, a divIcon's ``"html"``, a name in
+    folium's layer control) is decoded and read as HTML (:func:`external_references`): a data
+    text left unescaped there (``\u003cimg src=x\u003e``) is found, an escaped one
+    (``&lt;img src=x&gt;``) is text. Inline data (``data:``), in-page fragments (``#...``),
+    ``javascript:`` and the exact strings of :data:`HARMLESS_SCRIPT_URLS` are left out.
 
     Text from the data cannot match: it reaches a script as a JSON string with ``<`` and ``'``
     written ``\u003c`` and ``\u0027`` and ``"`` as ``\"`` (:func:`geo.maps.elements.script_json`),
@@ -289,9 +322,19 @@ def script_references(js: str) -> list[str]:
     ['x.png']
     >>> script_references("fetch('//cdn.example/x.js')")
     ['//cdn.example/x.js']
+    >>> script_references('m.bindPopup("\\u003cimg src=x\\u003e &lt;img src=y&gt;");')
+    ['x']
     """
-    found = {m.start(1): m.group(1) for pattern in _JS_URLS for m in pattern.finditer(js)}  # once per place
-    refs = [found[at] for at in sorted(found)]
+    inserted = _inserted_html(js)  # read as HTML, whole: what the patterns find in them is left to that
+    found = {
+        m.start(1): [m.group(1)]  # once per place, whichever patterns find it
+        for pattern in _JS_URLS
+        for m in pattern.finditer(js)
+        if not any(start <= m.start(1) < end for start, end, _ in inserted)
+    }
+    for start, _, html in inserted:
+        found[start] = external_references(html)
+    refs = [url for at in sorted(found) for url in found[at]]
     return [u for u in refs if u and not u.lower().startswith(_LOCAL_SCHEMES) and u not in HARMLESS_SCRIPT_URLS]
 
 
