@@ -1,6 +1,7 @@
 """Self-contained HTML: now :mod:`geo.maps.assets`, whose names this module re-exports."""
 
 from .maps.assets import (
+    HARMLESS_SCRIPT_URLS,
     LEAFLET_PACKAGE,
     OfflineAssets,
     external_references,
@@ -8,9 +9,11 @@ from .maps.assets import (
     leaflet_css,
     leaflet_js,
     leaflet_version,
+    script_references,
 )
 
 __all__ = [
+    "HARMLESS_SCRIPT_URLS",
     "LEAFLET_PACKAGE",
     "OfflineAssets",
     "external_references",
@@ -18,4 +21,5 @@ __all__ = [
     "leaflet_css",
     "leaflet_js",
     "leaflet_version",
+    "script_references",
 ]

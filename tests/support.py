@@ -56,6 +56,24 @@ FINAL_POSTS = ["Observation posts, remained (4)", "Observation posts, evacuated 
 TIME_LAYERS = ["Observation posts on the slider's day", "Events up to the slider's day"]
 
 
+def requests_beyond(page_uri: str, events: list[dict]) -> list[str]:
+    """The URLs a page at ``page_uri`` asked for, of any scheme (``http:``, ``file:``...), but its own.
+
+    ``events`` are DevTools network events. Left out: the page's own URL (``page_uri``),
+    ``data:`` URIs (bytes inline in the page, nothing is fetched) and what the browser's own
+    new-tab page (``chrome://new-tab-page...``, opening at start-up) asks for. A ``file:`` URL other
+    than the page's is counted: a relative URL such as ``x.png`` in an offline file is one.
+    """
+    return [
+        e["params"]["request"]["url"]
+        for e in events
+        if e["method"] == "Network.requestWillBeSent"
+        and not e["params"].get("documentURL", "").startswith("chrome://new-tab-page")
+        and e["params"]["request"]["url"] != page_uri
+        and not e["params"]["request"]["url"].startswith("data:")
+    ]
+
+
 @dataclass
 class Page:
     """A page as loaded: its file, the DevTools network events and the console messages."""
@@ -66,6 +84,10 @@ class Page:
 
     def requested_urls(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.network if e["method"] == "Network.requestWillBeSent"]
+
+    def requests_beyond_the_page(self) -> list[str]:
+        """Every URL the page asked for but its own and ``data:`` URIs (:func:`requests_beyond`)."""
+        return requests_beyond(self.path.as_uri(), self.network)
 
     def failed_requests(self) -> list[str]:
         failed = {e["params"]["requestId"] for e in self.network if e["method"] == "Network.loadingFailed"}

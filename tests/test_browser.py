@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from support import FINAL_POSTS, OVERLAYS, TIME_LAYERS, Page, open_offline, wait
+from support import FINAL_POSTS, OVERLAYS, TIME_LAYERS, Page, open_offline, requests_beyond, wait
 
 from geo.geodesy import GEOD
 from geo.history import change_days, corridor_as_of, read_events
@@ -44,11 +44,10 @@ def _count(driver, selector: str) -> int:
 
 
 def _since_last_look(driver) -> tuple[list[str], list[str]]:
-    """Console errors and requests for anything but the page's own file, since the last look."""
+    """Console errors and requests (any scheme, ``file:`` too) for anything but the page itself, since the last look."""
     events = [json.loads(e["message"])["message"] for e in driver.get_log("performance")]
-    urls = [e["params"]["request"]["url"] for e in events if e["method"] == "Network.requestWillBeSent"]
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    return errors, [u for u in urls if not u.startswith(("file:", "data:"))]
+    return errors, requests_beyond(driver.current_url, events)
 
 
 def _features(repo_root: Path, name: str) -> list[dict]:
@@ -173,9 +172,9 @@ def test_leaflet_is_loaded_from_the_page_itself(browser, offline_page):
 
 def test_offline_map_makes_no_network_request(browser, offline_page):
     assert offline_page.failed_requests() == []
-    assert [u for u in offline_page.requested_urls() if not u.startswith(("file:", "data:"))] == []
+    assert offline_page.requests_beyond_the_page() == []  # file: URLs too: a relative URL would be one
     resources = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-    assert [u for u in resources if not u.startswith(("file:", "data:"))] == []
+    assert [u for u in resources if not u.startswith("data:")] == []
     linked = browser.execute_script(
         "return Array.from(document.querySelectorAll('[src], [href]'))"
         ".map(e => e.getAttribute('src') || e.getAttribute('href'))"
@@ -362,7 +361,7 @@ def test_a_name_with_markup_shows_as_text_in_its_popup(browser, pages):
     assert "<script>window.__pwned = 1</script><img src=x onerror='window.__pwned = 2'>Salwa" in text
     assert browser.execute_script("return window.__pwned === undefined")
     assert _count(browser, ".leaflet-popup-content script, .leaflet-popup-content img") == 0
-    assert page.failed_requests() == []  # the <img src=x> never became an element that loads
+    assert page.requests_beyond_the_page() == []  # the <img src=x> never became an element that loads
 
 
 # ----------------------------------------------------------------------------------------- time slider

@@ -80,7 +80,7 @@ def test_external_references_finds_every_kind_of_fetch():
     <div style="background: url('https://cdn.example/c.png')"></div>
     <style>@import "https://cdn.example/d.css"; e { background: url(images/e.png) }</style>
     <a href="#top">top</a> <link rel="icon" href="data:,"> <img src="data:image/png;base64,AA==">
-    <script>var s = '<img src="https://not.parsed/in/scripts.png">';</script>
+    <script>var s = '<img src="https://cdn.example/in-a-script.png">';</script>
     """
     assert external_references(page) == [
         "https://cdn.example/a.css",
@@ -90,6 +90,7 @@ def test_external_references_finds_every_kind_of_fetch():
         "https://cdn.example/c.png",
         "images/e.png",
         "https://cdn.example/d.css",
+        "https://cdn.example/in-a-script.png",
     ]
 
 

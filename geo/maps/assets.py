@@ -12,13 +12,15 @@ ships Leaflet's ``dist/`` files and nothing else), read at build time with
 :mod:`importlib.resources`; nothing of Leaflet is kept in this repository. The
 CSS refers to its images by relative URL (``url(images/layers.png)``): they are
 turned into ``data:`` URIs. :func:`external_references` lists every reference
-in a page that a browser would fetch, so a build can refuse to write an
+in a page that a browser would fetch, the URL-like strings of its scripts
+included (:func:`script_references`), so a build can refuse to write an
 "offline" file that is not.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import mimetypes
 import re
 from collections.abc import Iterable
@@ -33,6 +35,7 @@ from ._folium import Macro
 from .style import css_properties
 
 __all__ = [
+    "HARMLESS_SCRIPT_URLS",
     "LEAFLET_PACKAGE",
     "STATIC_PACKAGE",
     "OfflineAssets",
@@ -43,6 +46,7 @@ __all__ = [
     "leaflet_css",
     "leaflet_js",
     "leaflet_version",
+    "script_references",
     "static_css",
     "static_js",
 ]
@@ -227,15 +231,125 @@ def inline_css_urls(css: str, base: Traversable) -> str:
     return _CSS_URL.sub(embed, css)
 
 
-class _References(HTMLParser):
-    """Collect every URL a browser would fetch: src, href, srcset, poster, data, CSS url() and @import."""
+#: URL-like strings in the page's own scripts that make no request, each exactly as it appears (and only these):
+#: the SVG namespace, an identifier given to ``createElementNS`` and in our icons' ``xmlns`` (never fetched), and
+#: the link of Leaflet's default attribution prefix (a link, followed only when clicked; the offline map
+#: replaces that prefix with plain text).
+HARMLESS_SCRIPT_URLS = frozenset({"http://www.w3.org/2000/svg", "https://leafletjs.com"})
+#: Script types a browser runs (an absent or empty type is JavaScript); ``application/json`` data is never run.
+_JS_TYPES = frozenset({"", "text/javascript", "application/javascript", "module"})
+#: URL-like strings in JavaScript: a string that starts with a scheme or ``//`` (but the HTML given to
+#: ``bindPopup(`` / ``bindTooltip(``, shown as text: a place named "https://..." is only a label); in a tag
+#: written in a string (after a real ``<``, which text from the data never holds), a ``src=``/``href=``-like
+#: attribute or a CSS ``url(...)``; a string given to ``.src =``, ``.href =``, ``.style... =`` (its
+#: ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string.
+_TAG = r"""<[a-zA-Z][a-zA-Z0-9-]*\s[^<>{}]{0,400}?"""
+_URL_ARG = r"""url\(\s*(?:\\?["'])?([^"')\\\s]*)"""
+_JS_URLS = (
+    re.compile(
+        r"""(?<!\\)(?<!bindPopup\()(?<!bindTooltip\()["']\s*"""
+        r"""((?:https?|ftp|wss?|file):[^"'`\s\\]*|//[^"'`\s\\/][^"'`\s\\]*)""",
+        re.IGNORECASE,
+    ),
+    re.compile(_TAG + r"""\b(?:src|href|srcset|poster|data|action|background)\s*=\s*(?:\\?["'])?([^"'\s>\\]*)""", re.I),
+    re.compile(_TAG + _URL_ARG, re.IGNORECASE),
+    re.compile(r"""\.(?:style(?:\.[\w-]+)?|cssText)\s*=\s*["'`][^"'`]*?""" + _URL_ARG, re.IGNORECASE),
+    re.compile(r"""@import\s+(?:url\(\s*)?["']([^"'\\]+)""", re.IGNORECASE),
+    re.compile(r"""\.(?:src|href|srcset|poster|action|data)\s*=\s*["'`]([^"'`]*)""", re.IGNORECASE),
+    re.compile(r"""setAttribute\(\s*["'](?:src|href|srcset|poster|action|data)["']\s*,\s*["'`]([^"'`]*)""", re.I),
+)
 
-    _ATTRS = frozenset({"src", "href", "poster", "data", "action", "background", "manifest"})
+#: A double-quoted JavaScript string (as JSON writes one); its text is group 1.
+_JS_STRING = r'"((?:[^"\\\n]|\\.)*)"'
+#: Strings a page inserts as HTML: what is given to ``bindPopup``, ``bindTooltip``, ``setContent``,
+#: ``addAttribution`` or ``setPrefix``, assigned to ``.innerHTML`` or given as a divIcon's ``"html"``.
+_HTML_SINKS = (
+    re.compile(r"""\.(?:bindPopup|bindTooltip|setContent|addAttribution|setPrefix)\(\s*""" + _JS_STRING),
+    re.compile(r"""\.innerHTML\s*=\s*""" + _JS_STRING),
+    re.compile(r'"html"\s*:\s*' + _JS_STRING),
+)
+#: Folium's layer control: ``var layer_control_0001_layers = {... overlays : {"name" : layer, ...}}``,
+#: whose names Leaflet inserts as HTML.
+_LAYER_CONTROL = re.compile(r"""_layers\s*=\s*\{(.*?)\};""", re.DOTALL)
+_LAYER_NAME = re.compile(_JS_STRING + r"""\s*:\s*[\w$]+\s*,""")
+
+
+def _inserted_html(js: str) -> list[tuple[int, int, str]]:
+    """Return the strings of ``js`` that the page inserts as HTML: where each starts and ends, and its text."""
+    found = [m.span(1) for pattern in _HTML_SINKS for m in pattern.finditer(js)]
+    for block in _LAYER_CONTROL.finditer(js):
+        found += [(block.start(1) + m.start(1), block.start(1) + m.end(1)) for m in _LAYER_NAME.finditer(block[1])]
+    out = []
+    for start, end in found:
+        try:
+            out.append((start, end, json.loads(f'"{js[start:end]}"')))
+        except json.JSONDecodeError:  # a JavaScript escape JSON lacks (\x3c...): read as it is written
+            out.append((start, end, js[start:end]))
+    return out
+
+
+def script_references(js: str) -> list[str]:
+    r"""List the URL-like strings in JavaScript ``js`` that a browser could fetch (see :func:`external_references`).
+
+    What is found: a string literal that starts with a scheme (``http:``, ``https:``, ``ftp:``,
+    ``ws:``, ``file:``) or with ``//``, but the HTML given to ``bindPopup(`` or ``bindTooltip(``
+    (text there is shown, never fetched; markup there is read as what follows); a ``src=``,
+    ``href=``... attribute of a tag written in a string (``'<img src="x.png">'``) and a
+    ``url(...)`` in one; a string given to ``.src =``, ``.href =``, ``.style... =`` (its
+    ``url(...)``) or ``setAttribute("src", ...)``; CSS ``@import`` in a string. And a string the
+    page inserts as HTML (given to ``bindPopup``, ``bindTooltip``, ``setContent``,
+    ``addAttribution``, ``setPrefix``, ``.innerHTML =``, a divIcon's ``"html"``, a name in
+    folium's layer control) is decoded and read as HTML (:func:`external_references`): a data
+    text left unescaped there (``\u003cimg src=x\u003e``) is found, an escaped one
+    (``&lt;img src=x&gt;``) is text. Inline data (``data:``), in-page fragments (``#...``),
+    ``javascript:`` and the exact strings of :data:`HARMLESS_SCRIPT_URLS` are left out.
+
+    Text from the data cannot match: it reaches a script as a JSON string with ``<`` and ``'``
+    written ``\u003c`` and ``\u0027`` and ``"`` as ``\"`` (:func:`geo.maps.elements.script_json`),
+    so it holds no tag and opens no string; and every string of ours that holds a data text
+    starts with our own words or markup, or is the HTML of a popup or tooltip (a place's label).
+    Template literals (backticks) are not read: the page's scripts have none
+    (``tests/test_maps.py`` checks ours; Leaflet's are ES5).
+
+    Parameters
+    ----------
+    js
+        The script's text.
+
+    Examples
+    --------
+    >>> script_references('var i = "<img src=x.png>"; a.href = "#"; ns = "http://www.w3.org/2000/svg";')
+    ['x.png']
+    >>> script_references("fetch('//cdn.example/x.js')")
+    ['//cdn.example/x.js']
+    >>> script_references('m.bindPopup("\\u003cimg src=x\\u003e &lt;img src=y&gt;");')
+    ['x']
+    """
+    inserted = _inserted_html(js)  # read as HTML, whole: what the patterns find in them is left to that
+    found = {
+        m.start(1): [m.group(1)]  # once per place, whichever patterns find it
+        for pattern in _JS_URLS
+        for m in pattern.finditer(js)
+        if not any(start <= m.start(1) < end for start, end, _ in inserted)
+    }
+    for start, _, html in inserted:
+        found[start] = external_references(html)
+    refs = [url for at in sorted(found) for url in found[at]]
+    return [u for u in refs if u and not u.lower().startswith(_LOCAL_SCHEMES) and u not in HARMLESS_SCRIPT_URLS]
+
+
+class _References(HTMLParser):
+    """Collect every URL a browser would fetch: attributes, CSS url() and @import, URL-like strings in scripts."""
+
+    _ATTRS = frozenset(
+        {"src", "href", "xlink:href", "poster", "data", "action", "formaction", "background", "manifest", "ping"}
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
-        self._in_style = False
+        self._in: str | None = None  # "style" or "script" (one that runs) while in its text
+        self._text: list[str] = []  # that text so far (the parser may hand it over in pieces)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         for name, value in attrs:
@@ -247,14 +361,30 @@ class _References(HTMLParser):
                 self.found.extend(c.strip().split(" ")[0] for c in value.split(",") if c.strip())
             elif name == "style":
                 self.found.extend(_css_references(value))
-        self._in_style = tag == "style"
+            elif name == "content" and tag == "meta" and "refresh" in str(dict(attrs).get("http-equiv")).lower():
+                self.found.extend(re.findall(r"""url\s*=\s*['"]?([^'"\s]+)""", value, re.IGNORECASE))
+        kind = (dict(attrs).get("type") or "").strip().lower()
+        self._in = "style" if tag == "style" else "script" if tag == "script" and kind in _JS_TYPES else None
+        self._text = []
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_style = False
+        text = "".join(self._text)
+        if self._in == "style":
+            self.found.extend(_css_references(text))
+        elif self._in == "script":
+            self.found.extend(script_references(text))
+        self._in, self._text = None, []
 
     def handle_data(self, data: str) -> None:
-        if self._in_style:
-            self.found.extend(_css_references(data))
+        if self._in is not None:
+            self._text.append(data)
+
+    def close(self) -> None:
+        """Read what is left (a ``<style>`` or ``<script>`` the page never closes)."""
+        super().close()
+        if self._in is not None:  # Python 3.11 keeps the text of an unclosed element back
+            self._text.append(self.rawdata)
+        self.handle_endtag("")
 
 
 def _css_references(css: str) -> list[str]:
@@ -271,11 +401,13 @@ def external_references(html: str) -> list[str]:
     html
         The page.
 
-    A reference is every ``src``, ``href``, ``srcset``, ``poster``, ``data`` or
-    ``action`` attribute and every CSS ``url(...)`` or ``@import`` in a ``<style>``
-    element or ``style`` attribute, except ``data:`` URIs, in-page fragments
-    (``#...``) and ``javascript:``. Relative paths count: a single file has no
-    folder beside it. Text inside scripts is not parsed.
+    A reference is every ``src``, ``href`` (``xlink:href``), ``srcset``, ``poster``,
+    ``data``, ``action`` (``formaction``) or ``ping`` attribute, a ``<meta>`` refresh's
+    URL, every CSS ``url(...)`` or ``@import`` in a ``<style>`` element or ``style``
+    attribute, and every URL-like string in the text of a
+    script that runs (:func:`script_references`; a ``<script type="application/json">``
+    holds data, never run), except ``data:`` URIs, in-page fragments (``#...``) and
+    ``javascript:``. Relative paths count: a single file has no folder beside it.
 
     Examples
     --------
@@ -283,6 +415,8 @@ def external_references(html: str) -> list[str]:
     ['https://cdn.example/l.js']
     >>> external_references('<style>a{background:url(images/x.png)}</style>')
     ['images/x.png']
+    >>> external_references('<script>el.innerHTML = "<img src=x.png>";</script>')
+    ['x.png']
     """
     parser = _References()
     parser.feed(html)

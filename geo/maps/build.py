@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import folium
@@ -20,7 +19,7 @@ from .controls import Declutter, FitView, LegendFit, MapSetup, OwnControls
 from .elements import PanelControl
 from .legend import legend_html, timeline_rows
 from .overlays import context_overlay, corridor_overlay, places_overlay, posts_overlay
-from .popups import post_popup
+from .popups import post_popup, text
 from .render import CorridorMap, renumber
 from .roads import m4_overlay, patrol_overlay, ticks_overlay
 from .style import NDIGITS
@@ -182,7 +181,7 @@ def _new_map(bounds: list[list[float]], offline: bool, timeline: bool) -> Corrid
         m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers)
         m.default_css = []
         m.add_child(OfflineAssets())
-        m.add_child(MapSetup(html.escape(_ATTRIBUTION_TEXT), prefix="Leaflet", stylesheets=stylesheets))
+        m.add_child(MapSetup(text(_ATTRIBUTION_TEXT), prefix="Leaflet", stylesheets=stylesheets))
     else:
         for i, (label, provider) in enumerate(BASEMAPS):
             folium.TileLayer(provider, name=label, overlay=False, control=True, show=i == 0).add_to(m)

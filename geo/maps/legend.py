@@ -7,12 +7,12 @@ layers, drawn with :func:`line_swatch` and :func:`box_swatch` in the colours of
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
 
+from .popups import text
 from .style import AREA, ARRANGEMENT_STYLES, EVENT_STYLES
 
 __all__ = ["box_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
@@ -71,13 +71,13 @@ def legend_row(swatch: str, label: str) -> str:
     label
         The row's text.
     """
-    return f"<li>{swatch}{html.escape(label)}</li>"
+    return f"<li>{swatch}{text(label)}</li>"
 
 
 def timeline_rows() -> str:
     """Return the rows that explain the time slider's symbols: posts by status, events, arrangements."""
     symbols = "".join(
-        f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{html.escape(word)}'
+        f'<span class="sw idlib-tl-post idlib-tl-{status}"></span>{text(word)}'
         for status, word in (("active", "manned"), ("besieged", "surrounded"), ("evacuated", "evacuated"))
     )
 
@@ -122,5 +122,5 @@ def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
     return (
         "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
         f"<ul>{''.join(rows)}</ul>"
-        f'<div class="note">{html.escape(_post_points_note(posts))} Click a feature for its sources.</div></details>'
+        f'<div class="note">{text(_post_points_note(posts))} Click a feature for its sources.</div></details>'
     )

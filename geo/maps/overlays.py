@@ -134,14 +134,17 @@ def label(html: str, places: list[Any], class_name: str) -> Bind:
 def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
     """Return a feature group named ``name`` (as the layer control lists it), added to the map.
 
+    Leaflet's layer control inserts a layer's name as HTML, so the name is escaped here
+    (:func:`~geo.maps.popups.text`): it shows as the text given, markup and all.
+
     Parameters
     ----------
     m
         The map.
     name
-        The layer's name.
+        The layer's name, plain text (it may hold text from the data).
     """
-    group = folium.FeatureGroup(name=name)
+    group = folium.FeatureGroup(name=text(name))
     group.add_to(m)
     return group
 

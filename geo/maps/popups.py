@@ -40,12 +40,22 @@ def plain(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """Render a data value as escaped HTML text (see :func:`plain`).
+    """Render a value as escaped HTML text (see :func:`plain`): the one escaping of text for the map's HTML.
+
+    Every text that reaches the page as HTML (popups, tooltips and labels, the legend, layer names,
+    marker contents) goes through here once, and is then put into a script as a JSON string
+    (:func:`geo.maps.elements.script_json`). Text a script sets as ``textContent`` or a DOM property
+    (the time slider's, a marker's title) is not escaped: it never becomes markup.
 
     Parameters
     ----------
     value
-        A value of a data column.
+        A value of a data column, or any text.
+
+    Examples
+    --------
+    >>> print(text('<b>AT&T</b> "Saraqib"'))
+    &lt;b&gt;AT&amp;T&lt;/b&gt; &quot;Saraqib&quot;
     """
     return html.escape(plain(value), quote=True)
 
@@ -60,7 +70,7 @@ def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
     rows
         ``(label, value)`` pairs; a row whose value is empty is left out.
     """
-    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{text(v)}</td></tr>" for k, v in rows if text(v))
+    body = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in rows if text(v))
     return f'<div class="idlib-popup"><h4>{text(title)}</h4><table>{body}</table></div>'
 
 

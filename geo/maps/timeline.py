@@ -380,6 +380,7 @@ def add_time_slider(  # noqa: PLR0913  (the slider's documented options)
     if not data["start"] <= day.isoformat() <= data["end"]:
         raise ValueError(f"initial {day.isoformat()} is outside the slider's days {data['start']}..{data['end']}")
     show = not replaces
+    # The layer control inserts a name as HTML: these two are ours and hold no markup (see overlays.feature_group).
     posts_layer = folium.FeatureGroup(name=POSTS_LAYER_NAME, show=show)
     events_layer = folium.FeatureGroup(name=EVENTS_LAYER_NAME, show=show)
     posts_layer.add_to(m)
