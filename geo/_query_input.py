@@ -142,9 +142,14 @@ def _to_lonlat(
         back = (np.abs(bx - x) <= tol_x) & (np.abs(by - y) <= tol_y)
     if not back.all():
         i = int(np.argmax(~back))
+        how = (
+            f"it converts to lon {lon[i]:g}, lat {lat[i]:g}, which converts back elsewhere"
+            if np.isfinite(lon[i]) and np.isfinite(lat[i])
+            else "it does not convert to lon/lat"
+        )
         raise ValueError(
-            f"{label(i)}: ({x[i]:g}, {y[i]:g}) is outside the area where {crs.name} is defined (it converts to "
-            f"lon {lon[i]:g}, lat {lat[i]:g}, which converts back elsewhere); expected coordinates in that CRS"
+            f"{label(i)}: ({x[i]:g}, {y[i]:g}) is outside the area where {crs.name} is defined ({how}); "
+            "expected coordinates in that CRS"
         )
     return lon, lat
 

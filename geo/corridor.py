@@ -25,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, MultiLineString, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from shapely.ops import linemerge, split, substring
 
 from . import data as _data
@@ -92,7 +92,9 @@ class Corridor:
     security_corridor
         All ground within ``width_km`` of the patrol segment, closed square at its ends.
     corridor_north, corridor_south
-        The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road.
+        The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road. A half
+        is a MultiPolygon where the road's bends leave a piece of it apart from the rest (never on the
+        shipped road); no piece is left out.
     posts, places, context
         GeoDataFrames in EPSG:4326.
     events
@@ -107,8 +109,8 @@ class Corridor:
     m4: LineString
     patrol_segment: LineString
     security_corridor: Polygon
-    corridor_north: Polygon
-    corridor_south: Polygon
+    corridor_north: Polygon | MultiPolygon
+    corridor_south: Polygon | MultiPolygon
     posts: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
     context: gpd.GeoDataFrame
@@ -382,15 +384,22 @@ def _halves(corridor: shapely.Geometry, m4: LineString, width_m: float) -> tuple
     return shapely.union_all(sides[True]), shapely.union_all(sides[False])
 
 
-def _one_piece(geom: shapely.Geometry, what: str, width_km: float, *, sliver: float = _SLIVER_M2) -> Polygon:
-    """Return ``geom`` as one Polygon, leaving out parts of area below ``sliver``; ValueError if it has more pieces.
+def _pieces(geom: shapely.Geometry) -> Polygon | MultiPolygon:
+    """Return ``geom`` (metric frame) without its slivers: one Polygon, or a MultiPolygon of every other piece."""
+    parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon) and p.area >= _SLIVER_M2]
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
 
-    A corridor in pieces cannot be drawn as the one polygon the model holds, and
-    keeping the largest would drop ground that :func:`geo.query.query` counts in.
+
+def _one_piece(geom: shapely.Geometry, what: str, width_km: float) -> Polygon:
+    """Return ``geom`` (metric frame) as one Polygon without slivers; ValueError if it has separate pieces.
+
+    The corridor is one polygon in the model, and keeping its largest piece would
+    drop ground that :func:`geo.query.query` counts in.
     """
-    parts = [p for p in shapely.get_parts(geom) if p.area >= sliver]
-    if len(parts) == 1 and isinstance(parts[0], Polygon):
-        return parts[0]
+    parts = _pieces(geom)
+    if isinstance(parts, Polygon):
+        return parts
+    parts = list(parts.geoms)
     raise ValueError(
         f"width_km={width_km:g}: on this M4 the {what} falls into {len(parts)} separate pieces; expected one "
         "piece (use a smaller width)"
@@ -462,11 +471,10 @@ def load_corridor(
 
     width_m = width_km * 1000.0
     full = _one_piece(flat_capped_buffer(west_to_east, width_m, quad_segs=_QUAD_SEGS), "corridor", width_km)
-    halves = zip(_halves(full, m4_metric, width_m), ("north", "south"), strict=True)
-    north, south = (_one_piece(half, f"corridor's {name} half", width_km) for half, name in halves)
+    north, south = (_pieces(half) for half in _halves(full, m4_metric, width_m))
 
-    def unproject(poly: Polygon) -> Polygon:
-        return _one_piece(frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M)), "corridor", width_km, sliver=0.0)
+    def unproject(poly: Polygon | MultiPolygon) -> Any:
+        return frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M))
 
     return Corridor(
         m4=line,
