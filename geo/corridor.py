@@ -255,7 +255,7 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
 
 def _check_simple(coords: np.ndarray, what: str) -> None:
     """Raise ValueError naming where the line through ``coords`` (lon/lat, no repeated vertex) meets itself."""
-    if LineString(coords).is_simple:
+    if LineString(coords).is_simple and not np.array_equal(coords[0], coords[-1]):  # GEOS calls a closed ring simple
         return
     edges = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
     pairs = shapely.STRtree(edges).query(edges, predicate="intersects").T
@@ -308,10 +308,10 @@ def read_m4(
         GeoPackage, ...) holding the road's line features.
     """
     if m4 is None:
-        wp = _data.read_m4_waypoints(_in(data_dir, "m4_waypoints.geojson"))
+        path = _in(data_dir, "m4_waypoints.geojson") or _data.data_path("m4_waypoints.geojson")
+        wp = _data.read_m4_waypoints(path)
         line = LineString([(p.x, p.y) for p in wp.geometry])
-        src = M4_SOURCE
-        return _lonlat_line(line, "data/m4_waypoints.geojson"), src, wp
+        return _lonlat_line(line, str(path)), M4_SOURCE, wp
     empty = gpd.GeoDataFrame({"order": [], "name": []}, geometry=[], crs=WGS84)
     if isinstance(m4, (LineString, MultiLineString)):
         return _lonlat_line(m4, "m4"), "User-supplied line", empty

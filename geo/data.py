@@ -197,14 +197,16 @@ def read_m4_waypoints(path: Traversable | Path | str | None = None) -> gpd.GeoDa
     """
     path = path if path is not None else data_path("m4_waypoints.geojson")
     gdf = read_layer(path, geometry_types={"Point"}, required={"order": int, "name": str}, unique=("order", "name"))
-    gdf = gdf.sort_values("order")
-    for expected, (i, row) in enumerate(gdf.iterrows()):
-        if row["order"] != expected:
-            raise DataError(
-                f"{path}: feature {i} ({row['name']!r}): order {row['order']}, expected {expected}: "
-                f"the waypoint orders must run 0..{len(gdf) - 1} with no gap"
-            )
-    return gdf.reset_index(drop=True)
+    n = len(gdf)
+    stray = gdf[~gdf["order"].isin(range(n))]  # the orders are unique: none stray means they are 0..n-1
+    if len(stray):
+        i, row = next(stray.iterrows())
+        missing = min(set(range(n)) - set(gdf["order"]))
+        raise DataError(
+            f"{path}: feature {i} ({row['name']!r}): order {row['order']}, expected 0..{n - 1} (order {missing} is "
+            f"missing): the waypoint orders must run 0..{n - 1} with no gap"
+        )
+    return gdf.sort_values("order").reset_index(drop=True)
 
 
 def read_places(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
