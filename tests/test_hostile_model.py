@@ -8,6 +8,7 @@ below it run them, then check the invariant that makes the corridor one thing at
 # ruff: noqa: E501  (the case tables hold one case a line, however long its expected message)
 from __future__ import annotations
 
+import itertools
 import json
 import warnings
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from shapely.geometry import LinearRing, LineString, MultiPolygon, Point, Polygo
 import geo
 from geo.cli import main
 from geo.corridor import MAX_WIDTH_KM, _one_piece
+from geo.geodesy import GEOD
 
 # Lines that fail the M4's checks before its ends are looked for (so they need not reach Trumba).
 CROSSING = LineString([(36.0, 35.8), (36.5, 35.8), (36.4, 35.7), (36.45, 35.9), (36.8, 35.9)])
@@ -308,3 +310,33 @@ def test_the_polygon_holds_a_point_exactly_when_the_query_says_in_corridor(width
     polygon = shapely.contains_xy(c.security_corridor, lon, lat)
     answered = c.query(lon, lat)["in_corridor"].to_numpy()
     assert (polygon[clear] == answered[clear]).all(), list(zip(lon[clear], lat[clear], polygon[clear], strict=True))
+
+
+# --------------------------------------------------------------------------------------------------
+# The README's figures for straight lines (section "Geodesy")
+# --------------------------------------------------------------------------------------------------
+
+
+def _departure_m(corridor: geo.Corridor, a: tuple[float, float], b: tuple[float, float], line: LineString) -> float:
+    """Largest distance, metres, from 999 points of the geodesic a-b to ``line`` (in the corridor's frame)."""
+    on_geodesic = np.asarray(GEOD.npts(*a, *b, 999))
+    x, y = corridor.frame.forward(on_geodesic[:, 0], on_geodesic[:, 1])
+    return float(shapely.distance(line, shapely.points(x, y)).max())
+
+
+def test_a_line_straight_in_degrees_departs_1_8_m_from_the_geodesic_on_the_longest_edge(corridor):
+    xy = np.asarray(corridor.m4.coords)
+    _, _, lengths = GEOD.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+    k = int(np.argmax(lengths))
+    (x0, y0), (x1, y1) = xy[k], xy[k + 1]
+    t = np.linspace(0.0, 1.0, 2001)  # the straight-in-degrees line, every 5.6 m
+    in_degrees = LineString(np.column_stack(corridor.frame.forward(x0 + t * (x1 - x0), y0 + t * (y1 - y0))))
+    assert lengths[k] == pytest.approx(11_248.0, abs=1.0)
+    assert _departure_m(corridor, (x0, y0), (x1, y1), in_degrees) == pytest.approx(1.83, abs=0.02)
+
+
+def test_a_line_straight_in_the_metric_frame_departs_under_1_cm_from_the_geodesic_on_every_edge(corridor):
+    xy = np.asarray(corridor.m4.coords)
+    for a, b in itertools.pairwise(xy):
+        in_frame = LineString(np.column_stack(corridor.frame.forward(np.array([a[0], b[0]]), np.array([a[1], b[1]]))))
+        assert _departure_m(corridor, tuple(a), tuple(b), in_frame) < 0.01
