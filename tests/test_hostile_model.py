@@ -27,6 +27,7 @@ from shapely.geometry import LinearRing, LineString, MultiPolygon, Point, Polygo
 import geo
 from geo.cli import main
 from geo.corridor import DEFAULT_WIDTH_KM, MAX_WIDTH_KM, _one_piece
+from geo.flat_buffer import flat_capped_buffer
 from geo.geodesy import GEOD
 
 # Lines that fail the M4's checks before its ends are looked for (so they need not reach Trumba).
@@ -260,6 +261,15 @@ def test_the_halves_hold_the_whole_corridor_with_no_piece_left_out(width_km):
     c = _at(width_km)
     halves = shapely.union_all([c.corridor_north, c.corridor_south])
     assert halves.symmetric_difference(c.security_corridor).area < 1e-9  # degrees², about 10 m²
+
+
+def test_ground_beyond_an_end_swept_by_an_edge_over_3_widths_from_that_end_stays_in_the_polygon():
+    # P lies in the square beyond the end (0, 0), 2.1 widths from it, and 0.99 widths square to the last edge,
+    # all of which is 3.005 widths or more from the end: P is swept, so in (the query's rule). Edges within
+    # 3 widths of an end were the only ones tried; the square's corner lies within 2.28 widths of the end.
+    line = LineString([(0, 0), (1, 0), (3, 0), (3, 8), (-8, 8), (-8, -4), (-5.6, -1.35), (0.4, 4.65)])
+    assert flat_capped_buffer(line, 1.0).contains(Point(-1.9, 0.95))
+    assert not flat_capped_buffer(line, 1.0).contains(Point(-0.5, 0.3))  # within a width of the end, beyond it, unswept
 
 
 @cache
