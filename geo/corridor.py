@@ -242,19 +242,23 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
             raise ValueError(f"{what}: M4 vertex {i} (lon {x}, lat {y}): {problem} (is the line in a projected CRS?)")
         if problem := region_problem(x, y):
             raise ValueError(f"{what}: M4 vertex {i}: {problem}")
-    coords = coords[np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)]]  # a repeated vertex is no edge
+    kept = np.flatnonzero(np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)])  # a repeated vertex is no edge
+    coords = coords[kept]
     if len(coords) < 2:
         raise ValueError(f"{what}: the M4 line has fewer than 2 distinct vertices")
-    _check_simple(coords, what)
+    _check_simple(coords, kept, what)
     if lon[0] > lon[-1]:
-        _check_west_to_east(coords[::-1], what, numbered_from_east=True)
+        _check_west_to_east(coords[::-1], kept[::-1], what)
         return LineString(coords[::-1])
-    _check_west_to_east(coords, what, numbered_from_east=False)
+    _check_west_to_east(coords, kept, what)
     return LineString(coords)
 
 
-def _check_simple(coords: np.ndarray, what: str) -> None:
-    """Raise ValueError naming where the line through ``coords`` (lon/lat, no repeated vertex) meets itself."""
+def _check_simple(coords: np.ndarray, numbers: np.ndarray, what: str) -> None:
+    """Raise ValueError naming where the line through ``coords`` (lon/lat, no repeated vertex) meets itself.
+
+    ``numbers`` are the vertices' numbers in the line as given (which may repeat a vertex).
+    """
     if LineString(coords).is_simple and not np.array_equal(coords[0], coords[-1]):  # GEOS calls a closed ring simple
         return
     edges = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
@@ -264,18 +268,20 @@ def _check_simple(coords: np.ndarray, what: str) -> None:
         if j == i + 1 and meet.equals(shapely.Point(coords[j])):
             continue  # consecutive edges share their vertex
         p = meet.representative_point()
+        b, d = numbers[i + 1], numbers[j + 1]  # an edge starts at the last copy of a repeated vertex
         raise ValueError(
-            f"{what}: the M4 meets itself at lon {p.x:.6f}, lat {p.y:.6f} (edge {i}-{i + 1} and edge {j}-{j + 1}, "
+            f"{what}: the M4 meets itself at lon {p.x:.6f}, lat {p.y:.6f} (edge {b - 1}-{b} and edge {d - 1}-{d}, "
             "vertices numbered from 0); expected a simple line that never crosses, touches or retraces itself"
         )
     raise ValueError(f"{what}: the M4 meets itself; expected a simple line")  # pragma: no cover - GEOS found one
 
 
-def _check_west_to_east(coords: np.ndarray, what: str, *, numbered_from_east: bool) -> None:
+def _check_west_to_east(coords: np.ndarray, numbers: np.ndarray, what: str) -> None:
     """Raise ValueError where the line (lon/lat, west end first) runs back west by more than MAX_BACKTRACK_M.
 
     How far back a vertex lies is measured along its parallel (geodesic metres)
-    to the longitude of the easternmost vertex before it.
+    to the longitude of the easternmost vertex before it. ``numbers`` are the
+    vertices' numbers in the line as given (which may run east to west).
     """
     lon, lat = coords[:, 0], coords[:, 1]
     east = np.maximum.accumulate(lon)
@@ -285,8 +291,7 @@ def _check_west_to_east(coords: np.ndarray, what: str, *, numbered_from_east: bo
         return
     k = int(np.argmax(back_m > MAX_BACKTRACK_M))
     m = int(np.argmax(lon[:k] == east[k]))
-    n = len(coords)
-    k_no, m_no = (n - 1 - k, n - 1 - m) if numbered_from_east else (k, m)
+    k_no, m_no = numbers[k], numbers[m]
     raise ValueError(
         f"{what}: the M4 doubles back: vertex {k_no} (lon {lon[k]:.6f}, lat {lat[k]:.6f}) lies "
         f"{back_m[k] / 1000:.1f} km west of vertex {m_no} (lon {lon[m]:.6f}), which comes before it going east; "
