@@ -295,6 +295,13 @@ def test_the_halves_of_a_zigzag_road_keep_their_every_piece():
     assert halves.symmetric_difference(c.security_corridor).area < 1e-9
 
 
+def test_the_map_draws_every_piece_of_a_half_in_pieces():
+    c = _at(DEFAULT_WIDTH_KM, "zigzag")
+    html = geo.build_map(c, offline=True).get_root().render()
+    assert html.count('"className": "idlib-corridor idlib-corridor-south"') == len(c.corridor_south.geoms) == 2
+    assert html.count('"className": "idlib-corridor idlib-corridor-north"') == 1
+
+
 @cache
 def _at(width_km: float, line: str = "shipped") -> geo.Corridor:
     return geo.load_corridor(m4=_zigzag() if line == "zigzag" else None, width_km=width_km)
