@@ -6,7 +6,7 @@ Every error is a ValueError naming the first offending point (a :class:`PointErr
 from __future__ import annotations
 
 import math
-import numbers
+from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -16,7 +16,7 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from ._validate import LAT_RANGE, LON_RANGE, within
+from ._validate import LAT_RANGE, LON_RANGE, is_real_number, within
 from .geodesy import WGS84
 
 __all__ = ["PointError", "from_arrays", "from_geo"]
@@ -34,9 +34,10 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
         raise ValueError(f"{name}: expected a number or a 1-D array of numbers") from None
     if arr.ndim > 1:
         raise ValueError(f"{name}: expected a number or a 1-D array of numbers, got an array of shape {arr.shape}")
-    if arr.dtype.kind in "fiu":
-        return arr.astype(float, copy=False)
-    if isinstance(values, (list, tuple)):  # numpy turned a mixed list into text: look at the elements as given
+    listed = isinstance(values, (list, tuple))
+    if arr.dtype.kind in "fiu" and not (listed and any(isinstance(v, (bool, np.bool_)) for v in values)):
+        return arr.astype(float, copy=False)  # numpy takes True in a list of numbers as 1: looked for above
+    if listed:  # numpy turned a mixed list into text or a bool into a number: look at the elements as given
         arr = np.asarray(values, dtype=object)
     flat = np.atleast_1d(arr)
     result = np.empty(flat.shape)
@@ -45,7 +46,7 @@ def _as_floats(values: Any, name: str) -> NDArray[np.float64]:
         if v is None or v is pd.NA:
             result[i] = np.nan  # reported as missing by the range check
             continue
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        if not is_real_number(v):
             where = name if arr.ndim == 0 else f"{name}[{i}]"
             raise ValueError(f"{where} = {v!r}: expected a number of degrees, got {type(v).__name__}")
         result[i] = float(v)
@@ -142,6 +143,49 @@ def from_arrays(lon: Any, lat: Any) -> tuple[NDArray[np.float64], NDArray[np.flo
     return lon_a, lat_a, index
 
 
+#: A point converted to lon/lat and back must come back to within this many of its CRS's units, plus this part
+#: of its coordinate: PROJ's round trip is exact to far less inside a CRS's domain, and misses by far more outside.
+_ROUND_TRIP_ABS = 1e-3
+_ROUND_TRIP_REL = 1e-7
+
+
+def _to_lonlat(
+    x: NDArray[np.float64], y: NDArray[np.float64], crs: pyproj.CRS, fail: Callable[[int, str], ValueError]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Convert finite ``x``, ``y`` in ``crs`` to lon/lat; ``fail(i, problem)`` for the first point outside its domain.
+
+    A point outside the domain (EPSG:3857's ``POINT(1e9 1e9)``) converts to some
+    place, such as the North Pole, that does not convert back to it: each point is
+    converted there and back, and must return to where it was.
+    """
+    lon, lat = (np.asarray(a, dtype=float) for a in _transform(crs, WGS84, x, y))
+    with np.errstate(invalid="ignore"):
+        bx, by = _transform(WGS84, crs, lon, lat)
+        tol_x, tol_y = (_ROUND_TRIP_ABS + _ROUND_TRIP_REL * np.abs(v) for v in (x, y))
+        back = (np.abs(bx - x) <= tol_x) & (np.abs(by - y) <= tol_y)
+    if not back.all():
+        i = int(np.argmax(~back))
+        how = (
+            f"it converts to lon {lon[i]:g}, lat {lat[i]:g}, which converts back elsewhere"
+            if np.isfinite(lon[i]) and np.isfinite(lat[i])
+            else "it does not convert to lon/lat"
+        )
+        raise fail(
+            i,
+            f"({x[i]:g}, {y[i]:g}) is outside the area where {crs.name} is defined ({how}); "
+            "expected coordinates in that CRS",
+        )
+    return lon, lat
+
+
+def _transform(
+    src: Any, dst: Any, x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    tr = pyproj.Transformer.from_crs(src, dst, always_xy=True)
+    a, b = tr.transform(x, y, errcheck=False)
+    return np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+
+
 def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Return checked lon/lat (degrees, WGS84) of the points of a GeoDataFrame or GeoSeries in any CRS.
 
@@ -188,8 +232,7 @@ def from_geo(geo: gpd.GeoDataFrame | gpd.GeoSeries) -> tuple[NDArray[np.float64]
         if nonfinite.any():
             i = int(np.argmax(nonfinite))
             raise fail(i, f"the point has a non-finite coordinate ({x[i]}, {y[i]})")
-        tr = pyproj.Transformer.from_crs(gs.crs, WGS84, always_xy=True)
-        lon, lat = (np.asarray(a, dtype=float) for a in tr.transform(x, y, errcheck=False))
+        lon, lat = _to_lonlat(x, y, gs.crs, fail)
         suffix = f" (converted from {gs.crs.name})"
     bad = _first_bad_lonlat(lon, lat)
     if bad:

@@ -7,6 +7,7 @@ or the vertex; the problem names the value and what was expected.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -20,9 +21,11 @@ __all__ = [
     "DataError",
     "given",
     "is_missing",
+    "is_real_number",
     "lonlat_ok",
     "lonlat_problem",
     "lonlat_problem_kinds",
+    "real_number",
     "region_problem",
     "within",
 ]
@@ -49,6 +52,46 @@ def is_missing(value: object) -> bool:
     [True, True, True, False, False, False]
     """
     return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))  # type: ignore[call-overload]
+
+
+def is_real_number(value: object) -> bool:
+    """Whether ``value`` is a real number: an int or float (numpy's too), never a bool.
+
+    ``True`` is an ``int`` to Python and 1.0 to numpy; as a coordinate or a width it is
+    always a mistake, so every reader of numbers refuses it through this test.
+
+    Examples
+    --------
+    >>> [is_real_number(v) for v in (6, 6.5, np.float32(6), True, np.bool_(False), "6", None)]
+    [True, True, True, False, False, False, False]
+    """
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def real_number(value: object, what: str, unit: str) -> float:
+    """Return ``value`` as a float, or raise ValueError naming ``what`` if it is not a real number.
+
+    Parameters
+    ----------
+    value
+        The number given (a bool, a string or None is refused).
+    what
+        Its name in the message, e.g. ``"width_km"``.
+    unit
+        What the number counts, e.g. ``"kilometres"``.
+
+    Examples
+    --------
+    >>> real_number(6, "width_km", "kilometres")
+    6.0
+    >>> real_number(True, "width_km", "kilometres")
+    Traceback (most recent call last):
+    ...
+    ValueError: width_km=True: expected a number of kilometres, got a bool
+    """
+    if not is_real_number(value):
+        raise ValueError(f"{what}={value!r}: expected a number of {unit}, got a {type(value).__name__}")
+    return float(value)  # type: ignore[arg-type]
 
 
 def given(value: Any) -> Any:

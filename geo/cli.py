@@ -8,12 +8,13 @@ import json
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from ._validate import is_missing
-from .corridor import DEFAULT_WIDTH_KM, Corridor, load_corridor
+from .corridor import DEFAULT_WIDTH_KM, MAX_WIDTH_KM, Corridor, load_corridor
 from .dates import parse_day, validate_partial_date
 
 __all__ = ["main"]
@@ -141,8 +142,12 @@ def _cmd_events(args: argparse.Namespace) -> int:
     events = read_events()
     if args.as_of is not None:
         day = parse_day(args.as_of, what="--as-of")
-        state = corridor_as_of(load_corridor(), day, events=events)
+        with warnings.catch_warnings():  # past the data's end: said below in one line, not as a Python warning
+            warnings.simplefilter("ignore", UserWarning)
+            state = corridor_as_of(load_corridor(), day, events=events)
         print(json.dumps(state.as_dict(), indent=2, ensure_ascii=False) if args.json else state)
+        if args.json and state.past_data_end:
+            print(f"idlib-corridor: {state.data_end_note}", file=sys.stderr)
         return 0
     ev = filter_events(events, start=args.start, end=args.end, types=args.type)
     if args.json:
@@ -263,7 +268,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--width-km", type=_finite, default=DEFAULT_WIDTH_KM,
-        help=f"corridor depth each side of the road (default {DEFAULT_WIDTH_KM:g})",
+        help=f"corridor depth each side of the road, over 0 and up to {MAX_WIDTH_KM:g} (default {DEFAULT_WIDTH_KM:g})",
     )  # fmt: skip
 
     p = argparse.ArgumentParser(

@@ -25,25 +25,30 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, MultiLineString, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
 from shapely.ops import linemerge, split, substring
 
 from . import data as _data
-from ._validate import lonlat_problem, region_problem
+from ._validate import lonlat_problem, real_number, region_problem
 from .events import read_events
 from .flat_buffer import flat_capped_buffer
-from .geodesy import WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
-from .history import CorridorState, corridor_as_of
+from .geodesy import GEOD, WGS84, MetricFrame, default_frame, geodesic_area_km2, geodesic_length_m
+from .history import CorridorState, corridor_as_of, data_end
 from .parallel import is_dask_collection, query_dask
 from .summary import CorridorSummary, summarize
 
 if TYPE_CHECKING:
     import datetime
 
-__all__ = ["DEFAULT_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
+__all__ = ["DEFAULT_WIDTH_KM", "MAX_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
 
 #: Corridor depth on each side of the M4 in the 5 March 2020 protocol, kilometres.
 DEFAULT_WIDTH_KM = 6.0
+#: The widest corridor the model draws, kilometres each side. Up to it, ``security_corridor`` and
+#: :func:`geo.query.query`'s ``in_corridor`` were measured to agree on the shipped road at every point further
+#: than 7 m from the polygon's edge (tests check it by property); a width at which the corridor on a given line
+#: falls into separate pieces is refused, not cut down to one of them.
+MAX_WIDTH_KM = 100.0
 #: The places that end the joint-patrol route, as named in ``data/places.geojson``.
 PATROL_START = "Trumba"
 PATROL_END = "Ain al-Havr"
@@ -56,6 +61,12 @@ M4_SOURCE = (
 
 #: A replacement M4 must pass within this distance (metres) of Trumba and of Ain al-Havr.
 MAX_PATROL_END_GAP_M = 3_000.0
+
+#: How far, metres, the M4 may run back west of the easternmost point it has reached, as a road's bends do;
+#: further, it doubles back (the shipped line never runs west: 0 m).
+MAX_BACKTRACK_M = 2_000.0
+#: A part of a corridor polygon smaller than this, square metres, is a sliver of the arithmetic, not ground.
+_SLIVER_M2 = 1.0
 
 #: Segments per quarter circle in the buffer's round joins: the chord cuts a 6 km arc by < 0.5 m.
 _QUAD_SEGS = 64
@@ -81,7 +92,9 @@ class Corridor:
     security_corridor
         All ground within ``width_km`` of the patrol segment, closed square at its ends.
     corridor_north, corridor_south
-        The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road.
+        The halves of the corridor north (Turkish patrols) and south (Russian patrols) of the road. A half
+        is a MultiPolygon where the road's bends leave a piece of it apart from the rest (never on the
+        shipped road); no piece is left out.
     posts, places, context
         GeoDataFrames in EPSG:4326.
     events
@@ -96,8 +109,8 @@ class Corridor:
     m4: LineString
     patrol_segment: LineString
     security_corridor: Polygon
-    corridor_north: Polygon
-    corridor_south: Polygon
+    corridor_north: Polygon | MultiPolygon
+    corridor_south: Polygon | MultiPolygon
     posts: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
     context: gpd.GeoDataFrame
@@ -116,6 +129,17 @@ class Corridor:
         """Corridor depth on each side of the road, metres."""
         return self.width_km * 1000.0
 
+    @property
+    def data_end(self) -> datetime.date | None:
+        """The last day of the record in :attr:`events` (:func:`geo.history.data_end`); nothing later is known.
+
+        Examples
+        --------
+        >>> load_corridor().data_end.isoformat()
+        '2021-01-31'
+        """
+        return data_end(self.events)
+
     def summary(self) -> CorridorSummary:
         """Headline figures: geodesic lengths (km), corridor area (km²), counts.
 
@@ -129,6 +153,8 @@ class Corridor:
 
     def as_of(self, date: str | datetime.date) -> CorridorState:
         """Return the corridor and its posts at the end of ``date`` (a day): see :func:`geo.history.corridor_as_of`.
+
+        A day after :attr:`data_end` gives a UserWarning, and a state whose ``past_data_end`` is True.
 
         Examples
         --------
@@ -218,10 +244,61 @@ def _lonlat_line(geom: Any, what: str) -> LineString:
             raise ValueError(f"{what}: M4 vertex {i} (lon {x}, lat {y}): {problem} (is the line in a projected CRS?)")
         if problem := region_problem(x, y):
             raise ValueError(f"{what}: M4 vertex {i}: {problem}")
-    line = LineString(coords)
+    kept = np.flatnonzero(np.r_[True, np.any(np.diff(coords, axis=0) != 0, axis=1)])  # a repeated vertex is no edge
+    coords = coords[kept]
+    if len(coords) < 2:
+        raise ValueError(f"{what}: the M4 line has fewer than 2 distinct vertices")
+    _check_simple(coords, kept, what)
     if lon[0] > lon[-1]:
-        line = line.reverse()
-    return line
+        _check_west_to_east(coords[::-1], kept[::-1], what)
+        return LineString(coords[::-1])
+    _check_west_to_east(coords, kept, what)
+    return LineString(coords)
+
+
+def _check_simple(coords: np.ndarray, numbers: np.ndarray, what: str) -> None:
+    """Raise ValueError naming where the line through ``coords`` (lon/lat, no repeated vertex) meets itself.
+
+    ``numbers`` are the vertices' numbers in the line as given (which may repeat a vertex).
+    """
+    if LineString(coords).is_simple and not np.array_equal(coords[0], coords[-1]):  # GEOS calls a closed ring simple
+        return
+    edges = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
+    pairs = shapely.STRtree(edges).query(edges, predicate="intersects").T
+    for i, j in sorted((int(a), int(b)) for a, b in pairs if a < b):
+        meet = edges[i].intersection(edges[j])
+        if j == i + 1 and meet.equals(shapely.Point(coords[j])):
+            continue  # consecutive edges share their vertex
+        p = meet.representative_point()
+        b, d = numbers[i + 1], numbers[j + 1]  # an edge starts at the last copy of a repeated vertex
+        raise ValueError(
+            f"{what}: the M4 meets itself at lon {p.x:.6f}, lat {p.y:.6f} (edge {b - 1}-{b} and edge {d - 1}-{d}, "
+            "vertices numbered from 0); expected a simple line that never crosses, touches or retraces itself"
+        )
+    raise ValueError(f"{what}: the M4 meets itself; expected a simple line")  # pragma: no cover - GEOS found one
+
+
+def _check_west_to_east(coords: np.ndarray, numbers: np.ndarray, what: str) -> None:
+    """Raise ValueError where the line (lon/lat, west end first) runs back west by more than MAX_BACKTRACK_M.
+
+    How far back a vertex lies is measured along its parallel (geodesic metres)
+    to the longitude of the easternmost vertex before it. ``numbers`` are the
+    vertices' numbers in the line as given (which may run east to west).
+    """
+    lon, lat = coords[:, 0], coords[:, 1]
+    east = np.maximum.accumulate(lon)
+    _, _, back_m = GEOD.inv(lon, lat, east, lat)
+    back_m = np.where(east > lon, back_m, 0.0)
+    if back_m.max() <= MAX_BACKTRACK_M:
+        return
+    k = int(np.argmax(back_m > MAX_BACKTRACK_M))
+    m = int(np.argmax(lon[:k] == east[k]))
+    k_no, m_no = numbers[k], numbers[m]
+    raise ValueError(
+        f"{what}: the M4 doubles back: vertex {k_no} (lon {lon[k]:.6f}, lat {lat[k]:.6f}) lies "
+        f"{back_m[k] / 1000:.1f} km west of vertex {m_no} (lon {lon[m]:.6f}), which comes before it going east; "
+        f"expected a line running west to east, going back west by at most {MAX_BACKTRACK_M / 1000:g} km"
+    )
 
 
 def read_m4(
@@ -238,13 +315,19 @@ def read_m4(
         GeoPackage, ...) holding the road's line features.
     """
     if m4 is None:
-        wp = _data.read_m4_waypoints(_in(data_dir, "m4_waypoints.geojson"))
+        path = _in(data_dir, "m4_waypoints.geojson") or _data.data_path("m4_waypoints.geojson")
+        wp = _data.read_m4_waypoints(path)
         line = LineString([(p.x, p.y) for p in wp.geometry])
-        src = M4_SOURCE
-        return _lonlat_line(line, "data/m4_waypoints.geojson"), src, wp
+        return _lonlat_line(line, str(path)), M4_SOURCE, wp
     empty = gpd.GeoDataFrame({"order": [], "name": []}, geometry=[], crs=WGS84)
     if isinstance(m4, (LineString, MultiLineString)):
         return _lonlat_line(m4, "m4"), "User-supplied line", empty
+    if not isinstance(m4, (gpd.GeoDataFrame, gpd.GeoSeries, str, PathLike, Traversable)):
+        got = f"a shapely {m4.geom_type}" if isinstance(m4, shapely.Geometry) else f"{type(m4).__name__} {m4!r}"
+        raise ValueError(
+            f"m4: expected a LineString or MultiLineString in lon/lat, a GeoDataFrame or GeoSeries of lines, or the "
+            f"path of a line file; got {got}"
+        )
     if isinstance(m4, (gpd.GeoDataFrame, gpd.GeoSeries)):
         what = "m4 GeoDataFrame"
         gs = m4.geometry if isinstance(m4, gpd.GeoDataFrame) else m4
@@ -308,6 +391,28 @@ def _halves(corridor: shapely.Geometry, m4: LineString, width_m: float) -> tuple
     return shapely.union_all(sides[True]), shapely.union_all(sides[False])
 
 
+def _pieces(geom: shapely.Geometry) -> Polygon | MultiPolygon:
+    """Return ``geom`` (metric frame) without its slivers: one Polygon, or a MultiPolygon of every other piece."""
+    parts = [p for p in shapely.get_parts(geom) if isinstance(p, Polygon) and p.area >= _SLIVER_M2]
+    return parts[0] if len(parts) == 1 else MultiPolygon(parts)
+
+
+def _one_piece(geom: shapely.Geometry, what: str, width_km: float) -> Polygon:
+    """Return ``geom`` (metric frame) as one Polygon without slivers; ValueError if it has separate pieces.
+
+    The corridor is one polygon in the model, and keeping its largest piece would
+    drop ground that :func:`geo.query.query` counts in.
+    """
+    parts = _pieces(geom)
+    if isinstance(parts, Polygon):
+        return parts
+    parts = list(parts.geoms)
+    raise ValueError(
+        f"width_km={width_km:g}: on this M4 the {what} falls into {len(parts)} separate pieces; expected one "
+        "piece (use a smaller width)"
+    )
+
+
 def load_corridor(
     m4: M4Input | None = None,
     *,
@@ -343,12 +448,9 @@ def load_corridor(
     >>> round(c.width_km, 1)
     6.0
     """
-    try:
-        width_km = float(width_km)
-    except (TypeError, ValueError):
-        raise ValueError(f"width_km={width_km!r}: expected a number of kilometres") from None
-    if not np.isfinite(width_km) or not 0 < width_km <= 100:
-        raise ValueError(f"width_km={width_km!r}: expected a finite width in (0, 100] km")
+    width_km = real_number(width_km, "width_km", "kilometres")
+    if not np.isfinite(width_km) or not 0 < width_km <= MAX_WIDTH_KM:
+        raise ValueError(f"width_km={width_km!r}: expected a finite width in (0, {MAX_WIDTH_KM:g}] km")
     frame = frame or default_frame()
     line, m4_source, waypoints = read_m4(m4, data_dir=data_dir)
     places = _data.read_places(_in(data_dir, "places.geojson"))
@@ -375,14 +477,11 @@ def load_corridor(
     west_to_east = patrol_metric.reverse() if start_m > end_m else patrol_metric
 
     width_m = width_km * 1000.0
-    full = flat_capped_buffer(west_to_east, width_m, quad_segs=_QUAD_SEGS)
-    north, south = _halves(full, m4_metric, width_m)
+    full = _one_piece(flat_capped_buffer(west_to_east, width_m, quad_segs=_QUAD_SEGS), "corridor", width_km)
+    north, south = (_pieces(half) for half in _halves(full, m4_metric, width_m))
 
-    def unproject(poly: shapely.Geometry) -> Polygon:
-        poly = frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M))
-        if poly.geom_type == "MultiPolygon":  # slivers from the intersection
-            poly = max(poly.geoms, key=lambda p: p.area)
-        return poly
+    def unproject(poly: Polygon | MultiPolygon) -> Any:
+        return frame.to_lonlat(shapely.segmentize(poly, _SEGMENTIZE_M))
 
     return Corridor(
         m4=line,

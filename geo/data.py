@@ -19,7 +19,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
-from ._validate import REGION_BOUNDS, DataError, given, lonlat_problem, region_problem
+from ._validate import REGION_BOUNDS, DataError, given, is_real_number, lonlat_problem, region_problem
 from .dates import change_window, validate_partial_date
 from .geodesy import WGS84
 
@@ -101,7 +101,7 @@ def _check_geometry(geom: Any, allowed: set[str], where: str) -> shapely.Geometr
         if not isinstance(pos, (list, tuple)) or len(pos) < 2:
             raise DataError(f"{where}: malformed coordinate {pos!r}, expected [lon, lat]")
         lon, lat = pos[0], pos[1]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
+        if not all(is_real_number(v) for v in (lon, lat)):
             raise DataError(f"{where}: coordinate {pos!r} is not numeric")
         if problem := lonlat_problem(lon, lat):
             raise DataError(f"{where}: coordinate {pos!r}: {problem}")
@@ -190,9 +190,22 @@ def read_layer(
 
 
 def read_m4_waypoints(path: Traversable | Path | str | None = None) -> gpd.GeoDataFrame:
-    """Read the ordered, sourced vertices of the modelled M4 (west to east)."""
+    """Read the ordered, sourced vertices of the modelled M4 (west to east).
+
+    Their ``order`` properties must run 0, 1, ..., n - 1: a gap (5 then 50) is a
+    lost or mistyped vertex, and is refused naming the feature where it is.
+    """
     path = path if path is not None else data_path("m4_waypoints.geojson")
     gdf = read_layer(path, geometry_types={"Point"}, required={"order": int, "name": str}, unique=("order", "name"))
+    n = len(gdf)
+    stray = gdf[~gdf["order"].isin(range(n))]  # the orders are unique: none stray means they are 0..n-1
+    if len(stray):
+        i, row = next(stray.iterrows())
+        missing = min(set(range(n)) - set(gdf["order"]))
+        raise DataError(
+            f"{path}: feature {i} ({row['name']!r}): order {row['order']}, expected 0..{n - 1} (order {missing} is "
+            f"missing): the waypoint orders must run 0..{n - 1} with no gap"
+        )
     return gdf.sort_values("order").reset_index(drop=True)
 
 

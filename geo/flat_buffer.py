@@ -90,10 +90,11 @@ def flat_capped_buffer(line: LineString, width_m: float, *, quad_segs: int = 64)
     full = line.buffer(width_m, cap_style="round", join_style="round", quad_segs=quad_segs)
     reach = 1.02 * width_m
     edges = np.arange(len(coords) - 1)
-    # A point in the square beyond an end lies within 1.45 w of it; an edge that sweeps it, within 2.45 w.
+    # The square beyond an end is 2 reach deep and reach to each side, so its points lie within sqrt(5) reach
+    # (2.28 w) of the end, and an edge that sweeps one (within w of it) within 3.28 w: edges within 3.5 w are tried.
     seg = shapely.linestrings(np.stack([coords[:-1], coords[1:]], axis=1))
     for end in (0, -1):
         box = _square(coords[end], _unit(coords[end] - coords[1 if end == 0 else -2]), reach)
-        near = edges[shapely.distance(seg, shapely.Point(coords[end])) <= 3.0 * width_m]
+        near = edges[shapely.distance(seg, shapely.Point(coords[end])) <= 3.5 * width_m]
         full = full.difference(box.difference(_sweep(coords, near, width_m, quad_segs)))
     return full

@@ -44,6 +44,7 @@ they agree) and from the ``post_besieged`` events.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +66,7 @@ __all__ = [
     "change_days",
     "change_window",
     "corridor_as_of",
+    "data_end",
     "date_bounds",
     "filter_events",
     "parse_day",
@@ -100,6 +102,9 @@ class CorridorState:
     joint_patrols
         Whether the joint patrols were running: from the first joint patrol to the
         last one, both days included.
+    data_end
+        The last day of the record (:func:`data_end`), or None for no events. For a
+        later day the state is that of this day carried forward, not a known state.
     """
 
     date: dt.date
@@ -108,6 +113,22 @@ class CorridorState:
     ceasefire: bool
     corridor: bool
     joint_patrols: bool
+    data_end: dt.date | None = None
+
+    @property
+    def past_data_end(self) -> bool:
+        """Whether the day lies after the last day of the record, so nothing is known of it."""
+        return self.data_end is not None and self.date > self.data_end
+
+    @property
+    def data_end_note(self) -> str:
+        """One line saying the day lies past the data's end ("" when it does not)."""
+        if not self.past_data_end:
+            return ""
+        return (
+            f"note: {self.date.isoformat()} is past the end of the data ({self.data_end}, the day the last recorded "
+            "event is certain by): the state shown is the last one recorded, carried forward, not a known state"
+        )
 
     def _names(self, *statuses: str) -> list[str]:
         return list(self.posts.loc[self.posts["status"].isin(statuses), "name"])
@@ -150,6 +171,8 @@ class CorridorState:
             "posts_not_yet": self.posts_not_yet,
             "posts_uncertain": self.posts_uncertain,
             "events": list(self.events["id"]),
+            "data_end": None if self.data_end is None else self.data_end.isoformat(),
+            "past_data_end": self.past_data_end,
         }
 
     def __str__(self) -> str:
@@ -175,6 +198,8 @@ class CorridorState:
             f"  events so far        {len(self.events):2d}"
             + (f"  (last: {last['date']} {last['name']})" if last is not None else "")
         )
+        if self.past_data_end:
+            lines.append(f"  {self.data_end_note}")
         return "\n".join(lines)
 
 
@@ -212,6 +237,20 @@ def _post_status(
     return status, uncertain
 
 
+def data_end(events: gpd.GeoDataFrame) -> dt.date | None:
+    """Return the last day of the record: the day from which the latest event is certain (None for no events).
+
+    Examples
+    --------
+    >>> data_end(read_events()).isoformat()
+    '2021-01-31'
+    """
+    if not len(events):
+        return None
+    last: dt.date = max(events["day_certain"])
+    return last
+
+
 def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFrame | None = None) -> CorridorState:
     """Return the state of the corridor and its posts at the end of ``date``.
 
@@ -237,6 +276,12 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
     ------
     ValueError
         ``date`` is not a day (a month-only date is refused).
+
+    Warns
+    -----
+    UserWarning
+        For a day after the last day of the record (:func:`data_end`): the state is
+        that day's carried forward (the state says so too: ``past_data_end``).
 
     Examples
     --------
@@ -271,14 +316,18 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
 
     patrols = events[events["type"] == "patrol"]
     running = bool(len(patrols)) and patrols["day_certain"].min() <= day <= patrols["day_first"].max()
-    return CorridorState(
+    state = CorridorState(
         date=day,
         posts=posts,
         events=happened.reset_index(drop=True),
         ceasefire=started("ceasefire"),
         corridor=started("corridor"),
         joint_patrols=bool(running),
+        data_end=data_end(events),
     )
+    if state.past_data_end:
+        warnings.warn(state.data_end_note, UserWarning, stacklevel=2)
+    return state
 
 
 def change_days(corridor: Corridor, events: gpd.GeoDataFrame) -> list[dt.date]:

@@ -72,16 +72,18 @@ def sample(corridor, request):
 
 
 def _wiggly_m4(corridor: geo.Corridor) -> LineString:
-    """The shipped M4 with a zigzag of ±1.5 km every kilometre: sharp turns, short pieces."""
+    """The shipped M4 with a zigzag of ±1.5 km north and south every kilometre: sharp turns, short pieces.
+
+    (North and south, not square to the road: zigzags square to a bending road cross each other, and the model
+    refuses an M4 that crosses itself.)
+    """
     metric = corridor.m4_metric
     s = np.arange(0.0, metric.length, 1000.0)
     pts = np.asarray([metric.interpolate(x).coords[0] for x in s])
-    ahead = np.asarray([metric.interpolate(min(x + 1.0, metric.length)).coords[0] for x in s])
-    normal = (ahead - pts)[:, ::-1] * np.array([-1.0, 1.0])
-    normal /= np.linalg.norm(normal, axis=1)[:, None]
     zig = np.where(np.arange(s.size) % 2 == 0, 1500.0, -1500.0)
     zig[[0, -1]] = 0.0
-    return corridor.frame.to_lonlat(LineString(pts + normal * zig[:, None]))
+    pts[:, 1] += zig
+    return corridor.frame.to_lonlat(LineString(pts))
 
 
 @pytest.fixture(scope="module", params=PATHS)
@@ -469,7 +471,8 @@ def test_bad_geometries_raise_value_error_naming_the_row(corridor, geom, message
 def test_projected_point_outside_its_crs_raises(corridor):
     gdf = gpd.GeoDataFrame(geometry=[Point(500_000, 3_960_000), Point(1e12, 1e12)], crs="EPSG:32637")
     with pytest.raises(
-        ValueError, match=r"GeoDataFrame row 1 \(index 1\) lon \(converted from WGS 84 / UTM zone 37N\)"
+        ValueError,
+        match=r"GeoDataFrame row 1 \(index 1\): \(1e\+12, 1e\+12\) is outside the area where WGS 84 / UTM zone 37N",
     ):
         corridor.query(gdf)
 

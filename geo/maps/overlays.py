@@ -212,15 +212,15 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
         side, by = str(row["side"]), str(row["patrolled_by"])
         group = feature_group(m, f"Security corridor, {side} half ({by} patrols)")
         groups.append(group)
-        poly = folium.Polygon(
-            latlngs(row.geometry),
+        pieces = [folium.Polygon(
+            latlngs(piece),
             color=COLORS.get(side, "#555555"),
             weight=AREA["weight"],
             fill=True,
             fill_color=COLORS.get(side, "#555555"),
             fill_opacity=AREA["fill_opacity"],
             class_name=f"idlib-corridor idlib-corridor-{_css_token(side)}",
-        ).add_to(group)
+        ).add_to(group) for piece in shapely.get_parts(row.geometry)]  # fmt: skip  # a half in pieces: each drawn
         popup = popup_html(
             str(row["name"]),
             [
@@ -231,7 +231,8 @@ def corridor_overlay(m: folium.Map, corridor: Corridor) -> Overlay:
                 ("Source", row.get("source")),
             ],
         )
-        poly.add_child(Bind(popup, "popup", maxWidth=360))
+        for poly in pieces:
+            poly.add_child(Bind(popup, "popup", maxWidth=360))
     w = f"{corridor.width_km:g}"
     legend = [
         legend_row(box_swatch(COLORS["north"]), f"Corridor north of the M4, {w} km (Turkish patrols)"),
