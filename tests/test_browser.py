@@ -604,3 +604,18 @@ def test_a_name_with_markup_shows_as_text_in_the_time_sliders_tooltip_and_popup(
     assert _count(browser, ".leaflet-tooltip-pane img, .leaflet-tooltip-pane script, .leaflet-popup-content img") == 0
     assert page.errors() == []
     assert _since_last_look(browser) == ([], [])
+
+
+def test_past_the_datas_end_the_slider_says_where_the_record_stops(browser, corridor, slider_days, tmp_path):
+    m = build_map(corridor, offline=True, timeline_end="2022-06-30")
+    open_offline(browser, save_map(m, tmp_path / "later.html"))
+    flags = {}
+    for day in ("2022-06-01", "2020-06-01", "2021-01-31", "2021-02-01"):
+        _slide_to(browser, day, slider_days[0])
+        flags[day] = browser.find_element(By.CSS_SELECTOR, ".idlib-flags").text
+    # the record ends on 31 January 2021 (the day the last evacuation, reported for December-January, is certain)
+    note = "events recorded up to 2021-01-31"
+    assert note in flags["2022-06-01"]
+    assert note in flags["2021-02-01"]
+    assert note not in flags["2020-06-01"]
+    assert note not in flags["2021-01-31"]

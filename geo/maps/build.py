@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import folium
@@ -52,6 +53,7 @@ def build_map(
     tick_km: float = 10.0,
     timeline: bool = True,
     events: gpd.GeoDataFrame | None = None,
+    timeline_end: str | dt.date | None = None,
 ) -> folium.Map:
     """Build the interactive map of the corridor.
 
@@ -86,6 +88,10 @@ def build_map(
         Whether to add the time slider.
     events
         The dated events for the slider; by default the corridor's own (``corridor.events``).
+    timeline_end
+        The slider's last day (``YYYY-MM-DD``); by default the last day on which the state
+        changes. On a day past the data's end (:attr:`geo.Corridor.data_end`) the slider's
+        panel says that events are recorded up to that day and later days carry its state forward.
 
     Returns
     -------
@@ -127,6 +133,7 @@ def build_map(
             key=False,
             post_details=[post_popup(row) for _, row in corridor.posts.iterrows()],
             before_corridor_note=" (its layers drawn faint)",
+            end=timeline_end,
         )
     _add_controls(m, bool(offline))
     rows = [row for overlay in (*roads, halves, posts, context) for row in overlay.legend]

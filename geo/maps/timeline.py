@@ -33,6 +33,7 @@ the corridor existed, the map's container has the class ``idlib-tl-before-corrid
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ import shapely.geometry
 from folium.template import Template
 
 from .._validate import is_missing
-from ..history import POST_STATUSES, change_days, corridor_as_of, parse_day
+from ..history import POST_STATUSES, change_days, corridor_as_of, data_end, parse_day
 from .assets import StaticMacro
 from .elements import check_position, script_json
 from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, symbol_css
@@ -132,6 +133,7 @@ def timeline_data(
     if first > last:
         raise ValueError(f"start {first.isoformat()} is after end {last.isoformat()}")
     frames = _frames(corridor, events, [first] + [d for d in days if first < d <= last])
+    end_of_data = data_end(events)
     posts, evs = _posts(corridor, post_details), _events(events, first)
     return {
         "start": first.isoformat(),
@@ -147,6 +149,7 @@ def timeline_data(
         "key": {"active": "manned", "besieged": "surrounded", "evacuated": "evacuated"},
         "statuses": list(POST_STATUSES),
         "recent_days": _RECENT_DAYS,
+        "data_end": end_of_data.isoformat() if end_of_data is not None else None,
         "before_corridor_note": "",
     }
 
@@ -157,7 +160,9 @@ def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.da
     index = {eid: k for k, eid in enumerate(events["id"])}
     frames = []
     for day in frame_days:
-        state = corridor_as_of(corridor, day, events=events)
+        with warnings.catch_warnings():  # a day past the data's end: the page says so (data_end), not a warning
+            warnings.simplefilter("ignore", UserWarning)
+            state = corridor_as_of(corridor, day, events=events)
         frames.append(
             {
                 "day": (day - frame_days[0]).days,

@@ -206,7 +206,9 @@
       ui.date.textContent = iso(current);
       ui.flags.textContent = "Ceasefire: " + (f.ceasefire ? "yes" : "no") + " \u00B7 corridor: " +
         (f.corridor ? "yes" : "no" + (timeShown() ? data.before_corridor_note : "")) +
-        " \u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no");
+        " \u00B7 joint patrols: " + (f.joint_patrols ? "yes" : "no") +
+        (data.data_end && iso(current) > data.data_end ? " \u00B7 events recorded up to " + data.data_end +
+          ": later days carry the last state forward" : "");
       ui.posts.textContent = "Posts: " + manned + " manned" + (sieged ? " (" + sieged + " surrounded)" : "") +
         (gone ? ", " + gone + " evacuated" : "") + (later ? ", " + later + " not yet set up" : "");
       ui.events.textContent = "";
