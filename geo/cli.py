@@ -11,7 +11,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ._validate import is_missing
 from .corridor import DEFAULT_WIDTH_KM, MAX_WIDTH_KM, Corridor, load_corridor
@@ -261,8 +261,16 @@ def _finite(text: str) -> float:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """A parser whose usage errors are one line, like every other error of the command (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``PROG: error: MESSAGE (see PROG --help)`` on stderr and exit with status 2."""
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--m4", metavar="FILE", help="use this M4 line (GeoJSON, GeoPackage...) instead of the shipped one"
     )
@@ -271,7 +279,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"corridor depth each side of the road, over 0 and up to {MAX_WIDTH_KM:g} (default {DEFAULT_WIDTH_KM:g})",
     )  # fmt: skip
 
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="idlib-corridor",
         description="The Idlib security corridor of 5 March 2020: M4, patrol segment, corridor and observation posts.",
     )

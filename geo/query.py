@@ -233,7 +233,7 @@ def query(
     """
     if workers is None:
         workers = os.cpu_count() or 1
-    elif not isinstance(workers, numbers.Integral) or workers < 1:
+    elif not isinstance(workers, numbers.Integral) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers={workers!r}: expected a whole number of threads, at least 1")
     idx = _index(corridor)
     if isinstance(lon, (gpd.GeoDataFrame, gpd.GeoSeries)):

@@ -49,3 +49,23 @@ def test_a_non_numeric_width_is_refused_by_the_parser(capsys):
 def test_console_script_runs_as_a_module():
     run = subprocess.run([sys.executable, "-m", "geo.cli", "summary"], capture_output=True, text=True, check=True)
     assert "Patrol segment" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["summary", "--width-km", "true"], "argument --width-km: 'true' is not a number"),
+        (["bogus"], "invalid choice: 'bogus'"),
+        (["query", "36.6"], "the following arguments are required: lat"),
+        (["export", "--format", "shp", "-o", "x"], "invalid choice: 'shp'"),
+    ],
+    ids=["not-a-number", "unknown-command", "missing-argument", "unknown-format"],
+)
+def test_a_usage_error_is_one_line_naming_the_value_and_exit_2(capsys, argv, named):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert named in err
+    assert err.rstrip().endswith("--help)")

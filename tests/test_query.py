@@ -513,3 +513,9 @@ def test_the_swap_check_answers_as_if_every_far_point_were_queried(corridor):
     expected = (dist > SWAP_FAR_M) & (twin < SWAP_NEAR_M)
     assert expected.sum() > 10
     np.testing.assert_array_equal(looks, expected)
+
+
+@pytest.mark.parametrize("workers", [True, False, 0, 1.5])
+def test_workers_must_be_a_whole_number_of_threads_not_a_bool(corridor, workers):
+    with pytest.raises(ValueError, match=r"^workers=.*: expected a whole number of threads, at least 1$"):
+        corridor.query([36.6], [35.8], workers=workers)
