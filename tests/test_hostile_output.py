@@ -430,17 +430,24 @@ def test_an_export_that_fails_half_way_leaves_the_folder_exactly_as_it_was(
     assert _snapshot(work) == before
 
 
-@pytest.mark.parametrize("failing_move", [1, 5, 9, 12])
-def test_a_move_that_fails_while_the_set_is_swapped_in_is_undone(tmp_path, corridor, monkeypatch, failing_move):
-    _old_export(tmp_path / "layers")
-    before = _snapshot(tmp_path)
+def _replace_failing_at(n: int) -> Callable[[str, str], None]:
+    """``os.replace`` whose ``n``-th call (from 1) fails with EIO; the others move as usual."""
     real, moves = os.replace, []
 
     def replace(src, dst):  # type: ignore[no-untyped-def]
         moves.append(dst)
-        if len(moves) == failing_move:
+        if len(moves) == n:
             raise OSError(errno.EIO, os.strerror(errno.EIO))
         real(src, dst)
+
+    return replace
+
+
+@pytest.mark.parametrize("failing_move", [1, 5, 9, 12])
+def test_a_move_that_fails_while_the_set_is_swapped_in_is_undone(tmp_path, corridor, monkeypatch, failing_move):
+    _old_export(tmp_path / "layers")
+    before = _snapshot(tmp_path)
+    replace = _replace_failing_at(failing_move)
 
     monkeypatch.setattr(io_mod.os, "replace", replace)
     with pytest.raises(OutputError, match="cannot write: Input/output error"):
@@ -524,13 +531,7 @@ def test_a_set_of_files_swapped_into_a_folder_is_all_new_or_all_old(old, new, fa
     for name in old:
         (folder / name).write_text(f"old {name}")
     (folder / "mine").write_text("mine")
-    real, moves = os.replace, []
-
-    def replace(src, dst):  # type: ignore[no-untyped-def]
-        moves.append(dst)
-        if len(moves) == failing_move:
-            raise OSError(errno.EIO, os.strerror(errno.EIO))
-        real(src, dst)
+    replace = _replace_failing_at(failing_move)
 
     try:
         with mock.patch.object(io_mod.os, "replace", replace), atomic_folder(folder) as stage:
