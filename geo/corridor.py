@@ -124,6 +124,25 @@ class Corridor:
     patrol_start_m: float
     patrol_end_m: float
 
+    def __repr__(self) -> str:
+        """Return the corridor in three lines: lengths, area, counts and the M4's source (not its geometries)."""
+        s = self.summary()
+        end = self.data_end
+        return (
+            f"Corridor: M4 {s.m4_length_km:.1f} km, patrol segment {s.patrol_length_km:.1f} km (Trumba - Ain al-Havr), "
+            f"corridor {s.width_km:g} km each side ({s.corridor_area_km2:.0f} km²)\n"
+            f"  {s.posts} observation posts ({s.posts_remaining} remained), {s.places} places, "
+            f"{len(self.events)} events{f' up to {end.isoformat()}' if end else ''}\n"
+            f"  M4 geometry: {s.m4_source}"
+        )
+
+    def _repr_html_(self) -> str:
+        """Return the headline figures as an HTML table, for notebooks (``geo.build_map(c)`` draws the map).
+
+        The model does not reach the map stack (folium), so its map is one call away, not part of its display.
+        """
+        return self.summary()._repr_html_()
+
     @property
     def width_m(self) -> float:
         """Corridor depth on each side of the road, metres."""

@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import pandas as pd
 
+from ._html import table_html
 from ._validate import DataError, given
 from .dates import DATE_PRECISIONS, DateLike, change_window, date_bounds, parse_day
 from .events import EVENT_TYPES, filter_events, read_events
@@ -174,6 +175,26 @@ class CorridorState:
             "data_end": None if self.data_end is None else self.data_end.isoformat(),
             "past_data_end": self.past_data_end,
         }
+
+    def __repr__(self) -> str:
+        """Return the state in a few lines (its GeoDataFrames are in :attr:`posts` and :attr:`events`)."""
+        return f"CorridorState: {self}"
+
+    def _repr_html_(self) -> str:
+        """Return the state as an HTML table, for notebooks."""
+        yes = {True: "yes", False: "no"}
+        rows = [
+            ("ceasefire in force", yes[self.ceasefire]),
+            ("security corridor", yes[self.corridor]),
+            ("joint patrols", yes[self.joint_patrols]),
+            ("posts manned", f"{len(self.posts_existing)} (surrounded: {', '.join(self.posts_besieged) or 'none'})"),
+            ("posts evacuated", f"{len(self.posts_evacuated)} ({', '.join(self.posts_evacuated) or 'none'})"),
+            ("posts not yet set up", len(self.posts_not_yet)),
+            ("events so far", len(self.events)),
+        ]
+        if self.past_data_end:
+            rows.append(("note", self.data_end_note))
+        return table_html(f"As of {self.date.isoformat()} (end of day)", rows)
 
     def __str__(self) -> str:
         """Return the state as a few lines of text: the day, the flags, the posts by status."""

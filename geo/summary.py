@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
+from ._html import table_html
 from .geodesy import geodesic_area_km2, geodesic_length_m
 
 if TYPE_CHECKING:
@@ -33,6 +34,20 @@ class CorridorSummary:
     def as_dict(self) -> dict[str, float | int | str]:
         """Return the figures as a plain dict (for JSON)."""
         return asdict(self)
+
+    def _rows(self) -> list[tuple[str, str]]:
+        return [
+            ("M4 highway (Latakia - Saraqib)", f"{self.m4_length_km:.1f} km"),
+            ("Patrol segment (Trumba - Ain al-Havr)", f"{self.patrol_length_km:.1f} km"),
+            ("Security corridor", f"{self.corridor_area_km2:.0f} km² ({self.width_km:g} km each side)"),
+            ("Observation posts", f"{self.posts} ({self.posts_remaining} remained after 2020)"),
+            ("Places", str(self.places)),
+            ("M4 geometry", self.m4_source),
+        ]
+
+    def _repr_html_(self) -> str:
+        """Return the figures as an HTML table, for notebooks."""
+        return table_html("Idlib security corridor", self._rows())
 
     def __str__(self) -> str:
         """Return the figures as an aligned table of text."""
