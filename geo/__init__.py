@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .classify import classify_file
     from .maps import build_map, map_html, save_map
     from .points import read_points
+    from .spacetime import plot_spacetime, post_summary
 
 __all__ = [
     "DEFAULT_WIDTH_KM",
@@ -48,6 +49,8 @@ __all__ = [
     "geodesic_length_m",
     "load_corridor",
     "map_html",
+    "plot_spacetime",
+    "post_summary",
     "read_events",
     "read_m4",
     "read_points",
@@ -65,6 +68,8 @@ _LAZY = {
     "save_map": "maps",
     "classify_file": "classify",
     "read_points": "points",
+    "plot_spacetime": "spacetime",
+    "post_summary": "spacetime",
 }
 
 

@@ -125,6 +125,38 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_profile(args: argparse.Namespace) -> int:
+    from ._io import check_output_path, raise_on_signals, write_bytes_atomic
+    from .spacetime import chart_bytes, plot_spacetime
+
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ValueError("profile draws with matplotlib: pip install 'idlib-corridor[notebooks]'") from None
+
+    out = Path(args.output)
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in _PROFILE_FORMATS:
+        raise ValueError(f"output {out}: unknown extension {out.suffix!r}, expected one of .png, .svg, .html")
+    check_output_path(out)  # before the model is built or the events read
+    c = _corridor(args)
+    events = None
+    if args.input is not None:
+        from .points import read_points
+
+        events = read_points(c, args.input)
+    color_by = args.color_by or ("type" if events is None else "in_corridor")
+    ax = plot_spacetime(c, events, color_by=color_by, date_col=args.date_col, within_km=args.within_km)
+    with raise_on_signals():
+        write_bytes_atomic(out, chart_bytes(ax.figure, kind))
+    print(f"wrote {out}: {ax.get_title()}")
+    return 0
+
+
+#: The chart formats of ``profile``, by extension.
+_PROFILE_FORMATS = ("png", "svg", "html")
+
+
 def _cmd_fetch_osm(args: argparse.Namespace) -> int:
     from .osm import OVERPASS_URL, fetch_m4, m4_from_overpass, m4_output_path, write_m4_geojson
 
@@ -301,6 +333,7 @@ def _parser() -> argparse.ArgumentParser:
     m.set_defaults(func=_cmd_map)
 
     _add_export(sub, common)
+    _add_profile(sub, common)
     _add_classify(sub, common)
 
     o = sub.add_parser("fetch-osm", help="fetch the real M4 line from OpenStreetMap (needs the internet)")
@@ -310,6 +343,18 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_events(sub)
     return p
+
+
+def _add_profile(sub: Any, common: argparse.ArgumentParser) -> None:
+    pr = sub.add_parser(
+        "profile", parents=[common], help="chart events along the patrol route in space and time (PNG, SVG, HTML)"
+    )
+    pr.add_argument("input", nargs="?", help="a file of events classify reads (default: the project's own events)")
+    pr.add_argument("-o", "--output", type=Path, required=True, help="the chart: .png, .svg or .html")
+    pr.add_argument("--color-by", help="the column that colours the events (default: type, or in_corridor for a file)")
+    pr.add_argument("--date-col", help="the events' date column (default: event_date, date, ... any case)")
+    pr.add_argument("--within-km", type=_finite, help="keep events this near the patrol segment (default: the width)")
+    pr.set_defaults(func=_cmd_profile)
 
 
 def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -1,0 +1,283 @@
+"""Events along the patrol route in space and time: the chart road-safety and rail analysts use.
+
+:func:`spacetime_table` places each event at its **chainage** (km along the patrol segment from Trumba,
+:data:`geo.columns.QUERY_COLUMNS`) and its **day**; an event drawn along a stretch of road (a patrol) spans the
+chainages of its ends. :func:`plot_spacetime` draws them with matplotlib: x is the chainage from Trumba (0) to
+Ain al-Havr, with the places near the road marked; y is time; the colour is the event's type, its side of the
+road or a column the caller names. :func:`post_summary` counts events within a distance of each observation post,
+per month.
+
+Only events near the segment are drawn (within ``within_km`` of it, the corridor's width by default): an event
+20 km away has a chainage, but no place on this road. How many were left out is kept in the table's ``attrs``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+
+    from .corridor import Corridor
+
+__all__ = ["DATE_NAMES", "chart_bytes", "plot_spacetime", "post_summary", "spacetime_table"]
+
+#: Column names taken as an event's date when none is named (any case), in this order.
+DATE_NAMES = ("event_date", "date", "day", "day_first", "timestamp", "datetime")
+#: Places drawn on the chart: those within this distance of the patrol segment, metres.
+_PLACE_M = 2_000.0
+
+
+def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
+    if date_col is not None:
+        if date_col not in events.columns:
+            raise ValueError(f"date column {date_col!r}: not in the events; columns are {list(events.columns)}")
+        return date_col
+    lower = {str(c).lower(): c for c in events.columns}
+    for name in DATE_NAMES:
+        if name in lower:
+            return str(lower[name])
+    raise ValueError(f"no date column among {list(events.columns)}; expected one named like {DATE_NAMES} (date_col=)")
+
+
+def _days(values: pd.Series, column: str) -> pd.Series:
+    days = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+    bad = values.notna() & days.isna()
+    if bad.any():
+        i = int(np.argmax(bad.to_numpy()))
+        raise ValueError(f"date column {column!r}: row {i} holds {values.iloc[i]!r}; expected a date (YYYY-MM-DD)")
+    return days.dt.normalize()
+
+
+def spacetime_table(
+    corridor: Corridor,
+    events: gpd.GeoDataFrame | None = None,
+    *,
+    date_col: str | None = None,
+    within_km: float | None = None,
+) -> pd.DataFrame:
+    """Return each event's place along the patrol route and its day, one row per event near the segment.
+
+    Parameters
+    ----------
+    corridor
+        The model, from :func:`geo.load_corridor`.
+    events
+        Events with a geometry in any CRS (points; a line spans the chainages of its ends), e.g. from
+        :func:`geo.read_points`. By default the corridor's own dated events.
+    date_col
+        The column holding each event's date; by default the first of :data:`DATE_NAMES` present (any case).
+    within_km
+        Keep events within this distance of the patrol segment, kilometres; the corridor's width by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``chainage_km`` (where along the route, from Trumba), ``chainage_end_km`` (the other end of a line; equal
+        for a point), ``day`` (datetime64), ``distance_m``, ``side`` and every column of ``events`` but its
+        geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment.
+    """
+    from .columns import QUERY_COLUMNS
+
+    events = corridor.events if events is None else events
+    limit_m = (corridor.width_km if within_km is None else float(within_km)) * 1000.0
+    column = _date_column(events, date_col)
+    geoms = events.geometry.to_crs("EPSG:4326").to_numpy() if events.crs is not None else events.geometry.to_numpy()
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))
+    rows = pd.DataFrame(events.drop(columns=events.geometry.name)[located]).reset_index(drop=True)
+    for col in (c.name for c in QUERY_COLUMNS if c.name in rows.columns):
+        rows = rows.drop(columns=col)  # answered afresh below, against this corridor
+    a = corridor.query(shapely.get_x(starts), shapely.get_y(starts))
+    b = corridor.query(shapely.get_x(ends), shapely.get_y(ends))
+    rows["chainage_km"], rows["chainage_end_km"] = a["chainage_km"].to_numpy(), b["chainage_km"].to_numpy()
+    rows["distance_m"], rows["side"] = a["distance_m"].to_numpy(), a["side"].astype(str).to_numpy()
+    rows["day"] = _days(rows[column], column)
+    keep = (np.minimum(a["distance_m"].to_numpy(), b["distance_m"].to_numpy()) <= limit_m) & rows["day"].notna()
+    out: pd.DataFrame = rows[keep].reset_index(drop=True)
+    out.attrs["left_out"] = len(events) - len(out)
+    return out
+
+
+def _ends(geom: Any) -> tuple[shapely.Point, shapely.Point]:
+    """Return a line's two ends (a multi-line's first and last); any other geometry's representative point, twice."""
+    if isinstance(geom, shapely.MultiLineString):
+        return shapely.Point(geom.geoms[0].coords[0]), shapely.Point(geom.geoms[-1].coords[-1])
+    if isinstance(geom, shapely.LineString):
+        return shapely.Point(geom.coords[0]), shapely.Point(geom.coords[-1])
+    point = geom if isinstance(geom, shapely.Point) else geom.representative_point()
+    return point, point
+
+
+def _places(corridor: Corridor) -> pd.DataFrame:
+    """Return the places within :data:`_PLACE_M` of the patrol segment, with their chainage."""
+    places = corridor.places
+    q = corridor.query(places.geometry.x.to_numpy(), places.geometry.y.to_numpy())
+    near = q["distance_m"].to_numpy() <= _PLACE_M
+    return pd.DataFrame({"name": places["name"].to_numpy()[near], "chainage_km": q["chainage_km"].to_numpy()[near]})
+
+
+def _place_labels(places: pd.DataFrame, apart_km: float = 2.0) -> list[tuple[float, str]]:
+    """Places as (chainage, label) along the route, names closer than ``apart_km`` joined into one label."""
+    labels: list[tuple[float, str]] = []
+    for _, place in places.sort_values("chainage_km").iterrows():
+        km, name = float(place["chainage_km"]), str(place["name"])
+        if labels and km - labels[-1][0] < apart_km:
+            labels[-1] = (labels[-1][0], f"{labels[-1][1]} / {name}")
+        else:
+            labels.append((km, name))
+    return labels
+
+
+def plot_spacetime(
+    corridor: Corridor,
+    events: gpd.GeoDataFrame | None = None,
+    *,
+    color_by: str = "type",
+    date_col: str | None = None,
+    within_km: float | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw events along the patrol route: x the chainage from Trumba (km), y the day, coloured by ``color_by``.
+
+    Parameters
+    ----------
+    corridor
+        The model, from :func:`geo.load_corridor`.
+    events
+        Events with a geometry (see :func:`spacetime_table`); by default the corridor's own.
+    color_by
+        A column of the events (``"type"`` for the project's; ``"side"``, ``"in_corridor"``, ``"event_type"``...).
+    date_col, within_km
+        As for :func:`spacetime_table`.
+    ax
+        The matplotlib axes to draw on; a new figure (8 x 6 inches) by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The chart: points for events, horizontal bars for events along a stretch of road, dotted lines at the
+        places near the road, Trumba on the left and Ain al-Havr on the right.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    from .geodesy import geodesic_length_m
+
+    table = spacetime_table(corridor, events, date_col=date_col, within_km=within_km)
+    if color_by not in table.columns:
+        raise ValueError(f"color_by={color_by!r}: not a column of the events; columns are {list(table.columns)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 6), layout="constrained")
+    length = geodesic_length_m(corridor.patrol_segment) / 1000.0
+    for km, names in _place_labels(_places(corridor)):
+        ax.axvline(km, color="#bbbbbb", linewidth=0.8, linestyle=":", zorder=0)
+        ax.annotate(names, (km, 1.0), xycoords=("data", "axes fraction"), rotation=60, fontsize=7, ha="left",
+                    va="bottom")  # fmt: skip
+    groups = table[color_by].astype("string").fillna("(none)")
+    cmap = plt.get_cmap("tab10")
+    handles = []
+    for k, (value, rows) in enumerate(table.groupby(groups, sort=True)):
+        color = cmap(k % 10)
+        spans = rows["chainage_km"] != rows["chainage_end_km"]
+        ax.scatter(rows.loc[~spans, "chainage_km"], rows.loc[~spans, "day"], s=18, color=color, edgecolors="white",
+                   linewidths=0.5, zorder=3)  # fmt: skip
+        for _, r in rows[spans].iterrows():
+            ax.plot([r["chainage_km"], r["chainage_end_km"]], [r["day"], r["day"]], color=color, linewidth=2.5,
+                    alpha=0.8, zorder=2)  # fmt: skip
+        marker = "o" if (~spans).any() else "_"
+        handles.append(Line2D([], [], color=color, marker=marker, linestyle="-" if spans.any() else "", label=value))
+    ax.set_xlim(-1, length + 1)
+    ax.set_xlabel("chainage along the patrol segment, km (Trumba 0 -> Ain al-Havr)")
+    ax.set_ylabel("date")
+    ax.invert_yaxis()  # time runs down the page, as in a train graph
+    ax.legend(handles=handles, title=color_by, fontsize=7, title_fontsize=8, loc="lower left",
+              bbox_to_anchor=(1.01, 0.0))  # fmt: skip
+    left = table.attrs.get("left_out", 0)
+    ax.set_title(f"{len(table)} events within {corridor.width_km if within_km is None else within_km:g} km of the "
+                 f"patrol segment" + (f" ({left} others left out)" if left else ""), fontsize=9, pad=60)  # fmt: skip
+    return ax
+
+
+def post_summary(
+    corridor: Corridor,
+    events: gpd.GeoDataFrame | None = None,
+    *,
+    within_km: float = 5.0,
+    date_col: str | None = None,
+) -> pd.DataFrame:
+    """Count the events within ``within_km`` of each observation post, per month.
+
+    Parameters
+    ----------
+    corridor
+        The model, from :func:`geo.load_corridor`.
+    events
+        Point events in any CRS (lines count at their geometry's nearest point to the post); by default the
+        corridor's own.
+    within_km
+        The distance from a post, kilometres (geodesic).
+    date_col
+        As for :func:`spacetime_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per post (its number and name), one column per month (``YYYY-MM``) with an event near any post,
+        counts as integers; an event near two posts counts for both.
+
+    Examples
+    --------
+    >>> import geo
+    >>> table = post_summary(geo.load_corridor(), within_km=1)
+    >>> int(table.loc[(9, "Morek")].sum()) > 0
+    True
+    """
+    from .geodesy import GEOD
+
+    events = corridor.events if events is None else events
+    column = _date_column(events, date_col)
+    geoms = events.geometry.to_crs("EPSG:4326").to_numpy()
+    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    months = _days(pd.Series(events[column].to_numpy()[located]), column).dt.strftime("%Y-%m")
+    points = [g if isinstance(g, shapely.Point) else shapely.centroid(g) for g in geoms[located]]
+    lon, lat = np.array([p.x for p in points]), np.array([p.y for p in points])
+    posts = corridor.posts
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    for _, post in posts.iterrows():
+        _, _, dist = GEOD.inv(np.full(len(lon), post.geometry.x), np.full(len(lat), post.geometry.y), lon, lat)
+        near = (np.asarray(dist) <= within_km * 1000.0) & months.notna().to_numpy()
+        counts[(int(post["number"]), str(post["name"]))] = months[near].value_counts().to_dict()
+    table = pd.DataFrame.from_dict(counts, orient="index").fillna(0).astype(int)
+    table = table.reindex(sorted(table.columns), axis=1)
+    table.index = pd.MultiIndex.from_tuples(list(counts), names=["post", "name"])
+    return table
+
+
+def chart_bytes(figure: Any, kind: str) -> bytes:
+    """Return a matplotlib figure as a PNG, an SVG, or an HTML page holding the SVG (one file, no request).
+
+    Parameters
+    ----------
+    figure
+        The figure (``ax.figure`` of :func:`plot_spacetime`).
+    kind
+        ``"png"``, ``"svg"`` or ``"html"``.
+    """
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png" if kind == "png" else "svg", dpi=150)
+    if kind != "html":
+        return buffer.getvalue()
+    svg = buffer.getvalue().decode("utf-8")
+    svg = svg[svg.index("<svg") :]  # the SVG element, without its XML prologue
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>Events along the patrol route</title>'
+        f"</head><body>{svg}</body></html>\n"
+    ).encode()

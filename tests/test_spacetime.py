@@ -1,0 +1,123 @@
+"""Events along the patrol route in space and time: the table, the chart, the profile command, the per-post counts."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+import matplotlib
+import numpy as np
+import pytest
+import shapely
+from acled import write_acled_csv
+
+from geo.cli import main
+from geo.geodesy import GEOD
+from geo.maps.assets import external_references
+from geo.spacetime import plot_spacetime, post_summary, spacetime_table
+
+matplotlib.use("Agg")
+
+
+def _along(corridor, km: float) -> shapely.Point:
+    """The point of the patrol segment ``km`` from Trumba, measured geodesically vertex to vertex."""
+    coords = list(corridor.patrol_segment.coords)
+    done = 0.0
+    for (x0, y0), (x1, y1) in itertools.pairwise(coords):
+        az, _, step = GEOD.inv(x0, y0, x1, y1)
+        if done + step / 1000 >= km:
+            x, y, _ = GEOD.fwd(x0, y0, az, (km - done) * 1000)
+            return shapely.Point(x, y)
+        done += step / 1000
+    raise AssertionError("past the end")
+
+
+@pytest.fixture
+def events(corridor):
+    rows = [
+        (_along(corridor, 5.0), "2020-03-20", "attack"),
+        (_along(corridor, 40.0), "2020-06-01", "patrol"),
+        (shapely.Point(37.6, 36.6), "2020-06-02", "attack"),  # far from the road: left out
+        (_along(corridor, 20.0), None, "attack"),  # no date: left out
+        (None, "2020-06-03", "attack"),  # no place: left out
+    ]
+    return gpd.GeoDataFrame(
+        {"date": [r[1] for r in rows], "kind": [r[2] for r in rows]}, geometry=[r[0] for r in rows], crs="EPSG:4326"
+    )
+
+
+def test_an_event_on_the_road_sits_at_its_chainage_on_its_day(corridor, events):
+    table = spacetime_table(corridor, events)
+    assert list(table["kind"]) == ["attack", "patrol"]
+    np.testing.assert_allclose(table["chainage_km"], [5.0, 40.0], atol=0.01)  # 10 m
+    assert [d.date().isoformat() for d in table["day"]] == ["2020-03-20", "2020-06-01"]
+    assert table.attrs["left_out"] == 3
+
+
+def test_a_line_event_spans_the_chainages_of_its_ends(corridor):
+    line = shapely.LineString([_along(corridor, 10.0), _along(corridor, 30.0)])
+    events = gpd.GeoDataFrame({"date": ["2020-07-01"]}, geometry=[line], crs="EPSG:4326")
+    row = spacetime_table(corridor, events).iloc[0]
+    assert sorted([round(row["chainage_km"]), round(row["chainage_end_km"])]) == [10, 30]
+
+
+def test_the_projects_own_patrols_run_from_trumba(corridor):
+    table = spacetime_table(corridor).set_index("id")
+    full = table.loc["first-full-patrol"]
+    assert {round(full["chainage_km"]), round(full["chainage_end_km"])} == {0, 69}
+
+
+def test_the_chart_draws_every_event_kept_coloured_by_the_column_named(corridor, events):
+    ax = plot_spacetime(corridor, events, color_by="kind")
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == 2
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["attack", "patrol"]
+    assert ax.yaxis_inverted()  # time runs down the page
+    assert "Trumba" in " ".join(t.get_text() for t in ax.texts)
+
+
+def test_a_colour_column_that_is_not_there_is_one_line(corridor, events):
+    with pytest.raises(ValueError, match=r"^color_by='nope': not a column of the events"):
+        plot_spacetime(corridor, events, color_by="nope")
+
+
+def test_a_date_that_is_not_a_date_is_named_with_its_row(corridor, events):
+    events.loc[1, "date"] = "soon"
+    with pytest.raises(ValueError, match=r"^date column 'date': row 1 holds 'soon'; expected a date"):
+        spacetime_table(corridor, events)
+
+
+def test_posts_count_the_events_near_them_per_month(corridor):
+    table = post_summary(corridor, within_km=1)
+    assert len(table) == 12
+    # Post 9 (Morek) was set up in April 2018 and besieged from August 2019: events at the post itself.
+    morek = table.loc[(9, "Morek")]
+    assert morek["2018-04"] == 1
+    assert morek["2019-08"] == 1
+    assert table.to_numpy().dtype.kind == "i"
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".html"])
+def test_cli_profile_draws_an_acled_export(tmp_path, suffix, capsys):
+    acled = write_acled_csv(tmp_path / "acled.csv", rows=400, seed=5)
+    out = tmp_path / f"chart{suffix}"
+    assert main(["profile", str(acled), "-o", str(out), "--color-by", "event_type"]) == 0
+    data = out.read_bytes()
+    if suffix == ".png":
+        assert data.startswith(b"\x89PNG")
+    elif suffix == ".svg":
+        assert ET.fromstring(data).tag.endswith("svg")
+    else:
+        assert data.startswith(b"<!DOCTYPE html>")
+        assert b"<svg" in data
+        assert external_references(data.decode()) == []  # one file: nothing to fetch
+    assert "events within 6 km of the patrol segment" in capsys.readouterr().out
+
+
+def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsys):
+    assert main(["profile", "-o", str(tmp_path / "chart.pdf")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unknown extension '.pdf'" in err
+    assert not list(tmp_path.iterdir())
