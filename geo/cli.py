@@ -108,7 +108,6 @@ def _cmd_map(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._io import check_output_folder
     from .export import export_layers
-    from .points import read_points
 
     check_output_folder(args.output)  # before the model is built or a points file read
     c = _corridor(args)
@@ -118,11 +117,39 @@ def _cmd_export(args: argparse.Namespace) -> int:
         name = Path(file_name[:-3] if file_name.lower().endswith(".gz") else file_name).stem
         if name in points:
             raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
-        points[name] = read_points(c, path)
+        points[name] = _read_points_warned(c, path)
     paths = export_layers(c, args.output, fmt=args.format, points=points)
     for p in paths:
         print(p)
     return 0
+
+
+def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
+    """Print classify's warnings of a run (bad rows, rows that look swapped) on stderr, one line each."""
+    if report.bad_rows:
+        print(
+            f"warning: {where}{report.bad_rows:,} of {report.rows:,} rows had missing or invalid coordinates; "
+            f"kept with empty results (first: {report.first_bad}).{' ' + advice if advice else ''}",
+            file=sys.stderr,
+        )
+    if report.swapped_rows:
+        from .query import SWAP_FAR_M, SWAP_NEAR_M
+
+        print(
+            f"warning: {where}{report.swapped_rows:,} rows look like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km "
+            f"from the M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round "
+            f"(first: {report.first_swapped}). They were answered as given; check --lon-col and --lat-col.",
+            file=sys.stderr,
+        )
+
+
+def _read_points_warned(c: Any, path: str) -> Any:
+    """Read a user's points file (:func:`geo.read_points`), printing classify's warnings about its rows."""
+    from .points import read_points
+
+    gdf = read_points(c, path)
+    _warn_rows(gdf.attrs["classify_report"], where=f"{path}: ")
+    return gdf
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
@@ -142,9 +169,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     c = _corridor(args)
     events = None
     if args.input is not None:
-        from .points import read_points
-
-        events = read_points(c, args.input)
+        events = _read_points_warned(c, args.input)
     color_by = args.color_by or ("type" if events is None else "in_corridor")
     ax = plot_spacetime(c, events, color_by=color_by, date_col=args.date_col, within_km=args.within_km)
     with raise_on_signals():
@@ -258,21 +283,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    if report.bad_rows:
-        print(
-            f"warning: {report.bad_rows:,} of {report.rows:,} rows had missing or invalid coordinates; "
-            f"kept with empty results (first: {report.first_bad}). Use --strict to stop at the first one.",
-            file=sys.stderr,
-        )
-    if report.swapped_rows:
-        from .query import SWAP_FAR_M, SWAP_NEAR_M
-
-        print(
-            f"warning: {report.swapped_rows:,} rows look like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km from the "
-            f"M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round (first: {report.first_swapped}). "
-            "They were answered as given; check --lon-col and --lat-col.",
-            file=sys.stderr,
-        )
+    _warn_rows(report, "Use --strict to stop at the first one.")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     elif not args.quiet:

@@ -45,7 +45,8 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     geopandas.GeoDataFrame
         Every row of the file, in order, with its own geometry (a tabular file's point; none for a row
         whose coordinates are missing or invalid), the file's columns typed as classify types them, and
-        the query columns (:data:`geo.columns.QUERY_COLUMNS`).
+        the query columns (:data:`geo.columns.QUERY_COLUMNS`). ``attrs["classify_report"]`` is the
+        :class:`~geo.classify.ClassifyReport` of the read: the bad rows and the rows that look swapped.
 
     Raises
     ------
@@ -67,10 +68,12 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
 
     with tempfile.TemporaryDirectory(prefix="idlib-corridor-points-") as folder:
         out = Path(folder) / "points.gpkg"
-        classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
+        report = classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
         gdf = pyogrio.read_dataframe(out, use_arrow=True)
     names = [c.name for c in QUERY_COLUMNS]
     fresh = [_FRESH + n for n in names]
     if all(f in gdf.columns for f in fresh):  # the file was classified: keep its own answers
         gdf = gdf.drop(columns=fresh)
-    return gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
+    return gdf

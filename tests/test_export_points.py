@@ -88,3 +88,18 @@ def test_cli_points_file_that_does_not_exist_is_one_line_and_exit_2(tmp_path, ca
     assert err.count("\n") == 1
     assert "nope.csv" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_cli_warns_about_the_bad_rows_of_a_points_file_and_exports_them_without_geometry(tmp_path, capsys):
+    src = tmp_path / "mine.csv"
+    src.write_text("id,lat,lon\n1,35.80,36.61\n2,,36.5\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert main(["export", "-o", str(out), "--format", "gpkg", "--points", str(src)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "mine.csv: 1 of 2 rows had missing or invalid coordinates" in err
+    assert "row 2 (line 3): missing coordinate" in err
+    table = pyogrio.read_dataframe(out / "idlib_corridor.gpkg", layer="mine")
+    assert len(table) == 2
+    assert table.geometry.isna().tolist() == [False, True]
