@@ -18,9 +18,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point
+from shapely.ops import nearest_points
 
 from ..analysis import across_border
 from ..corridor import PATROL_END, PATROL_START, Corridor
+from ..geodesy import GEOD
 from ._folium import polyline
 from .elements import Bind, DivMarker
 from .legend import box_swatch, legend_row, line_swatch
@@ -36,11 +38,22 @@ __all__ = [
     "latlngs",
     "places_overlay",
     "posts_overlay",
+    "region_anchor",
 ]
 
 _CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
 
 _PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["bottom", [0, 2]]]
+
+#: The country and sea names, each put beside a context line of the data (Natural Earth) on the side where it
+#: lies: (name, the line's kind, what on the map the line's nearest point is taken to, azimuth from that point,
+#: degrees clockwise from north, distance, km). "corridor" is the corridor and the M4; "north-east" the
+#: north-east corner of their bounds (so that "Syria" sits north of the corridor, not on it).
+REGION_LABELS = (
+    ("Turkey", "border", "corridor", 0.0, 15.0),
+    ("Syria", "border", "north-east", 135.0, 20.0),
+    ("Mediterranean Sea", "coastline", "corridor", 270.0, 15.0),
+)
 
 
 @dataclass
@@ -152,8 +165,64 @@ def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
 # ------------------------------------------------------------------------------------------- overlays
 
 
-def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
+def region_anchor(line: shapely.Geometry, near: shapely.Geometry, azimuth: float, km: float) -> Point | None:
+    """Return the point ``km`` from ``line`` towards ``azimuth``, from the point of ``line`` nearest ``near``.
+
+    The anchor of a country or sea name (:data:`REGION_LABELS`) is computed from the data's own line
+    (the Natural Earth border or coastline), never typed in: it lies on the side of the line that
+    ``azimuth`` points to, as long as the way to it crosses the line nowhere else. Where it would
+    (a cape, a bend of the border), there is no anchor, so no name is put on the wrong side.
+
+    Parameters
+    ----------
+    line
+        The line (lon/lat degrees).
+    near
+        What the line's nearest point is taken to (lon/lat degrees).
+    azimuth
+        Direction from the line, degrees clockwise from north.
+    km
+        Distance from the line along ``azimuth`` (geodesic, WGS84), kilometres.
+
+    Examples
+    --------
+    >>> border = shapely.LineString([(36.0, 36.0), (37.0, 36.0)])
+    >>> p = region_anchor(border, shapely.Point(36.5, 35.0), 0.0, 11.1)
+    >>> round(p.x, 3), round(p.y, 2)
+    (36.5, 36.1)
+    >>> region_anchor(shapely.LineString([(0, 0), (0, 1), (0.01, 1), (0.01, 0)]), shapely.Point(-1, 0.5), 90.0, 5.0)
+    """
+    start = nearest_points(line, near)[0]
+    lon, lat, _ = GEOD.fwd(start.x, start.y, azimuth, km * 1000.0)
+    way = shapely.LineString([start, (lon, lat)])
+    if not shapely.equals(way.intersection(line), start):
+        return None
+    return Point(lon, lat)
+
+
+def _region_labels(groups: dict[str, folium.FeatureGroup], context: gpd.GeoDataFrame, corridor: Corridor) -> None:
+    """Put the country and sea names of :data:`REGION_LABELS` in the groups of the lines they are placed from."""
+    extent = shapely.union_all([corridor.m4, corridor.security_corridor])
+    _, _, east, north = extent.bounds
+    targets = {"corridor": extent, "north-east": Point(east, north)}
+    for name, kind, near, azimuth, km in REGION_LABELS:
+        lines = context.geometry[context["kind"].astype(str) == kind]
+        if kind not in groups or lines.empty:
+            continue
+        at = region_anchor(shapely.union_all(list(lines)), targets[near], azimuth, km)
+        if at is None:
+            continue
+        anchor = folium.CircleMarker(_latlng(at), radius=0, stroke=False, fill=False, interactive=False)
+        options = {"permanent": True, "direction": "center", "className": "idlib-label idlib-region"}
+        anchor.add_to(groups[kind]).add_child(Bind(text(name), "tooltip", interactive=False, **options))
+
+
+def context_overlay(m: folium.Map, context: gpd.GeoDataFrame, corridor: Corridor | None = None) -> Overlay:
     """Return the context lines (border, governorate lines, coastline), one feature group per kind, in data order.
+
+    With ``corridor``, the names "Turkey" and "Syria" are put on either side of the border line and
+    "Mediterranean Sea" west of the coastline, in their groups (:func:`region_anchor`); a context
+    without those lines gets no names.
 
     Parameters
     ----------
@@ -161,12 +230,16 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
         The map.
     context
         ``corridor.context``: lines with ``kind`` and ``name`` (and ``source``, ``note``).
+    corridor
+        The corridor the names are placed near, or None for no names.
     """
     _require(context, "context", ("kind", "name"), {"LineString", "MultiLineString"})
     groups = []
+    by_kind: dict[str, folium.FeatureGroup] = {}
     for kind in dict.fromkeys(context["kind"].astype(str)):
         group = feature_group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
         groups.append(group)
+        by_kind[kind] = group
         style = CONTEXT_STYLE.get(kind, OTHER_CONTEXT_STYLE)
         for _, row in context[context["kind"].astype(str) == kind].iterrows():
             line = polyline(
@@ -174,6 +247,8 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
             ).add_to(group)
             tip = f"<b>{text(row['name'])}</b><br>{text(row.get('source'))}<br><i>{text(row.get('note'))}</i>"
             line.add_child(Bind(tip, "tooltip", sticky=True))
+    if corridor is not None:
+        _region_labels(by_kind, context, corridor)
     legend = [
         legend_row(line_swatch(LINES["border"]), "Turkey-Syria border"),
         legend_row(line_swatch(LINES["admin1"]), "Governorate boundary"),
@@ -312,4 +387,3 @@ def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
         for fate, n in counts.items()
     ]
     return Overlay(list(groups.values()), legend)
-
