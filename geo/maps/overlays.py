@@ -47,12 +47,14 @@ _PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["botto
 
 #: The country and sea names, each put beside a context line of the data (Natural Earth) on the side where it
 #: lies: (name, the line's kind, what on the map the line's nearest point is taken to, azimuth from that point,
-#: degrees clockwise from north, distance, km). "corridor" is the corridor and the M4; "north-east" the
-#: north-east corner of their bounds (so that "Syria" sits north of the corridor, not on it).
+#: degrees clockwise from north, distance, km, whether the name is across the line from the M4). "road" is the
+#: middle of the M4 (by length); "north-east" the north-east corner of the M4's and the corridor's bounds (so
+#: that "Syria" sits north of the corridor, not on it). The M4 is in Syria, on land: Turkey and the sea are
+#: across the border and the coastline from it (:func:`region_anchor` checks it).
 REGION_LABELS = (
-    ("Turkey", "border", "corridor", 0.0, 15.0),
-    ("Syria", "border", "north-east", 135.0, 20.0),
-    ("Mediterranean Sea", "coastline", "corridor", 270.0, 15.0),
+    ("Turkey", "border", "road", 0.0, 15.0, True),
+    ("Syria", "border", "north-east", 135.0, 15.0, False),
+    ("Mediterranean Sea", "coastline", "road", 270.0, 15.0, True),
 )
 
 
@@ -165,13 +167,16 @@ def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
 # ------------------------------------------------------------------------------------------- overlays
 
 
-def region_anchor(line: shapely.Geometry, near: shapely.Geometry, azimuth: float, km: float) -> Point | None:
+def region_anchor(
+    line: shapely.Geometry, near: Point, azimuth: float, km: float, inside: Point, across: bool
+) -> Point | None:
     """Return the point ``km`` from ``line`` towards ``azimuth``, from the point of ``line`` nearest ``near``.
 
     The anchor of a country or sea name (:data:`REGION_LABELS`) is computed from the data's own line
-    (the Natural Earth border or coastline), never typed in: it lies on the side of the line that
-    ``azimuth`` points to, as long as the way to it crosses the line nowhere else. Where it would
-    (a cape, a bend of the border), there is no anchor, so no name is put on the wrong side.
+    (the Natural Earth border or coastline), never typed in. It must lie across the line from
+    ``inside`` (``across``: the straight way between them crosses the line an odd number of times)
+    or on the same side (an even number); where it does not (a bend of the border, a cape), there is
+    no anchor, so no name is put on the wrong side.
 
     Parameters
     ----------
@@ -183,33 +188,38 @@ def region_anchor(line: shapely.Geometry, near: shapely.Geometry, azimuth: float
         Direction from the line, degrees clockwise from north.
     km
         Distance from the line along ``azimuth`` (geodesic, WGS84), kilometres.
+    inside
+        A point known to be on one side of the line (the M4: in Syria, on land).
+    across
+        Whether the anchor must be across the line from ``inside``.
 
     Examples
     --------
-    >>> border = shapely.LineString([(36.0, 36.0), (37.0, 36.0)])
-    >>> p = region_anchor(border, shapely.Point(36.5, 35.0), 0.0, 11.1)
+    >>> border, syria = shapely.LineString([(36.0, 36.0), (37.0, 36.0)]), Point(36.5, 35.5)
+    >>> p = region_anchor(border, syria, 0.0, 11.1, syria, across=True)
     >>> round(p.x, 3), round(p.y, 2)
     (36.5, 36.1)
-    >>> region_anchor(shapely.LineString([(0, 0), (0, 1), (0.01, 1), (0.01, 0)]), shapely.Point(-1, 0.5), 90.0, 5.0)
+    >>> print(region_anchor(border, syria, 180.0, 11.1, syria, across=True))
+    None
     """
     start = nearest_points(line, near)[0]
     lon, lat, _ = GEOD.fwd(start.x, start.y, azimuth, km * 1000.0)
-    way = shapely.LineString([start, (lon, lat)])
-    if not shapely.equals(way.intersection(line), start):
-        return None
-    return Point(lon, lat)
+    anchor = Point(lon, lat)
+    met = shapely.LineString([anchor, inside]).intersection(line)
+    crossings = 0 if met.is_empty else len(shapely.get_parts(met))
+    return anchor if (crossings % 2 == 1) == across else None
 
 
 def _region_labels(groups: dict[str, folium.FeatureGroup], context: gpd.GeoDataFrame, corridor: Corridor) -> None:
     """Put the country and sea names of :data:`REGION_LABELS` in the groups of the lines they are placed from."""
-    extent = shapely.union_all([corridor.m4, corridor.security_corridor])
-    _, _, east, north = extent.bounds
-    targets = {"corridor": extent, "north-east": Point(east, north)}
-    for name, kind, near, azimuth, km in REGION_LABELS:
+    _, _, east, north = shapely.union_all([corridor.m4, corridor.security_corridor]).bounds
+    road = corridor.m4.interpolate(0.5, normalized=True)
+    targets = {"road": road, "north-east": Point(east, north)}
+    for name, kind, near, azimuth, km, across in REGION_LABELS:
         lines = context.geometry[context["kind"].astype(str) == kind]
         if kind not in groups or lines.empty:
             continue
-        at = region_anchor(shapely.union_all(list(lines)), targets[near], azimuth, km)
+        at = region_anchor(shapely.union_all(list(lines)), targets[near], azimuth, km, road, across)
         if at is None:
             continue
         anchor = folium.CircleMarker(_latlng(at), radius=0, stroke=False, fill=False, interactive=False)
@@ -221,8 +231,8 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame, corridor: Corridor
     """Return the context lines (border, governorate lines, coastline), one feature group per kind, in data order.
 
     With ``corridor``, the names "Turkey" and "Syria" are put on either side of the border line and
-    "Mediterranean Sea" west of the coastline, in their groups (:func:`region_anchor`); a context
-    without those lines gets no names.
+    "Mediterranean Sea" west of the coastline, in their groups (:data:`REGION_LABELS`,
+    :func:`region_anchor`); a context without those lines gets no names.
 
     Parameters
     ----------
