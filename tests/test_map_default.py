@@ -23,7 +23,7 @@ from geo.cli import main
 from geo.maps import BASEMAPS, build_map, map_html, save_map
 from geo.maps.assets import external_references
 from geo.maps.basemap import tile_url_pattern
-from geo.maps.elements import Bind
+from geo.maps.overlays import RegionName
 from geo.maps.popups import linked, popup_html, text
 
 #: How :func:`linked` opens a link; what follows is the escaped URL, then ``">``, the same URL and ``</a>``.
@@ -157,12 +157,7 @@ def test_the_map_command_writes_the_self_contained_map_by_default(tmp_path, caps
 
 def _region_anchors(m: folium.Map) -> dict[str, shapely.Point]:
     """The country and sea names of the map, and the points they are drawn at (lon/lat)."""
-    found = {}
-    for el in _walk(m):
-        if isinstance(el, Bind) and "idlib-region" in el.js_options:
-            lat, lon = el._parent.location
-            found[el.content.strip('"')] = shapely.Point(lon, lat)
-    return found
+    return {el.name: shapely.Point(el.latlng[1], el.latlng[0]) for el in _walk(m) if isinstance(el, RegionName)}
 
 
 def _walk(el):
@@ -247,7 +242,7 @@ def test_the_default_maps_only_console_errors_are_its_failed_tiles(default_page)
 @pytest.mark.browser
 def test_the_country_and_sea_names_are_on_the_page(browser, default_page):
     names = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.leaflet-tooltip.idlib-region')).map(e => e.textContent)"
+        "return Array.from(document.querySelectorAll('.idlib-region')).map(e => e.textContent)"
     )
     assert sorted(names) == ["Mediterranean Sea", "Syria", "Turkey"]
 

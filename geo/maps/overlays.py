@@ -17,20 +17,22 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from folium.template import Template
 from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 from ..analysis import across_border
 from ..corridor import PATROL_END, PATROL_START, Corridor
 from ..geodesy import GEOD
-from ._folium import polyline
-from .elements import Bind, DivMarker
+from ._folium import Macro, polyline
+from .elements import Bind, DivMarker, script_json
 from .legend import box_swatch, legend_row, line_swatch
 from .popups import confidence, popup_html, post_popup, text
 from .style import AREA, COLORS, CONTEXT_STYLE, DOTS, LINES, NDIGITS, OTHER_CONTEXT_STYLE
 
 __all__ = [
     "Overlay",
+    "RegionName",
     "context_overlay",
     "corridor_overlay",
     "feature_group",
@@ -167,6 +169,35 @@ def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
 # ------------------------------------------------------------------------------------------- overlays
 
 
+class RegionName(Macro):
+    """A country or sea name on the map, centred on a point: a marker that is only text and takes no click.
+
+    Parameters
+    ----------
+    name
+        The name, plain text (escaped here).
+    location
+        ``(lat, lon)``, degrees.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker({{ this.location }}, {
+                icon: L.divIcon({{ this.icon }}), interactive: false, keyboard: false
+            }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, location: tuple[float, float]) -> None:
+        super().__init__("RegionName")
+        self.name = name
+        self.latlng = location
+        self.location = script_json(list(location))
+        self.icon = script_json({"html": f"<span>{text(name)}</span>", "className": "idlib-region", "iconSize": [0, 0]})
+
+
 def region_anchor(
     line: shapely.Geometry, near: Point, azimuth: float, km: float, inside: Point, across: bool
 ) -> Point | None:
@@ -222,9 +253,7 @@ def _region_labels(groups: dict[str, folium.FeatureGroup], context: gpd.GeoDataF
         at = region_anchor(shapely.union_all(list(lines)), targets[near], azimuth, km, road, across)
         if at is None:
             continue
-        anchor = folium.CircleMarker(_latlng(at), radius=0, stroke=False, fill=False, interactive=False)
-        options = {"permanent": True, "direction": "center", "className": "idlib-label idlib-region"}
-        anchor.add_to(groups[kind]).add_child(Bind(text(name), "tooltip", interactive=False, **options))
+        groups[kind].add_child(RegionName(name, _latlng(at)))
 
 
 def context_overlay(m: folium.Map, context: gpd.GeoDataFrame, corridor: Corridor | None = None) -> Overlay:
