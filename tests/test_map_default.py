@@ -234,7 +234,7 @@ def test_the_default_maps_only_requests_are_tiles_of_the_listed_basemaps(default
 
 @pytest.mark.browser
 def test_the_default_maps_only_console_errors_are_its_failed_tiles(default_page):
-    failed = [e for e in default_page.errors() if "Failed to load resource" in e and _TILES.match(e.split(" ")[0])]
+    failed = [e for e in default_page.errors() if "Failed to load resource" in e and _TILES.fullmatch(e.split(" ")[0])]
     assert failed
     assert [e for e in default_page.errors() if e not in failed] == []
 

@@ -30,6 +30,7 @@ from geo.history import read_events
 from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
 from geo.maps.assets import external_references, leaflet_css, leaflet_js
 from geo.maps.elements import Bind, DivMarker
+from geo.maps.overlays import RegionName
 from geo.maps.style import EVENT_STYLES, POST_SYMBOLS
 from geo.maps.timeline import TimeSlider
 
@@ -326,7 +327,9 @@ def test_posts_are_div_markers_styled_by_fate_never_the_default_icon(offline_map
         icon = json.loads(el.icon)  # the icon options are written as JSON
         number = int(re.fullmatch(r"<span>(\d+)</span>", icon["html"]).group(1))
         assert icon["className"] == f"idlib-post idlib-post-{raw[number]['fate']}"
-    assert offline_html.count("icon: L.divIcon(") == 12
+    names = _of(offline_map, RegionName)  # the country and sea names: text-only markers
+    assert len(names) == 3
+    assert offline_html.count("icon: L.divIcon(") == 12 + len(names)
     # Every marker, ours and the time slider's, is given an icon: never Leaflet's default image icon.
     calls = re.findall(r"L\.marker\([^;]*", _ours(offline_html))
     assert len(calls) > 12
