@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's set-up in two commands, on a fresh Debian machine with Python 3.11:
-#   bash run.sh map    install the package into .venv and build the default map
+#   bash run.sh map    install the package into .venv and build the default map (one file that works offline;
+#                      basemap tiles when online; --offline for no request at all)
 #   bash run.sh test   install the test tools (and headless Chromium, node, GDAL's ogrinfo) and run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"

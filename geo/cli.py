@@ -101,7 +101,8 @@ def _cmd_map(args: argparse.Namespace) -> int:
     m = build_map(c, offline=args.offline)
     path = save_map(m, args.output)
     size = path.stat().st_size
-    print(f"wrote {path} ({size / 1024:,.0f} KiB, {'offline' if args.offline else 'online'} map)")
+    kind = "offline map: no network request" if args.offline else "one file: works offline, basemap tiles when online"
+    print(f"wrote {path} ({size / 1024:,.0f} KiB, {kind})")
     return 0
 
 
@@ -340,7 +341,7 @@ def _parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("map", parents=[common], help="write the interactive HTML map")
     m.add_argument("-o", "--output", type=Path, default=Path("idlib_corridor_map.html"), help="HTML file to write")
-    m.add_argument("--offline", action="store_true", help="one self-contained file that makes no network request")
+    m.add_argument("--offline", action="store_true", help="no basemap tile layers: no network request at all")
     m.set_defaults(func=_cmd_map)
 
     _add_export(sub, common)

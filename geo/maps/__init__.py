@@ -1,4 +1,4 @@
-"""Interactive Folium maps of the corridor: online with tiled basemaps, or one offline file.
+"""Interactive Folium maps of the corridor: one file that works offline, with online basemaps or none.
 
 :func:`build_map` draws the M4, the joint-patrol segment with its labelled ends
 and kilometre ticks, the two halves of the security corridor, the 12
@@ -9,11 +9,15 @@ time slider that plays the posts' status and the dated events from 2017 to 2021
 (:mod:`geo.maps.timeline`; see :func:`build_map` for how it and the final-status
 posts share the map).
 
-* **Online** (default): basemaps from :mod:`xyzservices` (light canvas, street
-  map, satellite imagery), a minimap, and Folium's plugins for the controls.
-* **Offline** (``offline=True``): no tiles (the context lines are the basemap),
-  Leaflet inlined from an installed package (:mod:`geo.maps.assets`), our own
-  controls (:mod:`geo.maps.controls`); the page makes no network request.
+Both are one self-contained page: Leaflet inlined from an installed package
+(:mod:`geo.maps.assets`) and our own controls (:mod:`geo.maps.controls`).
+
+* **Default**: basemaps from :mod:`xyzservices` (light canvas, street map,
+  satellite imagery) as tile layers, its only requests; with no connection a
+  note says the basemap is unavailable (:mod:`geo.maps.basemap`) and the context
+  lines stand in.
+* **Offline** (``offline=True``): no tiles (the context lines are the basemap);
+  the page makes no network request.
 
 Every text that comes from the data is HTML-escaped, and reaches the page as a
 JSON string literal. Element ids are numbered in tree order, so the same data

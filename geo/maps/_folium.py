@@ -1,6 +1,6 @@
 """The one place that calls folium's and branca's untyped functions.
 
-Folium's ``PolyLine`` and plugins and branca's ``MacroElement.__init__`` carry
+Folium's ``PolyLine`` and branca's ``MacroElement.__init__`` carry
 no annotations; the rest of :mod:`geo.maps` calls these typed wrappers instead.
 """
 
@@ -11,9 +11,8 @@ from typing import Any
 
 import folium
 from branca.element import Figure, MacroElement
-from folium import plugins
 
-__all__ = ["Macro", "add_online_plugins", "polyline"]
+__all__ = ["Macro", "polyline"]
 
 
 class Macro(MacroElement):
@@ -51,29 +50,3 @@ def polyline(locations: Sequence[Any], **options: Any) -> folium.PolyLine:
         Leaflet path options (``color``, ``weight`` in pixels, ``class_name``...).
     """
     return folium.PolyLine(locations, **options)  # type: ignore[no-untyped-call]
-
-
-def add_online_plugins(m: folium.Map, minimap_tiles: Any) -> None:
-    """Add Folium's fullscreen, measure, mouse-position and minimap plugins to an online map.
-
-    Parameters
-    ----------
-    m
-        The map.
-    minimap_tiles
-        The minimap's tile provider (an :mod:`xyzservices` provider).
-    """
-    plugins.Fullscreen(position="topleft").add_to(m)  # type: ignore[no-untyped-call]
-    plugins.MeasureControl(  # type: ignore[no-untyped-call]
-        position="topleft",
-        primary_length_unit="kilometers",
-        secondary_length_unit="meters",
-        primary_area_unit="hectares",
-        secondary_area_unit="sqmeters",
-    ).add_to(m)
-    plugins.MousePosition(  # type: ignore[no-untyped-call]
-        position="bottomright", separator=", ", prefix="lon, lat:", lng_first=True, num_digits=5
-    ).add_to(m)
-    plugins.MiniMap(  # type: ignore[no-untyped-call]
-        folium.TileLayer(minimap_tiles), position="bottomright", toggle_display=True
-    ).add_to(m)

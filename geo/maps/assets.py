@@ -345,6 +345,9 @@ class _References(HTMLParser):
         {"src", "href", "xlink:href", "poster", "data", "action", "formaction", "background", "manifest", "ping"}
     )
 
+    #: Tags whose ``href`` is a link, which the browser follows only when it is clicked.
+    _LINKS = frozenset({"a", "area"})
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
@@ -355,6 +358,8 @@ class _References(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
+            if name == "href" and tag in self._LINKS:
+                continue  # a link: followed when clicked, never fetched by the page (its ``ping`` is counted)
             if name in self._ATTRS:
                 self.found.append(value)
             elif name == "srcset":
@@ -401,7 +406,8 @@ def external_references(html: str) -> list[str]:
     html
         The page.
 
-    A reference is every ``src``, ``href`` (``xlink:href``), ``srcset``, ``poster``,
+    A reference is every ``src``, ``href`` (``xlink:href``; but the ``href`` of a link, ``<a>`` or
+    ``<area>``, which is only followed when clicked: a source's URL in a popup), ``srcset``, ``poster``,
     ``data``, ``action`` (``formaction``) or ``ping`` attribute, a ``<meta>`` refresh's
     URL, every CSS ``url(...)`` or ``@import`` in a ``<style>`` element or ``style``
     attribute, and every URL-like string in the text of a
@@ -429,10 +435,18 @@ class OfflineAssets(Macro):
 
     Add it to a :class:`folium.Map` whose ``default_js`` and ``default_css`` have
     been emptied (see :func:`geo.maps.build_map`), so no CDN link is written.
+
+    Parameters
+    ----------
+    no_request
+        Whether the page promises no network request at all (``--offline``): then
+        :func:`geo.maps.map_html` refuses a page with any external reference; else only
+        the URL templates of the map's tile layers are allowed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, no_request: bool = True) -> None:
         super().__init__("OfflineAssets")
+        self.no_request = bool(no_request)
 
     def render(self, **kwargs: object) -> None:  # type: ignore[override]  # adds to the figure, returns nothing
         """Add the inline assets to the figure's head, right after its charset declaration."""

@@ -14,8 +14,8 @@ from branca.element import Figure
 
 from ..analysis import check_step_km
 from ..corridor import Corridor
-from ._folium import add_online_plugins
 from .assets import OfflineAssets
+from .basemap import BasemapNote
 from .controls import Declutter, FitView, LegendFit, MapSetup, OwnControls
 from .elements import PanelControl
 from .legend import legend_html, timeline_rows
@@ -80,8 +80,11 @@ def build_map(
     corridor
         The corridor model (:func:`geo.load_corridor`).
     offline
-        False for basemap tiles, a minimap and plugins from CDNs (needs the internet);
-        True for a page that makes no network request at all (Leaflet inlined, no tiles).
+        False (the default) for one self-contained page that also offers the online basemaps of
+        :data:`BASEMAPS` as tile layers: Leaflet and every control are inlined, so the page works with
+        no connection, and the tiles are its only requests (while they fail, a note on the map
+        says the basemap is unavailable and the context lines stand in). True for a page that
+        makes no network request at all: no tile layers.
     tick_km
         Distance between the kilometre ticks along the patrol segment, kilometres.
     timeline
@@ -117,7 +120,7 @@ def build_map(
     tick_km = check_step_km(tick_km, "tick_km")  # before anything is drawn
     bounds = _bounds(corridor)
     m = _new_map(bounds, bool(offline), bool(timeline))
-    context = context_overlay(m, corridor.context)
+    context = context_overlay(m, corridor.context, corridor)
     halves = corridor_overlay(m, corridor)
     roads = [m4_overlay(m, corridor), patrol_overlay(m, corridor), ticks_overlay(m, corridor, tick_km)]
     places_overlay(m, corridor.places)
@@ -135,7 +138,7 @@ def build_map(
             before_corridor_note=" (its layers drawn faint)",
             end=timeline_end,
         )
-    _add_controls(m, bool(offline))
+    m.add_child(OwnControls())
     rows = [row for overlay in (*roads, halves, posts, context) for row in overlay.legend]
     if timeline:
         rows.append(timeline_rows())
@@ -170,7 +173,7 @@ def _bounds(corridor: Corridor) -> list[list[float]]:
 
 
 def _new_map(bounds: list[list[float]], offline: bool, timeline: bool) -> CorridorMap:
-    """Return the map centred on ``bounds``, with its title, page set-up and basemaps (online) or Leaflet inlined."""
+    """Return the map centred on ``bounds``, with its title, Leaflet inlined, its page set-up and (online) basemaps."""
     (south, west), (north, east) = bounds
     m = CorridorMap(
         location=[round((south + north) / 2, NDIGITS), round((west + east) / 2, NDIGITS)],
@@ -183,22 +186,15 @@ def _new_map(bounds: list[list[float]], offline: bool, timeline: bool) -> Corrid
     figure = m.get_root()
     if isinstance(figure, Figure):
         figure.title = _TITLE
-    stylesheets = ("map.css", "map_timeline.css") if timeline else ("map.css",)
+    stylesheets = ("map.css", "map_timeline.css", "context.css") if timeline else ("map.css", "context.css")
+    m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers): inlined or not needed
+    m.default_css = []
+    m.add_child(OfflineAssets(no_request=offline))
     if offline:
-        m.default_js = []  # Folium's CDN scripts (Leaflet, jQuery, Bootstrap, awesome-markers)
-        m.default_css = []
-        m.add_child(OfflineAssets())
         m.add_child(MapSetup(text(_ATTRIBUTION_TEXT), prefix="Leaflet", stylesheets=stylesheets))
     else:
         for i, (label, provider) in enumerate(BASEMAPS):
             folium.TileLayer(provider, name=label, overlay=False, control=True, show=i == 0).add_to(m)
         m.add_child(MapSetup(_ATTRIBUTION_LINKS, stylesheets=stylesheets))
+        m.add_child(BasemapNote())
     return m
-
-
-def _add_controls(m: folium.Map, offline: bool) -> None:
-    """Fullscreen, measure and mouse position: our own offline, Folium's plugins (and a minimap) online."""
-    if offline:
-        m.add_child(OwnControls())
-    else:
-        add_online_plugins(m, BASEMAPS[0][1])

@@ -17,18 +17,22 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from folium.template import Template
 from shapely.geometry import Point
+from shapely.ops import nearest_points
 
 from ..analysis import across_border
 from ..corridor import PATROL_END, PATROL_START, Corridor
-from ._folium import polyline
-from .elements import Bind, DivMarker
+from ..geodesy import GEOD
+from ._folium import Macro, polyline
+from .elements import Bind, DivMarker, script_json
 from .legend import box_swatch, legend_row, line_swatch
 from .popups import confidence, popup_html, post_popup, text
 from .style import AREA, COLORS, CONTEXT_STYLE, DOTS, LINES, NDIGITS, OTHER_CONTEXT_STYLE
 
 __all__ = [
     "Overlay",
+    "RegionName",
     "context_overlay",
     "corridor_overlay",
     "feature_group",
@@ -36,11 +40,24 @@ __all__ = [
     "latlngs",
     "places_overlay",
     "posts_overlay",
+    "region_anchor",
 ]
 
 _CONTEXT_NAMES = {"border": "Turkey-Syria border", "admin1": "Governorate boundaries", "coastline": "Coastline"}
 
 _PLACE_PLACES = [["right", [2, 0]], ["left", [-2, 0]], ["top", [0, -2]], ["bottom", [0, 2]]]
+
+#: The country and sea names, each put beside a context line of the data (Natural Earth) on the side where it
+#: lies: (name, the line's kind, what on the map the line's nearest point is taken to, azimuth from that point,
+#: degrees clockwise from north, distance, km, whether the name is across the line from the M4). "road" is the
+#: middle of the M4 (by length); "north-east" the north-east corner of the M4's and the corridor's bounds (so
+#: that "Syria" sits north of the corridor, not on it). The M4 is in Syria, on land: Turkey and the sea are
+#: across the border and the coastline from it (:func:`region_anchor` checks it).
+REGION_LABELS = (
+    ("Turkey", "border", "road", 0.0, 15.0, True),
+    ("Syria", "border", "north-east", 135.0, 15.0, False),
+    ("Mediterranean Sea", "coastline", "road", 270.0, 15.0, True),
+)
 
 
 @dataclass
@@ -152,8 +169,99 @@ def feature_group(m: folium.Map, name: str) -> folium.FeatureGroup:
 # ------------------------------------------------------------------------------------------- overlays
 
 
-def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
+class RegionName(Macro):
+    """A country or sea name on the map, centred on a point: a marker that is only text and takes no click.
+
+    Parameters
+    ----------
+    name
+        The name, plain text (escaped here).
+    location
+        ``(lat, lon)``, degrees.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.marker({{ this.location }}, {
+                icon: L.divIcon({{ this.icon }}), interactive: false, keyboard: false
+            }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, name: str, location: tuple[float, float]) -> None:
+        super().__init__("RegionName")
+        self.name = name
+        self.latlng = location
+        self.location = script_json(list(location))
+        self.icon = script_json({"html": f"<span>{text(name)}</span>", "className": "idlib-region", "iconSize": [0, 0]})
+
+
+def region_anchor(
+    line: shapely.Geometry, near: Point, azimuth: float, km: float, inside: Point, across: bool
+) -> Point | None:
+    """Return the point ``km`` from ``line`` towards ``azimuth``, from the point of ``line`` nearest ``near``.
+
+    The anchor of a country or sea name (:data:`REGION_LABELS`) is computed from the data's own line
+    (the Natural Earth border or coastline), never typed in. It must lie across the line from
+    ``inside`` (``across``: the straight way between them crosses the line an odd number of times)
+    or on the same side (an even number); where it does not (a bend of the border, a cape), there is
+    no anchor, so no name is put on the wrong side.
+
+    Parameters
+    ----------
+    line
+        The line (lon/lat degrees).
+    near
+        What the line's nearest point is taken to (lon/lat degrees).
+    azimuth
+        Direction from the line, degrees clockwise from north.
+    km
+        Distance from the line along ``azimuth`` (geodesic, WGS84), kilometres.
+    inside
+        A point known to be on one side of the line (the M4: in Syria, on land).
+    across
+        Whether the anchor must be across the line from ``inside``.
+
+    Examples
+    --------
+    >>> border, syria = shapely.LineString([(36.0, 36.0), (37.0, 36.0)]), Point(36.5, 35.5)
+    >>> p = region_anchor(border, syria, 0.0, 11.1, syria, across=True)
+    >>> round(p.x, 3), round(p.y, 2)
+    (36.5, 36.1)
+    >>> print(region_anchor(border, syria, 180.0, 11.1, syria, across=True))
+    None
+    """
+    start = nearest_points(line, near)[0]
+    lon, lat, _ = GEOD.fwd(start.x, start.y, azimuth, km * 1000.0)
+    anchor = Point(lon, lat)
+    met = shapely.LineString([anchor, inside]).intersection(line)
+    crossings = 0 if met.is_empty else len(shapely.get_parts(met))
+    return anchor if (crossings % 2 == 1) == across else None
+
+
+def _region_labels(groups: dict[str, folium.FeatureGroup], context: gpd.GeoDataFrame, corridor: Corridor) -> None:
+    """Put the country and sea names of :data:`REGION_LABELS` in the groups of the lines they are placed from."""
+    _, _, east, north = shapely.union_all([corridor.m4, corridor.security_corridor]).bounds
+    road = corridor.m4.interpolate(0.5, normalized=True)
+    targets = {"road": road, "north-east": Point(east, north)}
+    for name, kind, near, azimuth, km, across in REGION_LABELS:
+        lines = context.geometry[context["kind"].astype(str) == kind]
+        if kind not in groups or lines.empty:
+            continue
+        at = region_anchor(shapely.union_all(list(lines)), targets[near], azimuth, km, road, across)
+        if at is None:
+            continue
+        groups[kind].add_child(RegionName(name, _latlng(at)))
+
+
+def context_overlay(m: folium.Map, context: gpd.GeoDataFrame, corridor: Corridor | None = None) -> Overlay:
     """Return the context lines (border, governorate lines, coastline), one feature group per kind, in data order.
+
+    With ``corridor``, the names "Turkey" and "Syria" are put on either side of the border line and
+    "Mediterranean Sea" west of the coastline, in their groups (:data:`REGION_LABELS`,
+    :func:`region_anchor`); a context without those lines gets no names.
 
     Parameters
     ----------
@@ -161,12 +269,16 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
         The map.
     context
         ``corridor.context``: lines with ``kind`` and ``name`` (and ``source``, ``note``).
+    corridor
+        The corridor the names are placed near, or None for no names.
     """
     _require(context, "context", ("kind", "name"), {"LineString", "MultiLineString"})
     groups = []
+    by_kind: dict[str, folium.FeatureGroup] = {}
     for kind in dict.fromkeys(context["kind"].astype(str)):
         group = feature_group(m, _CONTEXT_NAMES.get(kind, f"Context: {kind}"))
         groups.append(group)
+        by_kind[kind] = group
         style = CONTEXT_STYLE.get(kind, OTHER_CONTEXT_STYLE)
         for _, row in context[context["kind"].astype(str) == kind].iterrows():
             line = polyline(
@@ -174,6 +286,8 @@ def context_overlay(m: folium.Map, context: gpd.GeoDataFrame) -> Overlay:
             ).add_to(group)
             tip = f"<b>{text(row['name'])}</b><br>{text(row.get('source'))}<br><i>{text(row.get('note'))}</i>"
             line.add_child(Bind(tip, "tooltip", sticky=True))
+    if corridor is not None:
+        _region_labels(by_kind, context, corridor)
     legend = [
         legend_row(line_swatch(LINES["border"]), "Turkey-Syria border"),
         legend_row(line_swatch(LINES["admin1"]), "Governorate boundary"),
@@ -312,4 +426,3 @@ def posts_overlay(m: folium.Map, posts: gpd.GeoDataFrame) -> Overlay:
         for fate, n in counts.items()
     ]
     return Overlay(list(groups.values()), legend)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,7 +13,14 @@ import pandas as pd
 from .._validate import is_missing
 from ..data import CONFIDENCE_CODES
 
-__all__ = ["confidence", "plain", "popup_html", "post_popup", "settlement", "text"]
+__all__ = ["SOURCE_ROWS", "confidence", "linked", "plain", "popup_html", "post_popup", "settlement", "text"]
+
+#: The popup rows whose text names sources: an http(s) URL in them is shown as a link (:func:`linked`).
+SOURCE_ROWS = frozenset({"Source", "History"})
+#: An http or https URL in a text: the scheme (any case) not glued to a word before it, then everything up to a
+#: space, a quote or an angle bracket; punctuation that ends a sentence is left out of it (see :func:`linked`).
+_URL = re.compile(r"(?<![\w.+-])https?://[^\s<>\"'`]+", re.IGNORECASE)
+_URL_TAIL = ".,;:!?)]}"
 
 
 def plain(value: Any) -> str:
@@ -60,8 +68,42 @@ def text(value: Any) -> str:
     return html.escape(plain(value), quote=True)
 
 
+def linked(value: Any) -> str:
+    """Render a value as escaped HTML text (:func:`text`) in which each http(s) URL is a link that opens apart.
+
+    Only ``http://`` and ``https://`` URLs become links (``javascript:``, ``data:`` and any other scheme
+    stay text); a URL runs to the next space, quote or angle bracket, without the punctuation that
+    ends a sentence (``.,;:!?)]}``). The link's ``href`` and text are the URL escaped, and it has
+    ``rel="noopener noreferrer" target="_blank"``.
+
+    Parameters
+    ----------
+    value
+        A value of a data column (a source), or any text.
+
+    Examples
+    --------
+    >>> print(linked("OCHA, https://example.org/a?b=1&c=2. javascript:alert(1)"))  # doctest: +ELLIPSIS
+    OCHA, <a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer" ...</a>. javascript:alert(1)
+    """
+    source, out, at = plain(value), [], 0
+    for m in _URL.finditer(source):
+        url = m.group(0).rstrip(_URL_TAIL)
+        if len(url) <= len(m.group(0).split("://", 1)[0]) + 3:  # a scheme with nothing after it
+            continue
+        out.append(html.escape(source[at : m.start()], quote=True))
+        href = html.escape(url, quote=True)
+        out.append(f'<a href="{href}" rel="noopener noreferrer" target="_blank">{href}</a>')
+        at = m.start() + len(url)
+    out.append(html.escape(source[at:], quote=True))
+    return "".join(out)
+
+
 def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
     """Return a popup: an escaped title and a table of the non-empty (label, value) rows.
+
+    The values of the rows named in :data:`SOURCE_ROWS` show their http(s) URLs as links (:func:`linked`);
+    every other text is escaped text (:func:`text`).
 
     Parameters
     ----------
@@ -70,7 +112,9 @@ def popup_html(title: str, rows: Iterable[tuple[str, Any]]) -> str:
     rows
         ``(label, value)`` pairs; a row whose value is empty is left out.
     """
-    body = "".join(f"<tr><th>{text(k)}</th><td>{text(v)}</td></tr>" for k, v in rows if text(v))
+    body = "".join(
+        f"<tr><th>{text(k)}</th><td>{linked(v) if k in SOURCE_ROWS else text(v)}</td></tr>" for k, v in rows if text(v)
+    )
     return f'<div class="idlib-popup"><h4>{text(title)}</h4><table>{body}</table></div>'
 
 

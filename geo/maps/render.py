@@ -61,8 +61,18 @@ class CorridorMap(folium.Map):
         return folium.Map._repr_html_(copy.deepcopy(self), **kwargs)
 
 
-def _is_offline(m: folium.Map) -> bool:
-    return any(isinstance(child, OfflineAssets) for child in m._children.values())
+def _allowed_references(m: folium.Map) -> list[str] | None:
+    """Return what a page of ``m`` may fetch: nothing (offline), its tile URL templates, or None (not checked).
+
+    A map with :class:`~geo.maps.assets.OfflineAssets` has Leaflet inlined: with ``no_request`` it
+    promises no request at all; without, it may ask only for the tiles of its tile layers.
+    """
+    assets = [child for child in m._children.values() if isinstance(child, OfflineAssets)]
+    if not assets:
+        return None
+    if any(a.no_request for a in assets):
+        return []
+    return [str(child.tiles) for child in m._children.values() if isinstance(child, folium.TileLayer)]
 
 
 def map_html(m: folium.Map) -> str:
@@ -76,8 +86,9 @@ def map_html(m: folium.Map) -> str:
     Raises
     ------
     ValueError
-        ``m`` is not a folium Map, or it was built offline and the page would still
-        fetch something (the message lists what).
+        ``m`` is not a folium Map, or the page would fetch something it must not (the message
+        lists what): anything at all for a map built offline, anything but its basemap tiles
+        for the default map.
     """
     if not isinstance(m, folium.Map):
         raise ValueError(f"m={type(m).__name__}: expected a folium.Map (from build_map())")
@@ -85,10 +96,12 @@ def map_html(m: folium.Map) -> str:
     root = copy.deepcopy(m.get_root())
     figure = root if isinstance(root, Figure) else Figure().add_child(root)
     text = figure.render()
-    if _is_offline(m):
-        refs = external_references(text)
+    allowed = _allowed_references(m)
+    if allowed is not None:
+        refs = [ref for ref in external_references(text) if ref not in allowed]
         if refs:
-            raise ValueError(f"the offline map would load {len(refs)} external resource(s), e.g. {refs[:3]}")
+            what = "offline map" if not allowed else "map (besides its basemap tiles)"
+            raise ValueError(f"the {what} would load {len(refs)} external resource(s), e.g. {refs[:3]}")
     return text
 
 
