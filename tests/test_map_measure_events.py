@@ -217,6 +217,8 @@ def test_a_click_on_a_post_while_measuring_adds_a_point_and_opens_no_popup(brows
 
 @pytest.mark.browser
 def test_the_area_of_a_clicked_triangle_is_pyprojs(browser, page):
+    assert not browser.find_element(By.CSS_SELECTOR, ".idlib-measure-area-toggle").is_displayed()  # idle: a ruler
+    browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()  # measuring: the area button shows
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-area-toggle").click()
     w, h = _js(browser, "var s = map.getSize(); return [s.x, s.y];")
     for fx, fy in ((0.45, 0.35), (0.8, 0.45), (0.6, 0.75)):

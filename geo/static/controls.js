@@ -168,7 +168,8 @@
     });
 
     // Click points on the map; the panel shows the geodesic length of the line through them (the ruler),
-    // or the area and perimeter of the polygon they close (the second button). While measuring, the tool
+    // or the area and perimeter of the polygon they close (the second button, shown while measuring, so
+    // the idle control keeps the size of one button). While measuring, the tool
     // takes every click on the map in the capture phase, before Leaflet and its layers see it: a click on
     // a feature adds a point where it is and opens no popup. Clicks on controls are left alone, and so is
     // the click that ends a drag of the map.
@@ -183,6 +184,7 @@
             this._areaButton = button(bar, "idlib-measure-area-toggle", "Measure an area",
                 '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 18 9 5l11 5-4 9z" fill="none" ' +
                 'stroke="currentColor" stroke-width="1.8"/></svg>');
+            this._areaButton.style.display = "none";
             this._readout = L.DomUtil.create("div", "idlib-measure-readout", bar);
             this._layer = L.layerGroup();
             this._points = [];
@@ -218,6 +220,10 @@
             L.DomUtil.addClass(this._bar, "idlib-measure-active");
             L.DomUtil.addClass(this._map.getContainer(), "idlib-measuring");
             this._activeButton().title = "Stop measuring";
+            this._areaButton.style.display = "";
+            // The pressed button: the stylesheet marks the ruler while measuring; in area mode, this one.
+            this._button.style.background = this._mode === "area" ? "#fff" : "";
+            this._areaButton.style.background = this._mode === "area" ? "#ffe3b3" : "";
             this._show();
         },
         stop: function () {
@@ -230,6 +236,8 @@
             L.DomUtil.removeClass(this._map.getContainer(), "idlib-measuring");
             this._button.title = "Measure a distance";
             this._areaButton.title = "Measure an area";
+            this._areaButton.style.display = "none";
+            this._button.style.background = this._areaButton.style.background = "";
         },
         mode: function () { return this._active ? this._mode : null; },
         // Length of the line through the points, metres; in area mode, the closed polygon's perimeter.

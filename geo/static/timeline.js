@@ -89,7 +89,7 @@
     // A point's symbol: its type's shape (an SVG path) in the colours of style s.
     function eventIcon(e, cls, s) {
       var px = data.event_px;
-      var svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16" width="' + px + '" height="' + px +
+      var svg = '<svg viewBox="0 0 16 16" width="' + px + '" height="' + px +
         '"><path class="' + cls + '" d="' + data.event_shapes[shapeOf(e)] + '" fill="' + s.fillColor +
         '" fill-opacity="' + s.fillOpacity + '" stroke="' + s.color + '" stroke-opacity="' + s.opacity +
         '" stroke-width="' + Math.min(s.weight, 2.5) + '" stroke-linejoin="round"/></svg>';
