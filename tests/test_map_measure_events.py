@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from support import open_offline, require_tool, wait
@@ -77,6 +79,21 @@ def test_measure_tool_area_matches_pyproj_on_random_triangles_around_idlib(node:
     triangles = [[(rng.uniform(35.0, 36.6), rng.uniform(35.6, 37.6)) for _ in range(3)] for _ in range(300)]
     for corners, got in zip(triangles, _node_areas(node, triangles), strict=True):
         assert got == pytest.approx(_pyproj_area(corners), rel=AREA_REL, abs=AREA_ABS_M2), corners
+
+
+_corner = st.tuples(st.floats(34.5, 37.0), st.floats(35.0, 38.5))
+
+
+@settings(max_examples=40, deadline=None)
+@given(corners=st.lists(_corner, min_size=3, max_size=6), start=st.integers(0, 5))
+def test_measure_tool_area_is_the_same_from_any_corner_either_way_round_and_is_pyprojs(node: str, corners, start):
+    start %= len(corners)
+    turned = corners[start:] + corners[:start]
+    forward, backward, first = _node_areas(node, [corners, turned[::-1], turned])
+    assert backward == pytest.approx(forward, rel=AREA_REL, abs=AREA_ABS_M2)
+    assert first == pytest.approx(forward, rel=AREA_REL, abs=AREA_ABS_M2)
+    if shapely.Polygon([(lon, lat) for lat, lon in corners]).is_valid:  # a simple polygon: pyproj's area
+        assert forward == pytest.approx(_pyproj_area(corners), rel=AREA_REL, abs=AREA_ABS_M2)
 
 
 @pytest.mark.parametrize(
@@ -213,6 +230,20 @@ def test_a_click_on_a_post_while_measuring_adds_a_point_and_opens_no_popup(brows
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
     _click_at(browser, *centre)
     wait(browser).until(_popup_open)
+
+
+@pytest.mark.browser
+def test_while_measuring_a_drag_pans_and_a_click_on_a_control_adds_no_point(browser, page):
+    browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
+    container = browser.find_element(By.CSS_SELECTOR, ".folium-map")
+    centre = _js(browser, "var c = map.getCenter(); return [c.lat, c.lng];")
+    ActionChains(browser).move_to_element_with_offset(container, 150, 100).click_and_hold().move_by_offset(
+        60, 40
+    ).move_by_offset(60, 40).release().perform()
+    assert _js(browser, "var c = map.getCenter(); return [c.lat, c.lng];") != centre  # the map moved
+    browser.find_element(By.CSS_SELECTOR, ".leaflet-control-zoom-out").click()
+    assert _measured_points(browser) == []
+    assert _js(browser, "return map.idlibControls.measure.mode();") == "distance"
 
 
 @pytest.mark.browser
