@@ -183,8 +183,18 @@ def _on_patrol_segment(corridor, fraction: float) -> tuple[float, float]:
     return p.y, p.x
 
 
+@pytest.fixture
+def window(browser, request):
+    """The browser window at the size ``request.param`` (width, height) for one test, then as it was."""
+    size = browser.get_window_size()
+    browser.set_window_size(*request.param)
+    yield request.param
+    browser.set_window_size(size["width"], size["height"])
+
+
 @pytest.mark.browser
-def test_measuring_trumba_to_ain_al_havr_by_clicking_on_the_road(browser, page, corridor):
+@pytest.mark.parametrize("window", [(1280, 900), (1920, 1080)], ids=["1280x900", "1920x1080"], indirect=True)
+def test_measuring_trumba_to_ain_al_havr_by_clicking_on_the_road(browser, window, page, corridor):
     # Near each end of the patrol segment, on the road as drawn (the patrol segment's orange line).
     ends = [_on_patrol_segment(corridor, f) for f in (0.01, 0.99)]
     trumba = corridor.places.loc[corridor.places["name"] == "Trumba"].geometry.iloc[0]
