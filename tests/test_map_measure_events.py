@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from support import open_offline, require_tool, wait
 
 from geo.geodesy import GEOD
@@ -240,6 +241,22 @@ def test_a_click_on_a_post_while_measuring_adds_a_point_and_opens_no_popup(brows
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
     _click_at(browser, *centre)
     wait(browser).until(_popup_open)
+
+
+@pytest.mark.browser
+def test_enter_on_a_focused_post_while_measuring_adds_its_point_and_opens_no_popup(browser, page):
+    browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
+    post = browser.find_element(By.CSS_SELECTOR, ".leaflet-marker-pane .leaflet-marker-icon")
+    post_latlng = _js(
+        browser,
+        "var r = arguments[0].getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();"
+        "var p = map.containerPointToLatLng([r.left + r.width / 2 - c.left, r.top + r.height / 2 - c.top]);"
+        "return [p.lat, p.lng];",
+        post,
+    )
+    post.send_keys(Keys.ENTER)
+    assert not _popup_open(browser)
+    assert _measured_points(browser) == [pytest.approx(post_latlng, abs=1e-9)]
 
 
 @pytest.mark.browser

@@ -216,6 +216,7 @@
                 L.polygon([], L.extend({fillColor: this.options.color, fillOpacity: this.options.areaFill}, style)) :
                 L.polyline([], style)).addTo(this._layer);
             this._map.getContainer().addEventListener("click", this._capture, true);
+            this._map.getContainer().addEventListener("keypress", this._capture, true);
             this._map.doubleClickZoom.disable();
             L.DomUtil.addClass(this._bar, "idlib-measure-active");
             L.DomUtil.addClass(this._map.getContainer(), "idlib-measuring");
@@ -230,6 +231,7 @@
             if (!this._active) { return; }
             this._active = false;
             this._map.getContainer().removeEventListener("click", this._capture, true);
+            this._map.getContainer().removeEventListener("keypress", this._capture, true);
             this._map.doubleClickZoom.enable();
             this._map.removeLayer(this._layer);
             L.DomUtil.removeClass(this._bar, "idlib-measure-active");
@@ -250,11 +252,21 @@
         // Area of the polygon the points close, square metres (0 below three points).
         areaSquareMetres: function () { return geodesicArea(this._points); },
         _activeButton: function () { return this._mode === "area" ? this._areaButton : this._button; },
+        // A click on the map, or Enter on a focused feature (which Leaflet turns into a click on it): a point
+        // where it lands (for Enter, the middle of the feature's symbol) instead of what the feature does.
         _onCapturedClick: function (e) {
-            var map = this._map;
-            if (!this._active || (e.target.closest && e.target.closest(".leaflet-control-container"))) { return; }
+            var map = this._map, target = e.target, box;
+            if (!this._active || (target.closest && target.closest(".leaflet-control-container"))) { return; }
+            if (e.type === "keypress" && (e.keyCode !== 13 || target === map.getContainer())) { return; }
             e.stopPropagation();
             e.preventDefault();
+            if (e.type === "keypress") {
+                box = target.getBoundingClientRect();
+                var origin = map.getContainer().getBoundingClientRect();
+                this._add({latlng: map.containerPointToLatLng([box.left + box.width / 2 - origin.left,
+                                                               box.top + box.height / 2 - origin.top])});
+                return;
+            }
             if (map.dragging && map.dragging.moved()) { return; }  // the end of a drag, not a click
             this._add({latlng: map.mouseEventToLatLng(e)});
         },
