@@ -360,14 +360,23 @@ def test_events_are_drawn_above_every_line_of_the_map(browser, page, corridor):
 
 
 @pytest.mark.browser
-def test_an_older_attack_under_the_full_route_patrol_opens_its_own_popup(browser, page, corridor):
+@pytest.mark.parametrize(
+    "window", [(1280, 900), (1920, 1080), (390, 844)], ids=["1280x900", "1920x1080", "390x844"], indirect=True
+)
+def test_an_older_attack_under_the_full_route_patrol_opens_its_own_popup(browser, window, page, corridor):
     _slide_to(browser, corridor, "2020-07-25")  # the bridges of March are grey; the full-route patrol of July red
     events = corridor.events
     bridge = events.loc[events["id"] == "kufayr-bridge"].iloc[0]
     patrol = events.loc[events["id"] == "first-full-patrol"].geometry.iloc[0]
     point = events.loc[events["id"] == "kufayr-bridge"].geometry.iloc[0]
     assert shapely.distance(patrol, point) < 1e-6  # the attack lies on the patrol's line
+    if browser.execute_script("return !!document.querySelector('.idlib-legend details[open]')"):
+        browser.find_element(By.CSS_SELECTOR, ".idlib-legend summary").click()  # as a user on a phone closes it
+    _js(
+        browser, "map.setView([arguments[0], arguments[1]], 12, {animate: false});", point.y, point.x
+    )  # apart from posts
     x, y = _pixel(browser, point.y, point.x)
+    assert "idlib-event-attack" in _under(browser, x, y)  # on top of the patrol's line
     _click_at(browser, x, y)
     text = wait(browser).until(
         lambda d: d.execute_script(
