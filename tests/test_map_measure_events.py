@@ -131,6 +131,11 @@ def _js(driver, script: str, *args):
     return driver.execute_script(prelude + script, *args)
 
 
+#: Window sizes (width, height) of the measure tests. On a 390 x 844 phone the legend and the slider's panel
+#: still cover most of the map (the phone layout is another part of issue 13): measured there once they fold.
+DESKTOP_SIZES, DESKTOP_IDS = [(1280, 900), (1920, 1080)], ["1280x900", "1920x1080"]
+
+
 def _pixel(driver, lat: float, lon: float) -> tuple[float, float]:
     """Where ``lat, lon`` is on the screen (container pixels)."""
     return tuple(
@@ -156,6 +161,12 @@ def _under(driver, x: float, y: float) -> str:
         round(x),
         round(y),
     )
+
+
+def _close_legend(driver) -> None:
+    """Close the legend if it is open, as a user on a phone does to see the map."""
+    if driver.execute_script("return !!document.querySelector('.idlib-legend details[open]')"):
+        driver.find_element(By.CSS_SELECTOR, ".idlib-legend summary").click()
 
 
 def _measured_points(driver) -> list[list[float]]:
@@ -194,7 +205,7 @@ def window(browser, request):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("window", [(1280, 900), (1920, 1080)], ids=["1280x900", "1920x1080"], indirect=True)
+@pytest.mark.parametrize("window", DESKTOP_SIZES, ids=DESKTOP_IDS, indirect=True)
 def test_measuring_trumba_to_ain_al_havr_by_clicking_on_the_road(browser, window, page, corridor):
     # Near each end of the patrol segment, on the road as drawn (the patrol segment's orange line).
     ends = [_on_patrol_segment(corridor, f) for f in (0.01, 0.99)]
@@ -219,7 +230,9 @@ def test_measuring_trumba_to_ain_al_havr_by_clicking_on_the_road(browser, window
 
 
 @pytest.mark.browser
-def test_a_click_on_a_post_while_measuring_adds_a_point_and_opens_no_popup(browser, page):
+@pytest.mark.parametrize("window", DESKTOP_SIZES, ids=DESKTOP_IDS, indirect=True)
+def test_a_click_on_a_post_while_measuring_adds_a_point_and_opens_no_popup(browser, window, page):
+    _close_legend(browser)
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()
     post = browser.find_element(By.CSS_SELECTOR, ".leaflet-marker-pane .leaflet-marker-icon")
     centre = _js(
@@ -274,7 +287,9 @@ def test_while_measuring_a_drag_pans_and_a_click_on_a_control_adds_no_point(brow
 
 
 @pytest.mark.browser
-def test_the_area_of_a_clicked_triangle_is_pyprojs(browser, page):
+@pytest.mark.parametrize("window", DESKTOP_SIZES, ids=DESKTOP_IDS, indirect=True)
+def test_the_area_of_a_clicked_triangle_is_pyprojs(browser, window, page):
+    _close_legend(browser)
     assert not browser.find_element(By.CSS_SELECTOR, ".idlib-measure-area-toggle").is_displayed()  # idle: a ruler
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-toggle").click()  # measuring: the area button shows
     browser.find_element(By.CSS_SELECTOR, ".idlib-measure-area-toggle").click()
@@ -370,8 +385,7 @@ def test_an_older_attack_under_the_full_route_patrol_opens_its_own_popup(browser
     patrol = events.loc[events["id"] == "first-full-patrol"].geometry.iloc[0]
     point = events.loc[events["id"] == "kufayr-bridge"].geometry.iloc[0]
     assert shapely.distance(patrol, point) < 1e-6  # the attack lies on the patrol's line
-    if browser.execute_script("return !!document.querySelector('.idlib-legend details[open]')"):
-        browser.find_element(By.CSS_SELECTOR, ".idlib-legend summary").click()  # as a user on a phone closes it
+    _close_legend(browser)
     _js(
         browser, "map.setView([arguments[0], arguments[1]], 12, {animate: false});", point.y, point.x
     )  # apart from posts
