@@ -7,6 +7,7 @@ offline map, clicking as a user does (real pointer events through Selenium).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import random
@@ -26,7 +27,7 @@ from support import open_offline, require_tool, wait
 from geo.geodesy import GEOD
 from geo.history import change_days
 from geo.maps import build_map, save_map
-from geo.maps.style import EVENT_SYMBOLS, LINES
+from geo.maps.style import ARRANGEMENT_STYLES, EVENT_SYMBOLS, LINES
 
 CONTROLS_JS = Path(__file__).resolve().parent.parent / "geo" / "static" / "controls.js"
 
@@ -327,7 +328,8 @@ def _drawn_events(driver) -> list[dict]:
         " var icon = e.closest('.idlib-event-symbol');"
         " return {cls: e.getAttribute('class'), point: !!icon,"
         "   shape: icon ? (icon.className.match(/idlib-event-shape-(\\w+)/) || [])[1] : null,"
-        "   stroke: (e.getAttribute('stroke') || '').toLowerCase(), dash: e.getAttribute('stroke-dasharray'),"
+        "   stroke: (e.getAttribute('stroke') || '').toLowerCase(), fill: (e.getAttribute('fill') || '').toLowerCase(),"
+        "   dash: e.getAttribute('stroke-dasharray'),"
         "   pane: e.closest('.leaflet-pane').className}; });"
     )
 
@@ -355,6 +357,24 @@ def test_each_event_type_is_drawn_with_its_own_symbol_and_named_in_the_legend(br
     for symbol in EVENT_SYMBOLS.values():
         row = legend.find_element(By.CSS_SELECTOR, f".idlib-ev-shape-{symbol['shape']}").find_element(By.XPATH, "..")
         assert symbol["label"] in row.get_attribute("textContent")
+
+
+@pytest.mark.browser
+def test_an_agreement_at_a_place_is_a_square_in_the_arrangements_colour_as_the_legend_shows(
+    browser, corridor, tmp_path
+):
+    events = corridor.events.copy()
+    sochi = events.index[events["id"] == "sochi-memorandum"][0]
+    events.loc[sochi, "geometry"] = shapely.Point(36.63, 35.93)  # given a place: Idlib
+    path = save_map(build_map(dataclasses.replace(corridor, events=events), offline=True), tmp_path / "map.html")
+    open_offline(browser, path)
+    _slide_to(browser, corridor, "2018-09-20")
+    [drawn] = [d for d in _drawn_events(browser) if "idlib-event-agreement" in d["cls"]]
+    assert drawn["point"]
+    assert drawn["shape"] == EVENT_SYMBOLS["agreement"]["shape"]
+    assert drawn["stroke"] == drawn["fill"] == ARRANGEMENT_STYLES["recent"]["color"]
+    swatch = browser.find_element(By.CSS_SELECTOR, f".idlib-legend .idlib-ev-shape-{drawn['shape']} path")
+    assert (swatch.get_attribute("stroke"), swatch.get_attribute("fill")) == (drawn["stroke"], drawn["fill"])
 
 
 @pytest.mark.browser

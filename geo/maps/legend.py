@@ -14,6 +14,7 @@ import geopandas as gpd
 
 from .popups import text
 from .style import AREA, ARRANGEMENT_STYLES, EVENT_SHAPES, EVENT_STYLES, EVENT_SYMBOLS
+from .timeline import ARRANGEMENT_TYPES
 
 __all__ = ["box_swatch", "event_symbol_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
 
@@ -83,27 +84,36 @@ def event_symbol_swatch(shape: str, style: dict[str, Any]) -> str:
     shape
         A key of :data:`geo.maps.style.EVENT_SHAPES`.
     style
-        ``color``, ``fillColor`` and ``fillOpacity``, as :data:`geo.maps.style.EVENT_STYLES` gives them.
+        ``color``, ``fillOpacity`` and ``fillColor`` (``color`` without it), as :data:`geo.maps.style.EVENT_STYLES`
+        and :data:`geo.maps.style.ARRANGEMENT_STYLES` give them.
 
     Examples
     --------
     >>> 'idlib-ev-shape-triangle' in event_symbol_swatch("triangle", EVENT_STYLES["recent"])
     True
     """
+    fill = style.get("fillColor", style["color"])
     return (
         f'<span class="sw idlib-ev idlib-ev-shape-{shape}" style="height:16px">'
         '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">'
-        f'<path d="{EVENT_SHAPES[shape]}" fill="{style["fillColor"]}" fill-opacity="{style["fillOpacity"]}"'
+        f'<path d="{EVENT_SHAPES[shape]}" fill="{fill}" fill-opacity="{style["fillOpacity"]}"'
         f' stroke="{style["color"]}" stroke-width="1.5" stroke-linejoin="round"/></svg></span>'
     )
 
 
 def _event_symbol_rows() -> str:
-    """One legend row per event type's symbol (:data:`geo.maps.style.EVENT_SYMBOLS`), in the last month's colours."""
+    """One legend row per event type's symbol (:data:`geo.maps.style.EVENT_SYMBOLS`), in the last month's colours.
+
+    An arrangement (:data:`geo.maps.timeline.ARRANGEMENT_TYPES`) is shown in the arrangements' colours, as drawn.
+    """
+
+    def style(kind: str) -> dict[str, Any]:
+        return (ARRANGEMENT_STYLES if kind in ARRANGEMENT_TYPES else EVENT_STYLES)["recent"]
+
     return "".join(
         f'<li class="idlib-legend-time idlib-legend-event-type">'
-        f"{event_symbol_swatch(symbol['shape'], EVENT_STYLES['recent'])}{text(symbol['label'])}</li>"
-        for symbol in EVENT_SYMBOLS.values()
+        f"{event_symbol_swatch(symbol['shape'], style(kind))}{text(symbol['label'])}</li>"
+        for kind, symbol in EVENT_SYMBOLS.items()
     )
 
 

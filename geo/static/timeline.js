@@ -90,7 +90,7 @@
     function eventIcon(e, cls, s) {
       var px = data.event_px;
       var svg = '<svg viewBox="0 0 16 16" width="' + px + '" height="' + px +
-        '"><path class="' + cls + '" d="' + data.event_shapes[shapeOf(e)] + '" fill="' + s.fillColor +
+        '"><path class="' + cls + '" d="' + data.event_shapes[shapeOf(e)] + '" fill="' + (s.fillColor || s.color) +
         '" fill-opacity="' + s.fillOpacity + '" stroke="' + s.color + '" stroke-opacity="' + s.opacity +
         '" stroke-width="' + Math.min(s.weight, 2.5) + '" stroke-linejoin="round"/></svg>';
       return L.divIcon({html: svg, className: "idlib-event-symbol idlib-event-shape-" + shapeOf(e),
