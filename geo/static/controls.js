@@ -14,7 +14,8 @@
  * the tests compare them with pyproj.
  *
  * While measuring, a click anywhere on the map (on a road, a post, the corridor...) adds a point at
- * the clicked position and opens no popup: the tool takes the click before any layer sees it.
+ * the clicked position and opens no popup: the tool takes the click before any layer sees it (and Enter
+ * on a focused feature, which Leaflet would turn into a click on it, adds the feature's point).
  */
 (function () {
     "use strict";
