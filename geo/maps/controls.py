@@ -121,7 +121,11 @@ class OwnControls(StaticMacro):
     """Mouse position (lon/lat), a geodesic measure tool and a fullscreen button, with no plugin (``controls.js``).
 
     The controls are kept on the map object as ``map.idlibControls.{fullscreen,measure,mousePosition}``,
-    each with the options ``controls.js`` gives it.
+    each with the options ``controls.js`` gives it. The measure tool measures a distance (the ruler) or,
+    with its second button (shown while measuring), the area and perimeter of a polygon, both on the WGS84
+    ellipsoid; while it measures, a click on any feature adds a point there and opens no popup. Scripts
+    can read ``measure.mode()`` (``"distance"``, ``"area"`` or null), ``measure.lengthMetres()`` and
+    ``measure.areaSquareMetres()``.
     """
 
     static = ("controls.js", "controls.css")

@@ -13,9 +13,10 @@ from typing import Any
 import geopandas as gpd
 
 from .popups import text
-from .style import AREA, ARRANGEMENT_STYLES, EVENT_STYLES
+from .style import AREA, ARRANGEMENT_STYLES, EVENT_SHAPES, EVENT_STYLES, EVENT_SYMBOLS
+from .timeline import ARRANGEMENT_TYPES
 
-__all__ = ["box_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
+__all__ = ["box_swatch", "event_symbol_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
 
 #: How the legend names each kind of post point (data.POINT_KINDS), in the order it lists them.
 _POINT_KIND_WORDS = {
@@ -25,6 +26,7 @@ _POINT_KIND_WORDS = {
     "settlement centre": "on the village or town it stood in or by",
     "nearby place": "on a nearby place",
 }
+
 
 def line_swatch(style: dict[str, Any], dash: bool | None = None, class_name: str = "sw") -> str:
     """Return a legend swatch of a line drawn with Leaflet path options ``style``.
@@ -74,6 +76,47 @@ def legend_row(swatch: str, label: str) -> str:
     return f"<li>{swatch}{text(label)}</li>"
 
 
+def event_symbol_swatch(shape: str, style: dict[str, Any]) -> str:
+    """Return a legend swatch of an event's point symbol: a shape in the Leaflet path options ``style``.
+
+    Parameters
+    ----------
+    shape
+        A key of :data:`geo.maps.style.EVENT_SHAPES`.
+    style
+        ``color``, ``fillOpacity`` and ``fillColor`` (``color`` without it), as :data:`geo.maps.style.EVENT_STYLES`
+        and :data:`geo.maps.style.ARRANGEMENT_STYLES` give them.
+
+    Examples
+    --------
+    >>> 'idlib-ev-shape-triangle' in event_symbol_swatch("triangle", EVENT_STYLES["recent"])
+    True
+    """
+    fill = style.get("fillColor", style["color"])
+    return (
+        f'<span class="sw idlib-ev idlib-ev-shape-{shape}" style="height:16px">'
+        '<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true">'
+        f'<path d="{EVENT_SHAPES[shape]}" fill="{fill}" fill-opacity="{style["fillOpacity"]}"'
+        f' stroke="{style["color"]}" stroke-width="1.5" stroke-linejoin="round"/></svg></span>'
+    )
+
+
+def _event_symbol_rows() -> str:
+    """One legend row per event type's symbol (:data:`geo.maps.style.EVENT_SYMBOLS`), in the last month's colours.
+
+    An arrangement (:data:`geo.maps.timeline.ARRANGEMENT_TYPES`) is shown in the arrangements' colours, as drawn.
+    """
+
+    def style(kind: str) -> dict[str, Any]:
+        return (ARRANGEMENT_STYLES if kind in ARRANGEMENT_TYPES else EVENT_STYLES)["recent"]
+
+    return "".join(
+        f'<li class="idlib-legend-time idlib-legend-event-type">'
+        f"{event_symbol_swatch(symbol['shape'], style(kind))}{text(symbol['label'])}</li>"
+        for kind, symbol in EVENT_SYMBOLS.items()
+    )
+
+
 def timeline_rows() -> str:
     """Return the rows that explain the time slider's symbols: posts by status, events, arrangements."""
     symbols = "".join(
@@ -85,12 +128,16 @@ def timeline_rows() -> str:
         css = f"border-top:{style['weight']}px solid {style['color']};opacity:{style['opacity']};height:0"
         return f'<span class="sw idlib-ev" style="{css}"></span>'
 
-    arrangement = line_swatch(ARRANGEMENT_STYLES["recent"], class_name="sw idlib-ev")
+    dots = ARRANGEMENT_STYLES["recent"]
+    arrangement = (
+        f'<span class="sw idlib-ev" style="border-top:{dots["weight"] + 1}px dotted {dots["color"]};height:0"></span>'
+    )
     events = f"{event(EVENT_STYLES['recent'])}in the last month{event(EVENT_STYLES['earlier'])}earlier"
     return (
         '<li class="idlib-legend-head">Time slider (bottom left), on its day:</li>'
         f'<li class="idlib-legend-time">Post{symbols}</li>'
         f'<li class="idlib-legend-time">Event{events}</li>'
+        f"{_event_symbol_rows()}"
         f'<li class="idlib-legend-time">{arrangement}'
         "Agreement on the route (not a patrol)</li>"
     )

@@ -15,7 +15,11 @@ __all__ = [
     "COLORS",
     "CONTEXT_STYLE",
     "DOTS",
+    "EVENT_PANES",
+    "EVENT_PX",
+    "EVENT_SHAPES",
     "EVENT_STYLES",
+    "EVENT_SYMBOLS",
     "LINES",
     "NDIGITS",
     "OTHER_CONTEXT_STYLE",
@@ -79,10 +83,51 @@ EVENT_STYLES: dict[str, dict[str, Any]] = {
     "recent": {"color": "#b91c1c", "weight": 4, "opacity": 0.9, "fillColor": "#ef4444", "fillOpacity": 0.8},
     "earlier": {"color": "#6b7280", "weight": 2, "opacity": 0.6, "fillColor": "#9ca3af", "fillOpacity": 0.5},
 }
-#: Leaflet path options of an arrangement in the month before the slider's day, and of an earlier one.
+#: Leaflet path options of an arrangement in the month before the slider's day, and of an earlier one:
+#: round purple dots, apart from the road's white dashes and the patrols' solid lines.
 ARRANGEMENT_STYLES: dict[str, dict[str, Any]] = {
-    "recent": {"color": "#374151", "weight": 2, "opacity": 0.9, "dashArray": "6 5", "fillOpacity": 0.3},
-    "earlier": {"color": "#9ca3af", "weight": 1.5, "opacity": 0.7, "dashArray": "6 5", "fillOpacity": 0.2},
+    "recent": {
+        "color": "#6d28d9",
+        "weight": 2,
+        "opacity": 0.95,
+        "dashArray": "1 6",
+        "lineCap": "round",
+        "fillOpacity": 0.3,
+    },
+    "earlier": {
+        "color": "#a78bfa",
+        "weight": 2,
+        "opacity": 0.8,
+        "dashArray": "1 6",
+        "lineCap": "round",
+        "fillOpacity": 0.2,
+    },
+}
+#: SVG path (in a 16 x 16 box) of each shape an event's point can have.
+EVENT_SHAPES: dict[str, str] = {
+    "circle": "M8 2.5a5.5 5.5 0 1 0 0.01 0z",
+    "triangle": "M8 1.5 15 14H1z",
+    "diamond": "M8 1 15 8 8 15 1 8z",
+    "square": "M2.5 2.5h11v11h-11z",
+}
+#: The symbol of each event type drawn on the map (a post's own events show on its marker instead):
+#: the shape of its point (:data:`EVENT_SHAPES`), in the colours of :data:`EVENT_STYLES` (or of
+#: :data:`ARRANGEMENT_STYLES` for an arrangement), and the legend's words for it. A type not listed
+#: is drawn as ``"other"``.
+EVENT_SYMBOLS: dict[str, dict[str, str]] = {
+    "attack": {"shape": "triangle", "label": "attack or sabotage (bomb, bridge blown up)"},
+    "patrol": {"shape": "circle", "label": "joint patrol (a line: its route)"},
+    "agreement": {"shape": "square", "label": "agreement"},
+    "other": {"shape": "diamond", "label": "other event"},
+}
+#: Size of an event's point symbol, pixels.
+EVENT_PX = 16
+#: Leaflet panes of the events and their z-index: all above the layers' lines (overlayPane, 400) and
+#: below the posts (markerPane, 600), points above lines, so an older event is never under a long line.
+EVENT_PANES: dict[str, dict[str, Any]] = {
+    "arrangements": {"name": "idlibArrangements", "z": 440},
+    "lines": {"name": "idlibEventLines", "z": 450},
+    "points": {"name": "idlibEventPoints", "z": 460},
 }
 
 #: A user's points in the exports, by ``in_corridor``: inside, outside, or not answered (a bad row).

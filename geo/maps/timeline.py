@@ -23,11 +23,16 @@ therefore never disagree. Every text from the data reaches the page as JSON and
 is shown with ``textContent``, never parsed as HTML; the one exception is the
 ``post_details`` a caller passes, ready-escaped HTML (:func:`add_time_slider`).
 
-Events that record an arrangement (:data:`ARRANGEMENT_TYPES`: the corridor, the
-patrol sides, ...) are drawn as thin dashed grey lines, apart from what happened
-where it is drawn (patrols, attacks). While the slider's layers show a day before
-the corridor existed, the map's container has the class ``idlib-tl-before-corridor``
-(a stylesheet can fade the corridor's own layers with it).
+Each event type has its own symbol (:data:`geo.maps.style.EVENT_SYMBOLS`): a
+point is a shape by type (an attack a triangle, a patrol a circle...), red in the
+last month and grey before. Events that record an arrangement
+(:data:`ARRANGEMENT_TYPES`: the corridor, the patrol sides, ...) are drawn as
+round purple dots, apart from the road's dashes and from what happened where it
+is drawn (patrols, attacks). Events are drawn in their own Leaflet panes
+(:data:`geo.maps.style.EVENT_PANES`), above every line of the map and points
+above lines, so an older event is never under a long line and stays clickable.
+While the slider's layers show a day before the corridor existed, the map's
+container has the class ``idlib-tl-before-corridor`` (a stylesheet can fade the corridor's own layers with it).
 """
 
 from __future__ import annotations
@@ -45,7 +50,16 @@ from .._validate import is_missing
 from ..history import POST_STATUSES, change_days, corridor_as_of, data_end, parse_day
 from .assets import StaticMacro
 from .elements import check_position, script_json
-from .style import ARRANGEMENT_STYLES, EVENT_STYLES, POST_PX, symbol_css
+from .style import (
+    ARRANGEMENT_STYLES,
+    EVENT_PANES,
+    EVENT_PX,
+    EVENT_SHAPES,
+    EVENT_STYLES,
+    EVENT_SYMBOLS,
+    POST_PX,
+    symbol_css,
+)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -62,7 +76,8 @@ __all__ = [
 ]
 
 #: Event types that record an arrangement (an agreement, the corridor, the patrol sides) rather than
-#: something that happened where it is drawn: on the map they are thin dashed grey lines, never red.
+#: something that happened where it is drawn: on the map they are round purple dots
+#: (:data:`geo.maps.style.ARRANGEMENT_STYLES`), never red.
 ARRANGEMENT_TYPES = ("agreement", "ceasefire", "corridor", "suspension")
 #: Names of the slider's two layers (in a layer control).
 POSTS_LAYER_NAME = "Observation posts on the slider's day"
@@ -110,6 +125,8 @@ def timeline_data(
         geometry as GeoJSON or None), ``frames`` (``day`` offset, ``date``, post ``status``
         and ``uncertain`` lists in ``posts`` order, indices of the ``events`` that had
         happened, ``ceasefire``, ``corridor``, ``joint_patrols``), ``event_styles``,
+        ``event_symbols``, ``event_shapes``, ``event_px`` and ``event_panes`` (each type's point shape, the
+        shapes' SVG paths, their size in pixels and the Leaflet panes of events, from :mod:`geo.maps.style`),
         ``arrangement_types``, ``arrangement_styles``, ``labels`` and ``key`` (long and short
         words for each status) and ``recent_days``.
 
@@ -143,6 +160,10 @@ def timeline_data(
         "events": evs,
         "frames": frames,
         "event_styles": EVENT_STYLES,
+        "event_symbols": EVENT_SYMBOLS,
+        "event_shapes": EVENT_SHAPES,
+        "event_px": EVENT_PX,
+        "event_panes": EVENT_PANES,
         "arrangement_types": list(ARRANGEMENT_TYPES),
         "arrangement_styles": ARRANGEMENT_STYLES,
         "labels": _STATUS_LABELS,
@@ -152,7 +173,6 @@ def timeline_data(
         "data_end": end_of_data.isoformat() if end_of_data is not None else None,
         "before_corridor_note": "",
     }
-
 
 
 def _frames(corridor: Corridor, events: gpd.GeoDataFrame, frame_days: list[dt.date]) -> list[dict[str, Any]]:

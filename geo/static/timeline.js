@@ -10,7 +10,11 @@
  * to the post symbols in the panel), halfPx (half the size of a post's circle) and name (under which
  * window.idlibTimelines keeps setDate, date, visiblePosts, showsTime, play and pause for scripting).
  *
- * On Leaflet's public API only (L.control, L.marker with L.divIcon, L.circleMarker, L.geoJSON). Every text
+ * Each event type has its own symbol (data.event_symbols: a shape for a point, SVG paths in
+ * data.event_shapes), red in the last month and grey before; arrangements (data.arrangement_types) in
+ * data.arrangement_styles. Events are drawn in their own panes (data.event_panes).
+ *
+ * On Leaflet's public API only (L.control, L.marker with L.divIcon, L.geoJSON, map.createPane). Every text
  * from the data is set as textContent, never parsed as HTML, but for the posts' ready-escaped details.
  */
 (function () {
@@ -74,17 +78,48 @@
       el("div", "idlib-src", div, "Source: " + e.source);
       return div;
     }
+    // Events get their own panes, above every line of the map (overlayPane) and below the posts:
+    // arrangements, then event lines, then event points, so an older event is never under a long line.
+    var panes = data.event_panes;
+    Object.keys(panes).forEach(function (k) {
+      if (!map.getPane(panes[k].name)) { map.createPane(panes[k].name).style.zIndex = panes[k].z; }
+    });
+    function isArrangement(e) { return data.arrangement_types.indexOf(e.type) >= 0; }
+    function shapeOf(e) { return (data.event_symbols[e.type] || data.event_symbols.other).shape; }
+    // A point's symbol: its type's shape (an SVG path) in the colours of style s.
+    function eventIcon(e, cls, s) {
+      var px = data.event_px;
+      var svg = '<svg viewBox="0 0 16 16" width="' + px + '" height="' + px +
+        '"><path class="' + cls + '" d="' + data.event_shapes[shapeOf(e)] + '" fill="' + (s.fillColor || s.color) +
+        '" fill-opacity="' + s.fillOpacity + '" stroke="' + s.color + '" stroke-opacity="' + s.opacity +
+        '" stroke-width="' + Math.min(s.weight, 2.5) + '" stroke-linejoin="round"/></svg>';
+      return L.divIcon({html: svg, className: "idlib-event-symbol idlib-event-shape-" + shapeOf(e),
+                        iconSize: [px, px], iconAnchor: [px / 2, px / 2], popupAnchor: [0, -px / 2]});
+    }
     var eventLayers = data.events.map(function (e) {
       // A post's own events show on its marker (symbol, tooltip, popup), not as a second marker on top.
       if (!e.geometry || e.type.indexOf("post_") === 0) { return null; }
       var cls = "idlib-event idlib-event-" + e.type.replace(/[^a-z0-9_]/gi, "-");
       var lyr = L.geoJSON(e.geometry, {
         className: cls,
-        pointToLayer: function (f, ll) { return L.circleMarker(ll, {radius: 6, className: cls}); }
+        pane: (isArrangement(e) ? panes.arrangements : panes.lines).name,
+        pointToLayer: function (f, ll) {
+          var s = (isArrangement(e) ? data.arrangement_styles : data.event_styles).earlier;
+          var m = L.marker(ll, {icon: eventIcon(e, cls, s), pane: panes.points.name, keyboard: true,
+                                title: e.date + "  " + e.name, riseOnHover: true});
+          m.idlibEventClass = cls;
+          return m;
+        }
       });
       lyr.bindPopup(eventPopup(e), {maxWidth: 360});
       return lyr;
     });
+    // Style an event's layer: its lines with Leaflet path options s, its points as their type's symbol.
+    function styleEvent(lyr, e, s) {
+      lyr.eachLayer(function (l) {
+        if (l.setIcon) { l.setIcon(eventIcon(e, l.idlibEventClass, s)); } else { l.setStyle(s); }
+      });
+    }
 
     function button(parent, cls, text, title) {
       var b = el("button", cls, parent, text);
@@ -194,11 +229,11 @@
       eventLayers.forEach(function (lyr, k) {
         if (!lyr) { return; }
         if (!happened[k]) { eventLayer.removeLayer(lyr); return; }
-        eventLayer.addLayer(lyr);
         var recent = current - data.events[k].last <= data.recent_days;
-        var styles = data.arrangement_types.indexOf(data.events[k].type) >= 0 ? data.arrangement_styles :
-          data.event_styles;
-        lyr.setStyle(recent ? styles.recent : styles.earlier);
+        var styles = isArrangement(data.events[k]) ? data.arrangement_styles : data.event_styles;
+        var look = recent ? "recent" : "earlier";
+        if (lyr.idlibLook !== look) { styleEvent(lyr, data.events[k], styles[look]); lyr.idlibLook = look; }
+        eventLayer.addLayer(lyr);
         if (recent && styles === data.event_styles) { lyr.bringToFront(); }
       });
       markCorridor();
