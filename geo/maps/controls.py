@@ -183,7 +183,9 @@ class LegendFit(StaticMacro):
     narrower than ``narrow`` (a phone; the map's container then has the class
     ``idlib-narrow`` for the stylesheets), the legend and the sections in it start
     closed, the open legend takes at most a third of the map's height, and the
-    bottom-left corner is lifted above the attribution where the two would meet.
+    bottom-left corner is lifted above the attribution where the two would meet. On a
+    narrow or a short map (under 700 px) the container has the class ``idlib-compact``:
+    the time panel then leaves out its hint and list of events.
 
     Parameters
     ----------

@@ -3,14 +3,17 @@
  *   new L.IdlibLegendFit({legend: ".idlib-legend", panel: ".idlib-timeline"}).addTo(map)
  *
  * options: legend and panel (optional), CSS selectors inside the map's container; gap (10) and minHeight (48),
- * pixels; narrow (600), the map width in pixels below which the map counts as a phone's; share (1/3), the
- * largest part of a narrow map's height the open legend may take.
+ * pixels; narrow (600), the map width in pixels below which the map counts as a phone's; short (700), the map
+ * height in pixels below which the panels are compact; share (1/3), the largest part of a narrow map's height
+ * the open legend may take.
  *
  * - The legend gets a maximum height that ends gap pixels above the panel, at least minHeight (it scrolls, and
  *   a scroll bar gets room of its own), recomputed whenever the map or the panel changes size.
  * - On a narrow map (class idlib-narrow on the map's container, for the stylesheets) the legend and every
  *   <details> in it start closed, the open legend takes at most share of the map's height, and the bottom-left
  *   corner (the panel, the scale bar) is lifted above the attribution where the two would meet.
+ * - On a narrow or a short map the container has the class idlib-compact, for the panels' stylesheets to leave
+ *   out what the map itself shows.
  */
 (function () {
     "use strict";
@@ -40,6 +43,7 @@
         }
         function fitNow() {
             box.classList.toggle("idlib-narrow", narrow());
+            box.classList.toggle("idlib-compact", narrow() || box.clientHeight < o.short);
             lift();
             if (!legend) { return; }
             var css = getComputedStyle(legend), edges = 0;
@@ -67,7 +71,7 @@
     }
 
     L.IdlibLegendFit = L.Class.extend({
-        options: {gap: 10, minHeight: 48, narrow: 600, share: 1 / 3, panel: null},
+        options: {gap: 10, minHeight: 48, narrow: 600, short: 700, share: 1 / 3, panel: null},
         initialize: function (options) { L.setOptions(this, options); },
         addTo: function (map) { fit(map, this.options); return this; }
     });
