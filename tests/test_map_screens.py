@@ -208,3 +208,19 @@ def test_the_legend_keys_each_post_number_to_its_name(browser, screen, corridor)
         ".map(li => [li.querySelector('b').textContent, li.lastChild.textContent])"
     )
     assert rows == [[str(n), name] for n, name in zip(corridor.posts["number"], corridor.posts["name"], strict=True)]
+
+
+def test_a_map_without_the_slider_fits_every_screen_too(browser, corridor, tmp_path):
+    path = save_map(build_map(corridor, offline=True, timeline=False), tmp_path / "no_slider.html")
+    for name, (width, height, phone) in SCREENS.items():
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": phone}
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+        try:
+            loaded = open_offline(browser, path)
+            assert loaded.errors() == [], name
+            assert _clashes(_boxes(browser, _CONTROLS)) == [], name
+            assert _clashes(_boxes(browser, ".leaflet-tooltip", by_text=True)) == [], name
+            opened = browser.execute_script("return document.querySelector('.idlib-legend details').open")
+            assert opened is not phone, name
+        finally:
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
