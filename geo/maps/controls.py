@@ -95,12 +95,14 @@ class Declutter(StaticMacro):
 class FitView(StaticMacro):
     """Open the map on ``bounds``, clear of the map's controls and panels.
 
-    On a map wide enough for both (2.5 times the panel's width), the bounds are kept
+    On a map wide enough for both (40% of its width left beside the panel), the bounds are kept
     right of a panel in the top-left corner (``clear_of``, e.g. the legend); on a
     narrower one (a phone) right of the top-left buttons and below that corner's
     controls, the legend included, and above the bottom-left corner's (e.g. the time
     slider). On any map they are kept below the top-right corner's controls (the layer
-    button) and above the bottom-right corner's (the attribution). The view is set
+    button) and above the bottom-right corner's (the attribution). Where that would leave
+    the bounds less than 40% of the map's width or height (a short map in a notebook),
+    that direction keeps a 10 px margin only. The view is set
     without animation, so the map stands still once the page has loaded. Add it after
     the controls.
 
@@ -130,7 +132,7 @@ class FitView(StaticMacro):
                 }
                 var panel = box.querySelector({{ this.clear_of }});
                 var width = panel ? panel.offsetWidth + 20 : 10;
-                var wide = map.getSize().x > 2.5 * width;
+                var wide = map.getSize().x - width - 10 >= 0.4 * map.getSize().x;
                 var topRight = reach(".leaflet-top.leaflet-right > .leaflet-control", "down");
                 var bottomRight = reach(".leaflet-bottom.leaflet-right > .leaflet-control", "up");
                 var left = wide ? width : reach(".leaflet-top.leaflet-left > .leaflet-bar", "right");
@@ -138,8 +140,14 @@ class FitView(StaticMacro):
                 var top = wide ? topRight : Math.max(topRight, topLeft);
                 var bottomLeft = reach(".leaflet-bottom.leaflet-left > .leaflet-control", "up");
                 var bottom = wide ? bottomRight : Math.max(bottomRight, bottomLeft);
-                map.fitBounds({{ this.bounds }}, {paddingTopLeft: [left, top], paddingBottomRight: [10, bottom],
-                                                  animate: false});
+                // Where that would leave the bounds less than 40% of the map in either direction, the corners'
+                // controls are left out of that direction's padding: better under a control than too small.
+                var size = map.getSize();
+                if (size.x - left - 10 < 0.4 * size.x) { left = 10; }
+                if (size.y - top - bottom < 0.4 * size.y) { top = 10; bottom = 10; }
+                var pad = size.x > 40 && size.y > 40;  // a map not (yet) laid out has no room for any
+                map.fitBounds({{ this.bounds }}, {paddingTopLeft: pad ? [left, top] : [0, 0],
+                                                  paddingBottomRight: pad ? [10, bottom] : [0, 0], animate: false});
             })({{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -176,14 +184,14 @@ class OwnControls(StaticMacro):
 
 
 class LegendFit(StaticMacro):
-    """Fit the legend (top left) and the panels to the map's size, a desktop's or a phone's (``legend.js``).
+    """Fit the legend (top left) and the panels to the map's size: a desktop's, a notebook's, a phone's (``legend.js``).
 
-    The legend gets a maximum height that ends 10 px above the panel in the bottom-left
-    corner (it scrolls), recomputed whenever the map or the panel changes size. On a map
+    The legend gets a maximum height that ends 10 px above the bottom-left corner's
+    controls (the panel, the scale bar; it scrolls), recomputed whenever the map or the panel changes size. On a map
     narrower than ``narrow`` (a phone; the map's container then has the class
     ``idlib-narrow`` for the stylesheets), the legend and the sections in it start
-    closed, the open legend takes at most a third of the map's height, and the
-    bottom-left corner is lifted above the attribution where the two would meet. On a
+    closed and the open legend takes at most a third of the map's height. On any map
+    the bottom-left corner is lifted above the attribution where the two would meet. On a
     narrow or a short map (under 700 px) the container has the class ``idlib-compact``:
     the time panel then leaves out its hint and list of events.
 

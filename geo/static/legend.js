@@ -1,4 +1,4 @@
-/* Fit the legend (top left) and the panels to the map's size: a desktop's or a phone's.
+/* Fit the legend (top left) and the panels to the map's size: a desktop's, a notebook's or a phone's.
  *
  *   new L.IdlibLegendFit({legend: ".idlib-legend", panel: ".idlib-timeline"}).addTo(map)
  *
@@ -10,8 +10,9 @@
  * - The legend gets a maximum height that ends gap pixels above the panel, at least minHeight (it scrolls, and
  *   a scroll bar gets room of its own), recomputed whenever the map or the panel changes size.
  * - On a narrow map (class idlib-narrow on the map's container, for the stylesheets) the legend and every
- *   <details> in it start closed, the open legend takes at most share of the map's height, and the bottom-left
- *   corner (the panel, the scale bar) is lifted above the attribution where the two would meet.
+ *   <details> in it start closed, and the open legend takes at most share of the map's height.
+ * - On any map the bottom-left corner (the panel, the scale bar) is lifted above the attribution where the two
+ *   would meet (a long attribution on a narrow map).
  * - On a narrow or a short map the container has the class idlib-compact, for the panels' stylesheets to leave
  *   out what the map itself shows.
  */
@@ -32,7 +33,7 @@
         function lift() {
             if (!bottomLeft) { return; }
             bottomLeft.style.bottom = "";
-            if (!narrow() || !attribution || !attribution.offsetHeight) { return; }
+            if (!attribution || !attribution.offsetHeight) { return; }
             var a = attribution.getBoundingClientRect();
             var hit = false;
             bottomLeft.querySelectorAll(".leaflet-control").forEach(function (c) {
@@ -51,7 +52,15 @@
                 edges += parseFloat(css[k]) || 0;
             });
             var top = legend.getBoundingClientRect().top;
-            var room = (panel ? panel.getBoundingClientRect().top : box.getBoundingClientRect().bottom) - top - o.gap;
+            // The legend ends above the bottom-left corner's highest control (the panel, or the scale bar).
+            var floor = box.getBoundingClientRect().bottom;
+            if (bottomLeft) {
+                bottomLeft.querySelectorAll(".leaflet-control").forEach(function (c) {
+                    var r = c.getBoundingClientRect();
+                    if (r.height) { floor = Math.min(floor, r.top); }
+                });
+            }
+            var room = floor - top - o.gap;
             if (narrow()) { room = Math.min(room, box.clientHeight * o.share); }
             legend.style.maxHeight = Math.max(room - edges, o.minHeight) + "px";
             // A scroll bar, when there is one, gets room of its own rather than covering the rows.
