@@ -4,6 +4,7 @@ Run from the checkout, with the project's environment and Debian's ``chromium`` 
 
     python docs/make_screenshots.py                  # docs/map_desktop.png (1280x900), docs/map_phone.png (390x844)
     python docs/make_screenshots.py --out-dir /tmp   # the same two files elsewhere
+    python docs/make_screenshots.py --chromium PATH --chromedriver PATH   # another browser
 
 The map is the real offline map (``geo.maps.build_map(load_corridor(), offline=True)``), opened
 with the browser's network switched off, on each screen as DevTools' device metrics set it (the
@@ -32,20 +33,20 @@ SHOTS = {"map_desktop.png": (1280, 900, False), "map_phone.png": (390, 844, True
 WAIT_S = 30
 
 
-def _browser():  # type: ignore[no-untyped-def]
+def _browser(chromium: Path, chromedriver: Path):  # type: ignore[no-untyped-def]
     """Headless Chromium driven by Selenium, with nothing downloaded (Selenium Manager kept offline)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
+    options.binary_location = str(chromium)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1280,900"):
         options.add_argument(flag)
     os.environ["SE_OFFLINE"] = "true"
-    return webdriver.Chrome(options=options, service=Service(str(CHROMEDRIVER)))
+    return webdriver.Chrome(options=options, service=Service(str(chromedriver)))
 
 
-def shoot(page: Path, out_dir: Path) -> list[Path]:
+def shoot(page: Path, out_dir: Path, chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> list[Path]:
     """Write a PNG of ``page`` (an offline map's HTML file) for each screen of :data:`SHOTS` into ``out_dir``.
 
     Parameters
@@ -54,6 +55,8 @@ def shoot(page: Path, out_dir: Path) -> list[Path]:
         The map's HTML file.
     out_dir
         Existing folder for the PNGs.
+    chromium, chromedriver
+        The browser and its driver.
 
     Returns
     -------
@@ -62,7 +65,7 @@ def shoot(page: Path, out_dir: Path) -> list[Path]:
     """
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = _browser()
+    driver = _browser(chromium, chromedriver)
     written = []
     try:
         driver.execute_cdp_cmd("Network.enable", {})
@@ -90,8 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: build the offline map and write its pictures; 2 with one line on stderr on a usage error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).resolve().parent, help="folder for the PNGs")
+    parser.add_argument("--chromium", type=Path, default=CHROMIUM, help="the browser")
+    parser.add_argument("--chromedriver", type=Path, default=CHROMEDRIVER, help="its Selenium driver")
     args = parser.parse_args(argv)
-    for tool in (CHROMIUM, CHROMEDRIVER):
+    for tool in (args.chromium, args.chromedriver):
         if not tool.is_file():
             print(f"make_screenshots: {tool} not found: install Debian's chromium and chromium-driver", file=sys.stderr)
             return 2
@@ -100,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         page = save_map(build_map(load_corridor(), offline=True), Path(tmp) / "map.html")
-        for path in shoot(page, args.out_dir):
+        for path in shoot(page, args.out_dir, args.chromium, args.chromedriver):
             print(path)
     return 0
 

@@ -10,9 +10,12 @@ its height.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import itertools
+from pathlib import Path
 
 import pytest
+from PIL import Image
 from support import open_offline, wait
 
 from geo.history import change_days
@@ -231,3 +234,50 @@ def test_a_map_without_the_slider_fits_every_screen_too(browser, corridor, tmp_p
             assert opened is not phone, name
         finally:
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+# ------------------------------------------------------------------------------------------- the README's pictures
+
+
+def _screenshot_script():
+    """docs/make_screenshots.py, imported as a module."""
+    path = Path(__file__).resolve().parent.parent / "docs" / "make_screenshots.py"
+    spec = importlib.util.spec_from_file_location("make_screenshots", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: Usage errors of the screenshot script: (how it is run, the one line it prints). {tmp} is a fresh folder.
+_FOLDER = "expected an existing folder"
+SCRIPT_ERRORS = [
+    ("missing-folder", ["--out-dir", "{tmp}/nowhere"], "--out-dir {tmp}/nowhere: " + _FOLDER),
+    ("a-file-not-a-folder", ["--out-dir", "{tmp}/file.txt"], "--out-dir {tmp}/file.txt: " + _FOLDER),
+    (
+        "no-browser",
+        ["--out-dir", "{tmp}", "--chromium", "{tmp}/none"],
+        "{tmp}/none not found: install Debian's chromium and chromium-driver",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "line"), [c[1:] for c in SCRIPT_ERRORS], ids=[c[0] for c in SCRIPT_ERRORS])
+def test_the_screenshot_script_refuses_in_one_line_and_writes_nothing(tmp_path, capsys, argv, line):
+    (tmp_path / "file.txt").write_text("x")
+    script = _screenshot_script()
+    assert script.main([a.format(tmp=tmp_path) for a in argv]) == 2
+    assert capsys.readouterr().err == "make_screenshots: " + line.format(tmp=tmp_path) + "\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
+
+
+def test_the_screenshot_script_draws_the_offline_map_on_a_desktop_and_a_phone(browser, tmp_path):
+    assert _screenshot_script().main(["--out-dir", str(tmp_path)]) == 0
+    sizes, colours = {}, {}
+    for path in tmp_path.iterdir():
+        with Image.open(path) as png:
+            sizes[path.name] = png.size
+            colours[path.name] = len(png.convert("RGB").getcolors(maxcolors=1_000_000) or [])
+    assert sizes == {"map_desktop.png": (1280, 900), "map_phone.png": (390, 844)}
+    assert min(colours.values()) > 500, colours  # drawn maps, not blank pages
