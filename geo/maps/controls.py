@@ -101,7 +101,7 @@ class FitView(StaticMacro):
     controls, the legend included, and above the bottom-left corner's (e.g. the time
     slider). On any map they are kept below the top-right corner's controls (the layer
     button) and above the bottom-right corner's (the attribution). Where that would leave
-    the bounds less than 40% of the map's width or height (a short map in a notebook),
+    the bounds less than 15% of the map's width or height (a short map in a notebook),
     that direction keeps a 10 px margin only. The view is set
     without animation, so the map stands still once the page has loaded. Add it after
     the controls.
@@ -140,11 +140,11 @@ class FitView(StaticMacro):
                 var top = wide ? topRight : Math.max(topRight, topLeft);
                 var bottomLeft = reach(".leaflet-bottom.leaflet-left > .leaflet-control", "up");
                 var bottom = wide ? bottomRight : Math.max(bottomRight, bottomLeft);
-                // Where that would leave the bounds less than 40% of the map in either direction, the corners'
+                // Where that would leave the bounds less than 15% of the map in either direction, the corners'
                 // controls are left out of that direction's padding: better under a control than too small.
                 var size = map.getSize();
-                if (size.x - left - 10 < 0.4 * size.x) { left = 10; }
-                if (size.y - top - bottom < 0.4 * size.y) { top = 10; bottom = 10; }
+                if (size.x - left - 10 < 0.15 * size.x) { left = 10; }
+                if (size.y - top - bottom < 0.15 * size.y) { top = 10; bottom = 10; }
                 var pad = size.x > 40 && size.y > 40;  // a map not (yet) laid out has no room for any
                 map.fitBounds({{ this.bounds }}, {paddingTopLeft: pad ? [left, top] : [0, 0],
                                                   paddingBottomRight: pad ? [10, bottom] : [0, 0], animate: false});
@@ -193,7 +193,9 @@ class LegendFit(StaticMacro):
     closed and the open legend takes at most a third of the map's height. On any map
     the bottom-left corner is lifted above the attribution where the two would meet. On a
     narrow or a short map (under 700 px) the container has the class ``idlib-compact``:
-    the time panel then leaves out its hint and list of events.
+    the time panel then leaves out its hint and list of events; under 560 px
+    (``idlib-tiny``, a phone held sideways) also its account of the day. The legend
+    starts closed wherever, open, it would be under 96 px high.
 
     Parameters
     ----------

@@ -3,8 +3,8 @@
  *   new L.IdlibLegendFit({legend: ".idlib-legend", panel: ".idlib-timeline"}).addTo(map)
  *
  * options: legend and panel (optional), CSS selectors inside the map's container; gap (10) and minHeight (48),
- * pixels; narrow (600), the map width in pixels below which the map counts as a phone's; short (700), the map
- * height in pixels below which the panels are compact; share (1/3), the largest part of a narrow map's height
+ * pixels; narrow (600), the map width in pixels below which the map counts as a phone's; short (700) and tiny
+ * (560), the map heights in pixels below which the panels are compact and tiny; share (1/3), the largest part of a narrow map's height
  * the open legend may take.
  *
  * - The legend gets a maximum height that ends gap pixels above the panel, at least minHeight (it scrolls, and
@@ -14,7 +14,8 @@
  * - On any map the bottom-left corner (the panel, the scale bar) is lifted above the attribution where the two
  *   would meet (a long attribution on a narrow map).
  * - On a narrow or a short map the container has the class idlib-compact, for the panels' stylesheets to leave
- *   out what the map itself shows.
+ *   out what the map itself shows; on a tiny one (under tiny pixels high) also idlib-tiny. The legend starts
+ *   closed wherever, open, it would get less than twice minHeight.
  */
 (function () {
     "use strict";
@@ -45,6 +46,7 @@
         function fitNow() {
             box.classList.toggle("idlib-narrow", narrow());
             box.classList.toggle("idlib-compact", narrow() || box.clientHeight < o.short);
+            box.classList.toggle("idlib-tiny", box.clientHeight < o.tiny);
             lift();
             if (!legend) { return; }
             var css = getComputedStyle(legend), edges = 0;
@@ -69,18 +71,20 @@
                 (parseFloat(css.borderRightWidth) || 0);
             if (bar > 0) { legend.style.paddingRight = (parseFloat(css.paddingRight) + bar) + "px"; }
         }
-        if (legend && narrow()) {
-            legend.querySelectorAll("details").forEach(function (d) { d.open = false; });
-        }
         if (window.ResizeObserver) {
             var watch = new ResizeObserver(fitNow);
             [box, panel, attribution].forEach(function (e) { if (e) { watch.observe(e); } });
         }
         fitNow();
+        // Closed from the start on a phone, or where the open legend would have less than twice minHeight.
+        if (legend && (narrow() || parseFloat(legend.style.maxHeight) < 2 * o.minHeight)) {
+            legend.querySelectorAll("details").forEach(function (d) { d.open = false; });
+            fitNow();
+        }
     }
 
     L.IdlibLegendFit = L.Class.extend({
-        options: {gap: 10, minHeight: 48, narrow: 600, short: 700, share: 1 / 3, panel: null},
+        options: {gap: 10, minHeight: 48, narrow: 600, short: 700, tiny: 560, share: 1 / 3, panel: null},
         initialize: function (options) { L.setOptions(this, options); },
         addTo: function (map) { fit(map, this.options); return this; }
     });
