@@ -25,7 +25,7 @@ _OBSTACLES = ".leaflet-tooltip, .leaflet-marker-icon, path.idlib-place, path.idl
 #: What a decluttered label must keep clear of (or be hidden): the map's controls and panels.
 _CONTROLS = ".leaflet-control"
 #: A map narrower than this counts as a phone's (pixels): its legend starts closed (``legend.js``).
-NARROW_PX = 600
+NARROW_PX = 640
 
 
 class MapSetup(StaticMacro):
@@ -128,7 +128,7 @@ class FitView(StaticMacro):
                         most = Math.max(most, side === "right" ? r.right - edge.left :
                                         side === "down" ? r.bottom - edge.top : edge.bottom - r.top);
                     });
-                    return most + 10;
+                    return most + 16;  // 10 px, and half a post's symbol that may stand on the bounds' edge
                 }
                 var panel = box.querySelector({{ this.clear_of }});
                 var width = panel ? panel.offsetWidth + 20 : 10;
@@ -147,7 +147,7 @@ class FitView(StaticMacro):
                 if (size.y - top - bottom < 0.15 * size.y) { top = 10; bottom = 10; }
                 var pad = size.x > 40 && size.y > 40;  // a map not (yet) laid out has no room for any
                 map.fitBounds({{ this.bounds }}, {paddingTopLeft: pad ? [left, top] : [0, 0],
-                                                  paddingBottomRight: pad ? [10, bottom] : [0, 0], animate: false});
+                                                  paddingBottomRight: pad ? [16, bottom] : [0, 0], animate: false});
             })({{ this._parent.get_name() }});
         {% endmacro %}
         """

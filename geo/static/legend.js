@@ -3,7 +3,7 @@
  *   new L.IdlibLegendFit({legend: ".idlib-legend", panel: ".idlib-timeline"}).addTo(map)
  *
  * options: legend and panel (optional), CSS selectors inside the map's container; gap (10) and minHeight (48),
- * pixels; narrow (600), the map width in pixels below which the map counts as a phone's; short (700) and tiny
+ * pixels; narrow (640), the map width in pixels below which the map counts as a phone's; short (700) and tiny
  * (560), the map heights in pixels below which the panels are compact and tiny; share (1/3), the largest part of a narrow map's height
  * the open legend may take.
  *
@@ -84,7 +84,7 @@
     }
 
     L.IdlibLegendFit = L.Class.extend({
-        options: {gap: 10, minHeight: 48, narrow: 600, short: 700, tiny: 560, share: 1 / 3, panel: null},
+        options: {gap: 10, minHeight: 48, narrow: 640, short: 700, tiny: 560, share: 1 / 3, panel: null},
         initialize: function (options) { L.setOptions(this, options); },
         addTo: function (map) { fit(map, this.options); return this; }
     });
