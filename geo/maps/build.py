@@ -144,8 +144,7 @@ def build_map(
         rows.append(timeline_rows())
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
     m.add_child(PanelControl(legend_html(rows, corridor.posts), "topleft", "idlib-panel idlib-legend"))
-    if timeline:
-        m.add_child(LegendFit(".idlib-timeline"))
+    m.add_child(LegendFit(".idlib-timeline" if timeline else None))
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.add_child(FitView(bounds, clear_of=".idlib-legend"))
     m.add_child(Declutter())

@@ -16,7 +16,15 @@ from .popups import text
 from .style import AREA, ARRANGEMENT_STYLES, EVENT_SHAPES, EVENT_STYLES, EVENT_SYMBOLS
 from .timeline import ARRANGEMENT_TYPES
 
-__all__ = ["box_swatch", "event_symbol_swatch", "legend_html", "legend_row", "line_swatch", "timeline_rows"]
+__all__ = [
+    "box_swatch",
+    "event_symbol_swatch",
+    "legend_html",
+    "legend_row",
+    "line_swatch",
+    "post_key",
+    "timeline_rows",
+]
 
 #: How the legend names each kind of post point (data.POINT_KINDS), in the order it lists them.
 _POINT_KIND_WORDS = {
@@ -156,8 +164,27 @@ def _post_points_note(posts: gpd.GeoDataFrame) -> str:
     return "Post symbols: " + "; ".join(parts) + "."
 
 
+def post_key(posts: gpd.GeoDataFrame) -> str:
+    """Return the legend's key from post number to name: a section of its own, closed on a phone (``legend.js``).
+
+    Parameters
+    ----------
+    posts
+        The observation posts, with ``number`` and ``name`` (plain text, escaped here), in the order listed.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> post_key(gpd.GeoDataFrame({"number": [1], "name": ["Salwa"]}))
+    '<details class="idlib-post-key" open><summary>Posts by number</summary><ol><li><b>1</b>Salwa</li></ol></details>'
+    """
+    pairs = zip(posts["number"], posts["name"], strict=True)
+    items = "".join(f"<li><b>{text(n)}</b>{text(name)}</li>" for n, name in pairs)
+    return f'<details class="idlib-post-key" open><summary>Posts by number</summary><ol>{items}</ol></details>'
+
+
 def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
-    """Return the legend panel's HTML: a title, the rows and a note on what the post symbols stand on.
+    """Return the legend panel's HTML: a title, the rows, the posts' key and a note on what the post symbols stand on.
 
     Parameters
     ----------
@@ -168,6 +195,6 @@ def legend_html(rows: Iterable[str], posts: gpd.GeoDataFrame) -> str:
     """
     return (
         "<details open><summary>Idlib security corridor, 5 March 2020</summary>"
-        f"<ul>{''.join(rows)}</ul>"
+        f"<ul>{''.join(rows)}</ul>{post_key(posts)}"
         f'<div class="note">{text(_post_points_note(posts))} Click a feature for its sources.</div></details>'
     )

@@ -1,25 +1,44 @@
-/* Move permanent labels clear of other labels and markers whenever the view changes.
+/* Keep permanent labels apart, and clear of markers and the map's controls, whenever the view changes.
  *
- *   new L.IdlibDeclutter({obstacles: "CSS selector"}).addTo(map)
+ *   new L.IdlibDeclutter({obstacles: "CSS selector", controls: "CSS selector"}).addTo(map)
  *
  * A tooltip bound with a "places" option, a list of [direction, [dx, dy]] pairs in order of preference, is
- * put on the first side where it overlaps no other label nor anything the obstacles selector matches on the
- * screen, or else on the side where it overlaps least (a marker counts ten times a label). Labels are placed
- * in the order their layers were made, in two rounds (the second sees where the first put every label):
- * when the page opens, after every zoom and resize, and when a layer is switched on or off.
+ * put on the first side where it lies wholly on the map and overlaps no label already placed, no control (the
+ * controls selector) and nothing the obstacles selector matches (markers, place dots), or else on the side,
+ * wholly on the map and clear of every label, control and marker, where it overlaps the other obstacles (dots)
+ * least. A label with no such side is hidden (class idlib-label-hidden) until a later view has room for it. Labels are placed by rank: the patrol's end labels (class idlib-end), then the others, then the
+ * kilometre ticks' labels (class idlib-km), each rank in the order its layers were made. Last come the large
+ * names (the regions selector: country and sea names), each shown only where it lies wholly on the map and
+ * clear of every label, control and marker placed, else hidden. This runs when the page opens, after every
+ * zoom and resize, and when a layer is switched on or off.
  */
 (function () {
     "use strict";
     var L = window.L;
     if (L.IdlibDeclutter) { return; }
+    var HIDDEN = "idlib-label-hidden";
+
+    // Area (square pixels) where boxes a and b overlap, times b's weight.
+    function area(a, b) {
+        var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        var h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        return w > 0 && h > 0 ? w * h * (b.weight || 1) : 0;
+    }
+    function boxOf(e, weight) {
+        var r = e.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, weight: weight};
+    }
+    function rank(t) {
+        var c = " " + (t.options.className || "") + " ";
+        return c.indexOf(" idlib-end ") >= 0 ? 0 : c.indexOf(" idlib-km ") >= 0 ? 2 : 1;
+    }
+    function shown(e) {
+        var r = e.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && getComputedStyle(e).visibility !== "hidden";
+    }
 
     // Place the labels of the map, now and whenever the view changes.
-    function declutter(map, OBSTACLES) {
-        function area(a, b) {
-            var w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-            var h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-            return w > 0 && h > 0 ? w * h * (b.weight || 1) : 0;
-        }
+    function declutter(map, o) {
         function place() {
             var tips = [];
             map.eachLayer(function (l) {
@@ -27,40 +46,56 @@
                 if (t && t.options.places && t.getElement() && map.hasLayer(t)) { tips.push(t); }
             });
             if (!tips.length) { return; }
+            tips = tips.map(function (t, i) { return [rank(t), i, t]; }).sort(function (a, b) {
+                return a[0] - b[0] || a[1] - b[1];
+            }).map(function (r) { return r[2]; });
             var mine = tips.map(function (t) { return t.getElement(); });
-            // A marker counts ten times a label: a label may touch another label sooner than a post.
-            var fixed = [];
-            map.getContainer().querySelectorAll(OBSTACLES).forEach(function (e) {
-                if (mine.indexOf(e) >= 0) { return; }
-                var r = e.getBoundingClientRect(), w = e.classList.contains("leaflet-marker-icon") ? 10 : 1;
-                fixed.push({left: r.left, right: r.right, top: r.top, bottom: r.bottom, weight: w});
+            mine.forEach(function (e) { e.classList.remove(HIDDEN); });
+            var box = map.getContainer();
+            // Must not be touched: the controls and the labels already placed. Best not touched: markers, dots.
+            var walls = [], soft = [];
+            box.querySelectorAll(o.controls).forEach(function (e) { if (shown(e)) { walls.push(boxOf(e, 1)); } });
+            box.querySelectorAll(o.obstacles).forEach(function (e) {
+                if (mine.indexOf(e) >= 0 || !shown(e)) { return; }
+                (e.classList.contains("leaflet-marker-icon") ? walls : soft).push(boxOf(e, 1));
             });
-            // Two rounds: in the second, each label sees where every other one went in the first.
-            [0, 1].forEach(function () { tips.forEach(function (t, i) {
-                var others = fixed.concat(mine.filter(function (e, j) { return j !== i; }).map(function (e) {
-                    return e.getBoundingClientRect();
-                }));
+            var edge = box.getBoundingClientRect();
+            function inside(b) {
+                return b.left >= edge.left && b.right <= edge.right && b.top >= edge.top && b.bottom <= edge.bottom;
+            }
+            tips.forEach(function (t, i) {
                 var best = null, least = Infinity;
                 t.options.places.some(function (p) {
                     t.options.direction = p[0];
                     t.options.offset = p[1];
                     t.update();
-                    var box = mine[i].getBoundingClientRect(), hit = 0;
-                    others.forEach(function (o) { hit += area(box, o); });
+                    var b = boxOf(mine[i], 1), hard = 0, hit = 0;
+                    walls.forEach(function (w) { hard += area(b, w); });
+                    if (hard > 0 || !inside(b)) { return false; }
+                    soft.forEach(function (s) { hit += area(b, s); });
                     if (hit < least) { least = hit; best = p; }
                     return hit === 0;
                 });
+                if (best === null) { mine[i].classList.add(HIDDEN); return; }
                 t.options.direction = best[0];
                 t.options.offset = best[1];
                 t.update();
-            }); });
+                walls.push(boxOf(mine[i], 1));
+            });
+            box.querySelectorAll(o.regions).forEach(function (e) {
+                e.classList.remove(HIDDEN);
+                var b = boxOf(e, 1), hard = 0;
+                walls.forEach(function (w) { hard += area(b, w); });
+                if (hard > 0 || !inside(b)) { e.classList.add(HIDDEN); } else { walls.push(b); }
+            });
         }
         map.whenReady(place);
         map.on("zoomend resize overlayadd overlayremove", place);
     }
 
     L.IdlibDeclutter = L.Class.extend({
+        options: {obstacles: ".leaflet-marker-icon", controls: ".leaflet-control", regions: ".idlib-region span"},
         initialize: function (options) { L.setOptions(this, options); },
-        addTo: function (map) { declutter(map, this.options.obstacles); return this; }
+        addTo: function (map) { declutter(map, this.options); return this; }
     });
 })();
