@@ -109,13 +109,15 @@ EVENT_SHAPES: dict[str, str] = {
     "triangle": "M8 1.5 15 14H1z",
     "diamond": "M8 1 15 8 8 15 1 8z",
     "square": "M2.5 2.5h11v11h-11z",
+    "cross": "M3.5 1.5 8 6l4.5-4.5 2 2L10 8l4.5 4.5-2 2L8 10l-4.5 4.5-2-2L6 8 1.5 3.5z",
 }
 #: The symbol of each event type drawn on the map (a post's own events show on its marker instead):
 #: the shape of its point (:data:`EVENT_SHAPES`), in the colours of :data:`EVENT_STYLES` (or of
 #: :data:`ARRANGEMENT_STYLES` for an arrangement), and the legend's words for it. A type not listed
 #: is drawn as ``"other"``.
 EVENT_SYMBOLS: dict[str, dict[str, str]] = {
-    "attack": {"shape": "triangle", "label": "attack or sabotage (bomb, bridge blown up)"},
+    "attack": {"shape": "triangle", "label": "attack on the patrol (bomb)"},
+    "demolition": {"shape": "cross", "label": "road demolished (bridge blown up)"},
     "patrol": {"shape": "circle", "label": "joint patrol (a line: its route)"},
     "agreement": {"shape": "square", "label": "agreement"},
     "other": {"shape": "diamond", "label": "other event"},
