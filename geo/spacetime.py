@@ -84,11 +84,8 @@ def spacetime_table(
     """
     from .columns import QUERY_COLUMNS
 
-    events = corridor.events if events is None else events
+    events, column, geoms, located = _located(corridor, events, date_col)
     limit_m = (corridor.width_km if within_km is None else float(within_km)) * 1000.0
-    column = _date_column(events, date_col)
-    geoms = events.geometry.to_crs("EPSG:4326").to_numpy() if events.crs is not None else events.geometry.to_numpy()
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))
     rows = pd.DataFrame(events.drop(columns=events.geometry.name)[located]).reset_index(drop=True)
     for col in (c.name for c in QUERY_COLUMNS if c.name in rows.columns):
@@ -102,6 +99,16 @@ def spacetime_table(
     out: pd.DataFrame = rows[keep].reset_index(drop=True)
     out.attrs["left_out"] = len(events) - len(out)
     return out
+
+
+def _located(
+    corridor: Corridor, events: gpd.GeoDataFrame | None, date_col: str | None
+) -> tuple[gpd.GeoDataFrame, str, np.ndarray, np.ndarray]:
+    """Return the events (the corridor's by default), their date column, geometries in lon/lat, which have one."""
+    events = corridor.events if events is None else events
+    column = _date_column(events, date_col)
+    geoms = events.geometry.to_crs("EPSG:4326").to_numpy() if events.crs is not None else events.geometry.to_numpy()
+    return events, column, geoms, ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
 def _ends(geom: Any) -> tuple[shapely.Point, shapely.Point]:
@@ -218,8 +225,7 @@ def post_summary(
     corridor
         The model, from :func:`geo.load_corridor`.
     events
-        Point events in any CRS (lines count at their geometry's nearest point to the post); by default the
-        corridor's own.
+        Events in any CRS (a line or an area counts at its centroid); by default the corridor's own.
     within_km
         The distance from a post, kilometres (geodesic).
     date_col
@@ -240,10 +246,7 @@ def post_summary(
     """
     from .geodesy import GEOD
 
-    events = corridor.events if events is None else events
-    column = _date_column(events, date_col)
-    geoms = events.geometry.to_crs("EPSG:4326").to_numpy()
-    located = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    events, column, geoms, located = _located(corridor, events, date_col)
     months = _days(pd.Series(events[column].to_numpy()[located]), column).dt.strftime("%Y-%m")
     points = [g if isinstance(g, shapely.Point) else shapely.centroid(g) for g in geoms[located]]
     lon, lat = np.array([p.x for p in points]), np.array([p.y for p in points])
