@@ -15,7 +15,7 @@ import itertools
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from support import open_offline, wait
@@ -250,12 +250,14 @@ _ANY_SCREEN = st.one_of(
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(size=_ANY_SCREEN, phone=st.booleans())
+@example(size=(640, 640), phone=False)  # once found with post 11 under the legend: the page was measured unfinished
 def test_on_any_screen_controls_and_labels_stay_apart_and_nothing_fails(browser, page, size, phone):
     width, height = size
     metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": phone}
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     try:
         loaded = open_offline(browser, page)
+        wait(browser).until(lambda d: d.execute_script("return document.querySelectorAll('.idlib-timeline').length"))
         assert loaded.errors() == []
         assert _clashes(_boxes(browser, _CONTROLS)) == []
         labels = _boxes(browser, ".leaflet-tooltip", by_text=True)

@@ -28,6 +28,9 @@ _CONTROLS = ".leaflet-control"
 _REGIONS = ".idlib-region span"
 #: A map narrower than this counts as a phone's (pixels): its legend starts closed (``legend.js``).
 NARROW_PX = 640
+#: The share of the map's width the view needs beside the open legend for both (:class:`FitView`); on a map
+#: with less, the legend starts closed (:class:`LegendFit`), since the view could only lie under it.
+BESIDE_SHARE = 0.4
 
 
 class MapSetup(StaticMacro):
@@ -137,7 +140,7 @@ class FitView(StaticMacro):
                 }
                 var panel = box.querySelector({{ this.clear_of }});
                 var width = panel ? panel.offsetWidth + 20 : 10;
-                var wide = map.getSize().x - width - 10 >= 0.4 * map.getSize().x;
+                var wide = map.getSize().x - width - 10 >= {{ this.beside }} * map.getSize().x;
                 var topRight = reach(".leaflet-top.leaflet-right > .leaflet-control", "down");
                 var bottomRight = reach(".leaflet-bottom.leaflet-right > .leaflet-control", "up");
                 var left = wide ? width : reach(".leaflet-top.leaflet-left > .leaflet-bar", "right");
@@ -162,6 +165,7 @@ class FitView(StaticMacro):
         super().__init__("FitView")
         self.bounds = script_json([[round(float(v), NDIGITS) for v in corner] for corner in bounds])
         self.clear_of = script_json(clear_of)
+        self.beside = BESIDE_SHARE
 
 
 class OwnControls(StaticMacro):
@@ -204,7 +208,8 @@ class LegendFit(StaticMacro):
     narrow or a short map (under 700 px) the container has the class ``idlib-compact``:
     the time panel then leaves out its hint and list of events; under 560 px
     (``idlib-tiny``, a phone held sideways) also its account of the day. The legend
-    starts closed wherever, open, it would be under 96 px high.
+    starts closed wherever, open, it would be under 96 px high, and wherever it would leave the view less than
+    :data:`BESIDE_SHARE` of the map's width beside it.
 
     Parameters
     ----------
@@ -227,4 +232,4 @@ class LegendFit(StaticMacro):
 
     def __init__(self, panel: str | None, legend: str = ".idlib-legend", narrow: int = NARROW_PX) -> None:
         super().__init__("LegendFit")
-        self.options = {"legend": legend, "panel": panel, "narrow": narrow}
+        self.options = {"legend": legend, "panel": panel, "narrow": narrow, "beside": BESIDE_SHARE}

@@ -76,15 +76,17 @@
             [box, panel, attribution].forEach(function (e) { if (e) { watch.observe(e); } });
         }
         fitNow();
-        // Closed from the start on a phone, or where the open legend would have less than twice minHeight.
-        if (legend && (narrow() || parseFloat(legend.style.maxHeight) < 2 * o.minHeight)) {
+        // Closed from the start on a phone, where the open legend would have less than twice minHeight, or where
+        // it would leave the view too little of the width beside it.
+        var crowded = legend && box.clientWidth - legend.offsetWidth - 30 < o.beside * box.clientWidth;
+        if (legend && (narrow() || crowded || parseFloat(legend.style.maxHeight) < 2 * o.minHeight)) {
             legend.querySelectorAll("details").forEach(function (d) { d.open = false; });
             fitNow();
         }
     }
 
     L.IdlibLegendFit = L.Class.extend({
-        options: {gap: 10, minHeight: 48, narrow: 640, short: 700, tiny: 560, share: 1 / 3, panel: null},
+        options: {gap: 10, minHeight: 48, narrow: 640, short: 700, tiny: 560, share: 1 / 3, beside: 0.4, panel: null},
         initialize: function (options) { L.setOptions(this, options); },
         addTo: function (map) { fit(map, this.options); return this; }
     });
