@@ -9,7 +9,8 @@ validate the result against the OGC schema):
   (:mod:`geo.maps.style`): the M4, the patrol segment, each half of the corridor, each post status, places,
   waypoints, each kind of context line and each event type;
 * every feature named, described by an HTML table of its non-empty fields (text escaped, ``http(s)``
-  sources as links) and carrying the same fields as ``ExtendedData``;
+  sources as links, as the map's popups make them: :func:`geo.maps.popups.linked`) and carrying the same
+  fields as ``ExtendedData``;
 * time, so Google Earth's slider plays the history: a post is a ``TimeSpan`` from its set-up to its
   evacuation (open-ended while it remained), the corridor starts on the day it was set up, the patrol
   segment spans the first to the last joint patrol, and an event is a ``TimeStamp`` on its date, or a
@@ -35,6 +36,7 @@ import pandas as pd
 import shapely
 
 from ._validate import is_missing
+from .maps.popups import linked, plain
 from .maps.style import (
     AREA,
     COLORS,
@@ -57,7 +59,6 @@ _ICON = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 _ZIP_TIME = (2020, 3, 5, 0, 0, 0)
 #: Fields shown elsewhere than in the description table, or that are derived for the map only.
 _NOT_DESCRIBED = {"geometry", "day_first", "day_last", "span_last", "day_certain"}
-_URL = re.compile(r"https?://[^\s<>\"')]+")
 
 
 def kml_color(hex_rgb: str, opacity: float = 1.0) -> str:
@@ -212,28 +213,10 @@ def _time(placemark: ET.Element, time: tuple[str, str | None, str | None] | None
 
 
 def _text(value: Any) -> str:
-    """Return a field's value as plain text: lists joined, whole floats without ``.0``, mappings as ``key: value``."""
+    """Return a field's value as plain text, as the map's popups give it; a mapping as ``key: value`` pairs."""
     if isinstance(value, Mapping):
         return "; ".join(f"{k}: {_text(v)}" for k, v in value.items() if _text(v))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(t for t in (_text(v) for v in value) if t)
-    if is_missing(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _linked(text: str) -> str:
-    """Escape ``text`` for HTML, turning each ``http(s)`` URL in it into a link."""
-    out, last = [], 0
-    for match in _URL.finditer(text):
-        out.append(html.escape(text[last : match.start()]))
-        url = html.escape(match.group(0), quote=True)
-        out.append(f'<a href="{url}">{url}</a>')
-        last = match.end()
-    out.append(html.escape(text[last:]))
-    return "".join(out)
+    return plain(value)
 
 
 def _fields(row: pd.Series) -> list[tuple[str, str]]:
@@ -241,7 +224,7 @@ def _fields(row: pd.Series) -> list[tuple[str, str]]:
 
 
 def _description(fields: Iterable[tuple[str, str]]) -> str:
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_linked(v)}</td></tr>" for k, v in fields)
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{linked(v)}</td></tr>" for k, v in fields)
     return f"<table>{rows}</table>"
 
 

@@ -167,7 +167,8 @@ def test_hostile_text_stays_text_and_only_http_sources_become_links():
     assert "<script" not in description
     assert "&lt;script&gt;" in description
     assert description.count("<a ") == 1
-    assert '<a href="https://example.org/a?b=1&amp;c=2">' in description
+    url = "https://example.org/a?b=1&amp;c=2"
+    assert f'<a href="{url}" rel="noopener noreferrer" target="_blank">{url}</a>' in description
 
 
 def test_a_layer_in_another_crs_is_refused_in_one_line():
