@@ -33,8 +33,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ._gdal import write_layer
-from ._validate import given
-from .dates import change_window
+from .history import post_change_window
 from .maps.style import (
     AREA,
     COLORS,
@@ -91,11 +90,9 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _certain_day(post: pd.Series, key: str) -> dt.date | None:
-    value = given(post.get(key))
-    if value is None:
-        return None
-    window = change_window(value, end=given(post.get(f"{key}_end")), by=given(post.get(f"{key}_by")))
-    return window[1]
+    """Return the day from which the post's ``established`` or ``evacuated`` change is certain, or None."""
+    window = post_change_window(post, key)
+    return None if window is None else window[1]
 
 
 def gpkg_tables(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame | pd.DataFrame]:

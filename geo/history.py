@@ -71,6 +71,7 @@ __all__ = [
     "date_bounds",
     "filter_events",
     "parse_day",
+    "post_change_window",
     "read_events",
 ]
 
@@ -224,8 +225,8 @@ class CorridorState:
         return "\n".join(lines)
 
 
-def _post_window(post: pd.Series, key: str) -> tuple[dt.date, dt.date] | None:
-    """(first, certain) days of the post's ``established`` or ``evacuated`` change, or None when it has none."""
+def post_change_window(post: pd.Series, key: str) -> tuple[dt.date, dt.date] | None:
+    """Return the (first, certain) days of the post's ``established`` or ``evacuated`` change, or None."""
     value = given(post.get(key))
     if value is None:
         return None
@@ -322,10 +323,10 @@ def corridor_as_of(corridor: Corridor, date: DateLike, *, events: gpd.GeoDataFra
     posts = corridor.posts.copy()
     statuses, uncertain = [], []
     for _, post in posts.iterrows():
-        established = _post_window(post, "established")
+        established = post_change_window(post, "established")
         if established is None:
             raise DataError(f"post {post['number']} ({post['name']!r}): no 'established' date")
-        evacuated = _post_window(post, "evacuated")
+        evacuated = post_change_window(post, "evacuated")
         status, unsure = _post_status(day, established, evacuated, besieged.get(int(post["number"]), []))
         statuses.append(status)
         uncertain.append(unsure)
@@ -369,7 +370,7 @@ def change_days(corridor: Corridor, events: gpd.GeoDataFrame) -> list[dt.date]:
     days: set[dt.date] = set(events["day_first"]) | set(events["day_certain"])
     for _, post in corridor.posts.iterrows():
         for key in ("established", "evacuated"):
-            window = _post_window(post, key)
+            window = post_change_window(post, key)
             if window is not None:
                 days.update(window)
     patrols = events[events["type"] == "patrol"]
