@@ -40,12 +40,14 @@ from ._point_readers import (
     read_csv,
     read_xlsx,
     tabular_chunks,
+    xlsx_row_of,
 )
 from ._point_writers import (
     GEOMETRY_CRS_KEY,
     GEOMETRY_KEY,
     GEOMETRY_TYPE_KEY,
     LAYER,
+    REPRESENTATIVE_KEY,
     ChunkWriter,
     Layout,
     csv_gz_writer,
@@ -100,12 +102,15 @@ class FileFormat:
     by_rows
         Reads ``chunk_rows`` rows at a time (False: blocks of ``block_bytes`` of text).
     lines
-        A text format, so a bad row is named by its line too.
+        A bad row is named by its line too: a text file's physical line, a sheet's row number.
     output
         False for a format read only (its ``writer`` is never called).
     line_of
         ``line_of(path, options, row)``: the physical line data row ``row`` (from 1) starts on,
-        found again in the file when a row is reported (None: the row plus the header line).
+        found again in the file when a row is reported (None: the row plus the header line);
+        for a sheet, its row number.
+    line_word
+        What that line is called in a message (``"line"``, ``"sheet row"``).
     reserved
         The names of the columns the output itself has besides the rows' (its geometry, its
         FID), which an input column of the same name would clash with.
@@ -124,6 +129,7 @@ class FileFormat:
     lines: bool = False
     output: bool = True
     line_of: Callable[[Path, ReadOptions, int], int | None] | None = field(default=None, repr=False)
+    line_word: str = "line"
     reserved: tuple[str, ...] = ()
     typed: bool = True
 
@@ -214,7 +220,9 @@ def _wkb_chunk(table: pa.Table, column: str, to_lonlat: Any, own: dict[bytes, by
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
     x, y, known = _points_of(geoms)
     lon, lat = to_lonlat.transform(x, y)
-    return table.replace_schema_metadata(own), np.asarray(lon), np.asarray(lat), known
+    stand_ins = ~known.astype(bool) & (shapely.get_type_id(geoms) != 0)  # a line or an area, answered at a point
+    meta = {**own, REPRESENTATIVE_KEY: np.packbits(stand_ins).tobytes()}
+    return table.replace_schema_metadata(meta), np.asarray(lon), np.asarray(lat), known
 
 
 def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -310,7 +318,7 @@ FILE_FORMATS: dict[str, FileFormat] = {
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
                    writer=vector_writer("GeoJSON")),
         FileFormat("xlsx", "Excel", (".xlsx",), geometry=False, read=read_xlsx, writer=no_writer, output=False,
-                   typed=False),
+                   typed=False, lines=True, line_of=xlsx_row_of, line_word="sheet row"),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
                    writer=vector_writer("GPKG"), reserved=("fid", "geom")),
         # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).

@@ -41,6 +41,7 @@ __all__ = [
     "read_csv",
     "read_xlsx",
     "tabular_chunks",
+    "xlsx_row_of",
 ]
 
 #: Names a coordinate column is found by, in any case, when none is given.
@@ -386,6 +387,49 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
+def _sheet(path: Path, opts: ReadOptions) -> tuple[str, list[list[Any]], list[int]]:
+    """Return the sheet to read, its non-blank rows (the header first) and each one's row number in the sheet (from 1).
+
+    Rows above and columns left of the sheet's used area are not read; a blank row inside it is
+    skipped, as a blank line of a CSV is, so a data row is named by its true row number.
+    """
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own errors
+        raise ValueError(f"{path}: cannot read as an Excel workbook ({exc})") from None
+    sheets = list(book.sheet_names)
+    if opts.layer is not None and opts.layer not in sheets:
+        raise ValueError(f"{path}: no sheet {opts.layer!r}; the sheets are {sheets} (choose one with --layer)")
+    name = opts.layer or sheets[0]
+    sheet = book.get_sheet_by_name(name)
+    top = (sheet.start or (0, 0))[0] + 1
+    numbered = [(top + i, row) for i, row in enumerate(sheet.to_python()) if any(v != "" for v in row)]
+    return name, [row for _, row in numbered], [n for n, _ in numbered]
+
+
+def xlsx_row_of(path: Path, opts: ReadOptions, row: int) -> int | None:
+    """Return the sheet row number (from 1, as Excel shows it) of data row ``row`` (from 1) of a workbook.
+
+    Parameters
+    ----------
+    path
+        The workbook.
+    opts
+        The sheet (``opts.layer``, else the first).
+    row
+        The data row, from 1, blank rows not counted.
+
+    Returns
+    -------
+    int or None
+        The row number; None if the sheet has fewer data rows.
+    """
+    numbers = _sheet(path, opts)[2]
+    return numbers[row] if 0 < row < len(numbers) else None
+
+
 def read_xlsx(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None]:
     """Read a sheet of an Excel workbook (``opts.layer``, else the first), its first row the header, cells as text.
 
@@ -406,18 +450,9 @@ def read_xlsx(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | Non
     ValueError
         An unreadable workbook, an unknown sheet, or an empty one.
     """
-    from python_calamine import CalamineWorkbook
-
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own errors
-        raise ValueError(f"{path}: cannot read as an Excel workbook ({exc})") from None
-    sheets = list(book.sheet_names)
-    if opts.layer is not None and opts.layer not in sheets:
-        raise ValueError(f"{path}: no sheet {opts.layer!r}; the sheets are {sheets} (choose one with --layer)")
-    rows = book.get_sheet_by_name(opts.layer or sheets[0]).to_python()
+    name, rows, _ = _sheet(path, opts)
     if not rows:
-        raise ValueError(f"{path}: the sheet {opts.layer or sheets[0]!r} is empty; expected a header row")
+        raise ValueError(f"{path}: the sheet {name!r} is empty; expected a header row")
     header = [_cell_text(v) for v in rows[0]]
     schema = pa.schema([(n, pa.string()) for n in header])
 

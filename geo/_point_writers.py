@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_PREFIX",
     "GEOMETRY_KEY",
     "LAYER",
+    "REPRESENTATIVE_KEY",
     "ChunkWriter",
     "Layout",
     "csv_gz_writer",
@@ -53,6 +54,9 @@ GEOMETRY_KEY = b"classify:geometry"
 GEOMETRY_TYPE_KEY = b"classify:geometry_type"
 #: The schema metadata key under which a vector reader gives the CRS of that geometry (what pyproj reads).
 GEOMETRY_CRS_KEY = b"classify:crs"
+#: The schema metadata key under which a vector reader marks which of a chunk's rows are lines or areas, to be
+#: answered at a point on them (see :mod:`geo._point_files`): a bit per row, as ``numpy.packbits`` packs them.
+REPRESENTATIVE_KEY = b"classify:representative_rows"
 #: The GeoParquet version written.
 GEOPARQUET_VERSION = "1.1.0"
 

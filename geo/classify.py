@@ -57,6 +57,7 @@ from ._point_writers import (
     GEOMETRY_CRS_KEY,
     GEOMETRY_KEY,
     GEOMETRY_TYPE_KEY,
+    REPRESENTATIVE_KEY,
     ChunkWriter,
     Layout,
     output_names,
@@ -84,14 +85,15 @@ _LAYERED = ("gpkg", "xlsx")
 
 @dataclass(frozen=True)
 class BadRow:
-    """A row whose coordinates could not be used: 1-based data row, file line (CSV), reason."""
+    """A row whose coordinates could not be used: 1-based data row, its line in the file (CSV, Excel), reason."""
 
     row: int
     line: int | None
     reason: str
+    line_word: str = "line"
 
     def __str__(self) -> str:
-        where = f"row {self.row}" + (f" (line {self.line})" if self.line is not None else "")
+        where = f"row {self.row}" + (f" ({self.line_word} {self.line})" if self.line is not None else "")
         return f"{where}: {self.reason}"
 
 
@@ -109,6 +111,8 @@ class ClassifyReport:
     first_swapped: BadRow | None = None
     bad_by_reason: dict[str, int] = field(default_factory=dict)
     columns_added: list[str] = field(default_factory=list)
+    #: Rows whose geometry is a line or an area, answered at a point on it (a line's midpoint, else a point inside).
+    representative_rows: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -127,7 +131,8 @@ class ClassifyReport:
         -------
         dict
             ``output``, ``rows``, ``answered``, ``bad_rows``, ``bad_by_reason``, ``first_bad``,
-            ``swapped_rows``, ``first_swapped``, ``columns_added``, ``chunks``, ``seconds``.
+            ``swapped_rows``, ``first_swapped``, ``representative_rows``, ``columns_added``, ``chunks``,
+            ``seconds``.
         """
         return {
             "output": str(self.output),
@@ -138,6 +143,7 @@ class ClassifyReport:
             "first_bad": None if self.first_bad is None else str(self.first_bad),
             "swapped_rows": self.swapped_rows,
             "first_swapped": None if self.first_swapped is None else str(self.first_swapped),
+            "representative_rows": self.representative_rows,
             "columns_added": list(self.columns_added),
             "chunks": self.chunks,
             "seconds": round(self.seconds, 3),
@@ -251,7 +257,7 @@ class _Run:
         line = None
         if self.in_fmt.lines:
             line = row + 1 if self.in_fmt.line_of is None else self.in_fmt.line_of(self.src, self.opts, row)
-        return BadRow(row=row, line=line, reason=reason)
+        return BadRow(row=row, line=line, reason=reason, line_word=self.in_fmt.line_word)
 
     def usable(self, lon: np.ndarray, lat: np.ndarray, known: np.ndarray) -> np.ndarray:
         """Which rows have valid coordinates; the others counted (or, strict, the first one an error)."""
@@ -275,6 +281,9 @@ class _Run:
 
         Swapped rows are counted on the way.
         """
+        stand_ins = _stand_ins(table)
+        if stand_ins is not None:
+            self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
         table, geometry = self.own_geometry(table)
         names = self.plan(table.column_names)
         if self.typed is not None:
@@ -305,8 +314,17 @@ class _Run:
             return table, None
         self.geometry_type = meta.pop(GEOMETRY_TYPE_KEY, b"Unknown").decode()
         self.source_crs = meta.pop(GEOMETRY_CRS_KEY, b"EPSG:4326").decode()
+        meta.pop(REPRESENTATIVE_KEY, None)
         geometry = table.column(column.decode())
         return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry
+
+
+def _stand_ins(table: pa.Table) -> np.ndarray | None:
+    """Which rows of a vector chunk are lines or areas, answered at a point on them; None for a tabular chunk."""
+    packed = (table.schema.metadata or {}).get(REPRESENTATIVE_KEY)
+    if packed is None:
+        return None
+    return np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=table.num_rows).astype(bool)
 
 
 @contextlib.contextmanager

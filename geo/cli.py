@@ -142,6 +142,12 @@ def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
             f"(first: {report.first_swapped}). They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,
         )
+    if report.representative_rows:
+        print(
+            f"note: {where}{report.representative_rows:,} rows are lines or areas, answered at a point on each "
+            "(a line's midpoint by length, an area's point inside it); a vector output keeps their own geometry.",
+            file=sys.stderr,
+        )
 
 
 def _read_points_warned(c: Any, path: str) -> Any:

@@ -428,6 +428,22 @@ def test_non_point_rows_are_answered_at_a_representative_point(tmp_path, corrido
     np.testing.assert_allclose(got["distance_m"].iloc[1:3], answer["distance_m"], atol=1e-6)
 
 
+def test_the_report_counts_the_rows_answered_at_a_point_on_a_line_or_area(tmp_path, corridor, capsys):
+    src, _ = _mixed_gpkg(tmp_path)  # a point, an area, a line, no geometry
+    report = classify_file(corridor, src, tmp_path / "out.gpkg", chunk_rows=2)  # the two in different chunks
+    assert (report.representative_rows, report.bad_rows) == (2, 1)
+    assert main(["classify", str(src), "-o", str(tmp_path / "again.gpkg"), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["representative_rows"] == 2
+    assert "note: 2 rows are lines or areas, answered at a point on each" in err
+
+
+def test_a_points_file_has_no_rows_answered_at_a_stand_in_point(tmp_path, corridor):
+    src = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame({"id": [1, 2]}, geometry=[Point(36.6, 35.8), Point(36.7, 35.85)], crs=4326).to_file(src)
+    assert classify_file(corridor, src, tmp_path / "out.parquet").representative_rows == 0
+
+
 def test_a_gdal_write_error_is_one_line_and_leaves_no_file(tmp_path, capsys, monkeypatch):
     import pyogrio
     from pyogrio.errors import DataLayerError

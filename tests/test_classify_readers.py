@@ -161,6 +161,24 @@ def test_an_excel_workbook_is_read_from_its_first_sheet_or_the_one_named(tmp_pat
     assert "Excel files are read, not written" in _cli_error(capsys, str(out), "-o", str(tmp_path / "x.xlsx"))
 
 
+def test_an_excel_bad_row_is_named_by_its_row_number_in_the_sheet(tmp_path, corridor, capsys):
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["B3"], sheet["C3"], sheet["D3"] = "id", "lat", "lon"  # a title area above: the table starts at B3
+    sheet["B4"], sheet["C4"], sheet["D4"] = 1, 35.81, 36.61
+    sheet["B6"], sheet["D6"] = 2, 36.5  # row 5 is blank; row 6 has no latitude
+    src = tmp_path / "book.xlsx"
+    book.save(src)
+    out = tmp_path / "out.csv"
+    report = classify_file(corridor, src, out)
+    assert (report.rows, report.bad_rows) == (2, 1)  # the blank row is not a data row, as a blank CSV line is not
+    assert str(report.first_bad) == "row 2 (sheet row 6): missing coordinate"
+    assert pd.read_csv(out)["id"].tolist() == [1, 2]
+    assert main(["classify", str(src), "-o", str(out), "--strict", "-q"]) == 2
+    assert "row 2 (sheet row 6): missing coordinate (--strict" in capsys.readouterr().err
+
+
 def test_a_geopackage_with_two_layers_needs_layer(tmp_path, corridor, capsys):
     src = tmp_path / "two.gpkg"
     gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(36.6, 35.8)], crs=4326).to_file(src, layer="events")
