@@ -10,6 +10,7 @@ the code the notebook calls. The committed notebooks carry no outputs.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -481,6 +482,22 @@ def _in_map_frame(browser):
     return wait
 
 
+@contextlib.contextmanager
+def _map_output(browser, tmp_path: Path, name: str):
+    """Open the map cell's output of notebook ``name`` with the network off, and give a wait inside its map's frame.
+
+    On leaving, the page must have asked for nothing and logged no error, while loading or while driven.
+    """
+    page = open_offline(browser, _notebook_output_page(tmp_path, name))
+    requested = page.requests_beyond_the_page()  # of any scheme, file: included
+    try:
+        yield _in_map_frame(browser)
+    finally:
+        browser.switch_to.default_content()
+    assert requested == []
+    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
 def _count(browser, selector: str) -> int:
     return browser.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
 
@@ -488,18 +505,10 @@ def _count(browser, selector: str) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_path):
-    page = open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb"))
-    requested = page.requests_beyond_the_page()  # of any scheme, file: included
-    try:
-        wait = _in_map_frame(browser)
+    with _map_output(browser, tmp_path, "01_corridor_tour.ipynb") as wait:
         wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
         assert _count(browser, "path.idlib-corridor") == 2
         assert browser.execute_script("return typeof L === 'object'")
-    finally:
-        browser.switch_to.default_content()
-    assert requested == []
-    # errors while loading (kept by open_offline) and while the test drove the page
-    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 @pytest.mark.slow
@@ -537,10 +546,7 @@ def test_timeline_notebook_map_output_slider_moves_the_posts_with_the_network_of
 @pytest.mark.slow
 @pytest.mark.browser
 def test_events_notebook_map_output_draws_the_events_with_the_network_off(browser, tmp_path):
-    page = open_offline(browser, _notebook_output_page(tmp_path, "05_your_events.ipynb"))
-    requested = page.requests_beyond_the_page()  # of any scheme, file: included
-    try:
-        wait = _in_map_frame(browser)
+    with _map_output(browser, tmp_path, "05_your_events.ipynb") as wait:
         wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
         drawn = (
             "var map = window[document.querySelector('.folium-map').id], n = 0;"
@@ -552,7 +558,3 @@ def test_events_notebook_map_output_draws_the_events_with_the_network_off(browse
             ".map(function (l) { return l.textContent.trim(); })"
         )
         assert overlays[-1] == _EVENTS_LAYER
-    finally:
-        browser.switch_to.default_content()
-    assert requested == []
-    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
