@@ -40,6 +40,8 @@ from .summary import CorridorSummary, summarize
 if TYPE_CHECKING:
     import datetime
 
+    import folium
+
 __all__ = ["DEFAULT_WIDTH_KM", "MAX_WIDTH_KM", "PATROL_END", "PATROL_START", "Corridor", "load_corridor", "read_m4"]
 
 #: Corridor depth on each side of the M4 in the 5 March 2020 protocol, kilometres.
@@ -137,11 +139,43 @@ class Corridor:
         )
 
     def _repr_html_(self) -> str:
-        """Return the headline figures as an HTML table, for notebooks (``geo.build_map(c)`` draws the map).
+        """Return the headline figures as an HTML table and, below it, the map of :meth:`explore`, for notebooks.
 
-        The model does not reach the map stack (folium), so its map is one call away, not part of its display.
+        The map is the default one (:func:`geo.maps.build_map`): one page with Leaflet and the
+        data inlined, about 0.5 MB, that works with no connection and asks only for its basemap's tiles.
         """
-        return self.summary()._repr_html_()
+        return self.summary()._repr_html_() + self.explore()._repr_html_()
+
+    def explore(self, **options: Any) -> folium.Map:
+        """Return the interactive map of the corridor, to which other layers can be added.
+
+        It is :func:`geo.maps.build_map` (``build_map(self, **options)``), the geopandas way:
+        ``gdf.explore(m=c.explore())`` draws ``gdf`` on it, listed in its layer control, as do
+        ``folium.GeoJson(...).add_to(m)`` and ``folium.Marker(...).add_to(m)``.
+
+        Parameters
+        ----------
+        **options
+            The options of :func:`geo.maps.build_map`: ``offline``, ``tick_km``, ``timeline``,
+            ``events``, ``timeline_end``.
+
+        Returns
+        -------
+        folium.Map
+            A :class:`geo.maps.CorridorMap`: display it in a notebook, or write it with
+            :func:`geo.save_map` (or its own ``save``).
+
+        Examples
+        --------
+        >>> m = load_corridor().explore(offline=True, timeline=False)
+        >>> type(m).__name__
+        'CorridorMap'
+        """
+        # Here, not at the top, as pandas imports its plotting: the model does not depend on the map, and
+        # `import geo` leaves the map stack (folium...) unloaded (tests/test_architecture.py allows this one edge).
+        from .maps import build_map
+
+        return build_map(self, **options)
 
     @property
     def width_m(self) -> float:

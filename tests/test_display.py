@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 import warnings
+
+import folium
+import pytest
+from support import open_offline, wait
+
+from geo.maps import BASEMAPS, map_html
+from geo.maps.basemap import tile_url_pattern
 
 
 def test_a_corridor_prints_in_three_lines_not_its_geometries(corridor):
@@ -16,10 +25,38 @@ def test_a_corridor_prints_in_three_lines_not_its_geometries(corridor):
     assert "LINESTRING" not in text
 
 
-def test_a_corridor_shows_its_figures_as_a_table_in_a_notebook(corridor):
+def test_a_corridor_shows_its_figures_as_a_table_and_then_its_map_in_a_notebook(corridor):
     page = corridor._repr_html_()
     assert page.startswith("<table><caption>Idlib security corridor</caption>")
     assert page.count("<tr>") == 6
+    table_end = page.index("</table>") + len("</table>")
+    srcdoc = re.search(r'<iframe srcdoc="([^"]*)"', page[table_end:])
+    assert srcdoc  # the map is the one page of c.explore(), in an iframe, as folium shows a map
+    assert html.unescape(srcdoc[1]) == map_html(corridor.explore())
+
+
+def test_a_corridors_display_is_the_same_each_time_and_about_half_a_megabyte(corridor):
+    first = corridor._repr_html_()
+    assert first == corridor._repr_html_()
+    assert len(first.encode("utf-8")) < 700_000  # 509 kB: Leaflet inlined (166 kB) and the data, escaped
+
+
+@pytest.mark.browser
+def test_a_corridors_display_shows_the_table_and_a_working_map_with_no_network(browser, corridor, tmp_path):
+    path = tmp_path / "cell.html"
+    path.write_text(f"<!DOCTYPE html><html><body>{corridor._repr_html_()}</body></html>", encoding="utf-8")
+    page = open_offline(browser, path)
+    assert browser.execute_script("return document.querySelector('caption').textContent") == "Idlib security corridor"
+    browser.switch_to.frame(browser.find_element("css selector", "iframe"))
+    try:
+        posts = "return document.querySelectorAll('.leaflet-marker-pane .idlib-post').length"
+        assert wait(browser).until(lambda d: d.execute_script(posts) or None) == len(corridor.posts)
+        assert browser.execute_script("return !!document.querySelector('.leaflet-control-layers')")
+    finally:
+        browser.switch_to.default_content()
+    tiles = tile_url_pattern(folium.TileLayer(provider).tiles for _, provider in BASEMAPS)
+    assert [u for u in page.requests_beyond_the_page() if not tiles.fullmatch(u)] == []
+    assert [e for e in page.errors() if not tiles.fullmatch(e.split(" ")[0])] == []
 
 
 def test_a_state_prints_in_a_few_lines_and_as_a_table(corridor):

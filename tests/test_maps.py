@@ -28,7 +28,7 @@ from geo.cli import main
 from geo.geodesy import GEOD
 from geo.history import read_events
 from geo.maps import BASEMAPS, build_map, chainage_ticks, map_html, save_map
-from geo.maps.assets import external_references, leaflet_css, leaflet_js
+from geo.maps.assets import external_references, leaflet_css, leaflet_icon_js, leaflet_js
 from geo.maps.elements import Bind, DivMarker
 from geo.maps.overlays import RegionName
 from geo.maps.style import EVENT_STYLES, POST_SYMBOLS
@@ -61,8 +61,8 @@ def _bound(el: Element, method: str) -> list[str]:
 
 
 def _ours(page: str) -> str:
-    """The page without the inlined Leaflet library and stylesheet: the part this project writes."""
-    return page.replace(leaflet_js(), "").replace(leaflet_css(), "")
+    """The page without the inlined Leaflet library, its stylesheet and its default icon's images: our part."""
+    return page.replace(leaflet_js(), "").replace(leaflet_css(), "").replace(leaflet_icon_js(), "")
 
 
 def _raw_features(repo_root: Path, name: str) -> list[dict]:

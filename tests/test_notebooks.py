@@ -10,6 +10,7 @@ the code the notebook calls. The committed notebooks carry no outputs.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -136,12 +137,13 @@ def geodesic_distance_to_m4_m(lon: float, lat: float) -> float:
 # --------------------------------------------------------------------------------- the committed files
 
 
-def test_the_four_notebooks_of_the_issues_are_there():
+def test_the_five_notebooks_of_the_issues_are_there():
     assert NOTEBOOKS == [
         "01_corridor_tour.ipynb",
         "02_distance_queries.ipynb",
         "03_observation_posts.ipynb",
         "04_timeline.ipynb",
+        "05_your_events.ipynb",
     ]
 
 
@@ -388,6 +390,77 @@ def test_timeline_notebook_map_is_offline_and_carries_the_slider():
     assert "idlib-slider" in page
 
 
+# 05 · your events ---------------------------------------------------------------------------------------
+
+_EVENTS_LAYER = "ACLED events (made up)"
+
+
+def _map_features(page: str) -> list[dict]:
+    """The features of the events layer, read from the data the page hands to Leaflet (``..._add({...})``)."""
+    decoder = json.JSONDecoder()
+    for found in re.finditer(r"geo_json_\w+_add\(", page):
+        doc, _ = decoder.raw_decode(page, found.end())
+        if doc.get("features") and "event_id_cnty" in doc["features"][0]["properties"]:
+            return doc["features"]
+    raise AssertionError("no layer of events in the page")
+
+
+@pytest.fixture(scope="module")
+def your_events() -> list[dict]:
+    page = srcdoc_page(displayed_html(executed("05_your_events.ipynb"), "map"))
+    return _map_features(page)
+
+
+@pytest.mark.slow
+def test_events_notebook_says_the_events_are_made_up():
+    nb = executed("05_your_events.ipynb")
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "**makes up**" in prose
+    assert "**None of these events happened.**" in prose
+    assert "made up" in _cell(nb, "generate").source
+
+
+@pytest.mark.slow
+def test_events_notebook_counts_the_events_in_the_corridor_as_the_polygons_do(corridor, your_events):
+    text = printed(executed("05_your_events.ipynb"), "classify")
+    found = re.search(r"In the corridor: (\d+) of (\d+) events \(north (\d+), south (\d+)\)", text)
+    assert found, text
+    lon = np.array([f["geometry"]["coordinates"][0] for f in your_events])
+    lat = np.array([f["geometry"]["coordinates"][1] for f in your_events])
+    north = shapely.contains_xy(corridor.corridor_north, lon, lat)
+    south = shapely.contains_xy(corridor.corridor_south, lon, lat) & ~north
+    assert tuple(map(int, found.groups())) == (int((north | south).sum()), len(your_events), north.sum(), south.sum())
+    assert "300 rows read, 0 without usable coordinates" in text
+
+
+@pytest.mark.slow
+def test_events_notebook_map_is_offline_and_lists_the_events_layer(your_events):
+    page = srcdoc_page(displayed_html(executed("05_your_events.ipynb"), "map"))
+    assert remote_references(page) == []
+    assert f'"{_EVENTS_LAYER}" : geo_json_' in page  # an entry of the layer control
+    assert len(your_events) == 300
+
+
+@pytest.mark.slow
+def test_events_notebook_counts_the_events_near_each_post_by_geodesic_distance(your_events):
+    text = printed(executed("05_your_events.ipynb"), "per-post")
+    shown = {m[1]: int(m[2]) for m in re.finditer(r"post \d+ (.+): (\d+) events within 5 km", text)}
+    lon = np.array([f["geometry"]["coordinates"][0] for f in your_events])
+    lat = np.array([f["geometry"]["coordinates"][1] for f in your_events])
+    expected = {}
+    for post in raw("posts.geojson"):
+        plon, plat = post["geometry"]["coordinates"][:2]
+        metres = WGS84.inv(np.full(len(lon), plon), np.full(len(lat), plat), lon, lat)[2]
+        expected[post["properties"]["name"]] = int((metres <= 5000).sum())
+    assert shown == expected
+    assert sum(expected.values()) > 0
+
+
+@pytest.mark.slow
+def test_events_notebook_draws_the_space_time_chart():
+    assert len(images(executed("05_your_events.ipynb"))) == 1
+
+
 # ------------------------------------------------------------------------------- maps in a browser
 
 
@@ -409,6 +482,22 @@ def _in_map_frame(browser):
     return wait
 
 
+@contextlib.contextmanager
+def _map_output(browser, tmp_path: Path, name: str):
+    """Open the map cell's output of notebook ``name`` with the network off, and give a wait inside its map's frame.
+
+    On leaving, the page must have asked for nothing and logged no error, while loading or while driven.
+    """
+    page = open_offline(browser, _notebook_output_page(tmp_path, name))
+    requested = page.requests_beyond_the_page()  # of any scheme, file: included
+    try:
+        yield _in_map_frame(browser)
+    finally:
+        browser.switch_to.default_content()
+    assert requested == []
+    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
 def _count(browser, selector: str) -> int:
     return browser.execute_script("return document.querySelectorAll(arguments[0]).length", selector)
 
@@ -416,18 +505,10 @@ def _count(browser, selector: str) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_tour_map_output_draws_in_a_browser_with_the_network_off(browser, tmp_path):
-    page = open_offline(browser, _notebook_output_page(tmp_path, "01_corridor_tour.ipynb"))
-    requested = page.requests_beyond_the_page()  # of any scheme, file: included
-    try:
-        wait = _in_map_frame(browser)
+    with _map_output(browser, tmp_path, "01_corridor_tour.ipynb") as wait:
         wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
         assert _count(browser, "path.idlib-corridor") == 2
         assert browser.execute_script("return typeof L === 'object'")
-    finally:
-        browser.switch_to.default_content()
-    assert requested == []
-    # errors while loading (kept by open_offline) and while the test drove the page
-    assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
 
 
 @pytest.mark.slow
@@ -460,3 +541,20 @@ def test_timeline_notebook_map_output_slider_moves_the_posts_with_the_network_of
         browser.switch_to.default_content()
     assert requested == []
     assert page.errors() + [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_events_notebook_map_output_draws_the_events_with_the_network_off(browser, tmp_path):
+    with _map_output(browser, tmp_path, "05_your_events.ipynb") as wait:
+        wait.until(lambda d: _count(d, ".leaflet-marker-pane .idlib-post") == 12)
+        drawn = (
+            "var map = window[document.querySelector('.folium-map').id], n = 0;"
+            "map.eachLayer(function (l) { if (l.feature && l.feature.properties.event_id_cnty) { n++; } }); return n;"
+        )
+        assert browser.execute_script(drawn) == 300
+        overlays = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.leaflet-control-layers-overlays label'))"
+            ".map(function (l) { return l.textContent.trim(); })"
+        )
+        assert overlays[-1] == _EVENTS_LAYER

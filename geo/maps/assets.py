@@ -44,6 +44,7 @@ __all__ = [
     "inline_css_urls",
     "inline_static",
     "leaflet_css",
+    "leaflet_icon_js",
     "leaflet_js",
     "leaflet_version",
     "script_references",
@@ -224,11 +225,33 @@ def inline_css_urls(css: str, base: Traversable) -> str:
         target = base.joinpath(*parts)
         if not target.is_file():
             raise ValueError(f"stylesheet url({url}): no such file {target}")
-        mime = mimetypes.guess_type(parts[-1])[0] or "application/octet-stream"
-        data = base64.b64encode(target.read_bytes()).decode("ascii")
-        return f'url("data:{mime};base64,{data}")'
+        return f'url("{_data_uri(target)}")'
 
     return _CSS_URL.sub(embed, css)
+
+
+def _data_uri(target: Traversable) -> str:
+    """Return a ``data:`` URI of the file ``target``, its type from its name."""
+    mime = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(target.read_bytes()).decode('ascii')}"
+
+
+@cache
+def leaflet_icon_js() -> str:
+    """Return a script that gives Leaflet's default marker its images as ``data:`` URIs, to run after Leaflet's.
+
+    Leaflet looks for ``marker-icon.png`` beside its stylesheet, which a single page has not:
+    a ``folium.Marker``, or a point of a ``folium.GeoJson``, added to a map would ask for it.
+
+    Examples
+    --------
+    >>> "data:image/png;base64," in leaflet_icon_js()
+    True
+    """
+    images = _dist() / "images"
+    names = {"iconUrl": "marker-icon.png", "iconRetinaUrl": "marker-icon-2x.png", "shadowUrl": "marker-shadow.png"}
+    options = {option: _data_uri(images / name) for option, name in names.items()}
+    return f'L.Icon.Default.imagePath = "";\nL.Icon.Default.mergeOptions({json.dumps(options)});'
 
 
 #: URL-like strings in the page's own scripts that make no request, each exactly as it appears (and only these):
@@ -462,6 +485,7 @@ class OfflineAssets(Macro):
             "offline_leaflet_css": f"<style>{leaflet_css()}</style>",
             "offline_css": f"<style>{static_css('offline.css')}</style>",
             "offline_leaflet_js": f"<script>{leaflet_js()}</script>",
+            "offline_leaflet_icons": f"<script>{leaflet_icon_js()}</script>",
         }
         for i, (name, text) in enumerate(assets.items()):
             figure.header._children.pop(name, None)

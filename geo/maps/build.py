@@ -144,10 +144,11 @@ def build_map(
         rows.append(timeline_rows())
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.
     m.add_child(PanelControl(legend_html(rows, corridor.posts), "topleft", "idlib-panel idlib-legend"))
-    m.add_child(LegendFit(".idlib-timeline" if timeline else None))
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
-    m.add_child(FitView(bounds, clear_of=".idlib-legend"))
-    m.add_child(Declutter())
+    # Rendered after every layer, those added later too (gdf.explore(m=m)): see CorridorMap.add_last.
+    m.add_last(LegendFit(".idlib-timeline" if timeline else None))
+    m.add_last(folium.LayerControl(position="topright", collapsed=True))
+    m.add_last(FitView(bounds, clear_of=".idlib-legend"))
+    m.add_last(Declutter())
     renumber(m)
     return m
 

@@ -16,6 +16,9 @@ from .assets import OfflineAssets, external_references
 
 __all__ = ["CorridorMap", "map_html", "renumber", "save_map"]
 
+#: The attribute that marks an element added with :meth:`CorridorMap.add_last`.
+_LAST = "_idlib_render_last"
+
 
 def renumber(root: Element) -> None:
     """Give every element under ``root`` an id from its position in the tree, not from uuid4.
@@ -25,6 +28,18 @@ def renumber(root: Element) -> None:
     root
         The map (or figure) whose elements to renumber, in place.
     """
+    order = _elements(root)
+    old = {id(el): el.get_name() for el in order}
+    for i, el in enumerate(order):
+        el._id = f"{i:04d}"
+    for el in order:
+        el._children = OrderedDict(
+            (child.get_name() if key == old[id(child)] else key, child) for key, child in el._children.items()
+        )
+
+
+def _elements(root: Element) -> list[Element]:
+    """Every element under ``root`` once, in tree order: each child, then its children (and a figure's head...)."""
     order: list[Element] = []
     seen: set[int] = set()
 
@@ -41,24 +56,79 @@ def renumber(root: Element) -> None:
                 walk(value)
 
     walk(root)
-    old = {id(el): el.get_name() for el in order}
-    for i, el in enumerate(order):
-        el._id = f"{i:04d}"
-    for el in order:
-        el._children = OrderedDict(
-            (child.get_name() if key == old[id(child)] else key, child) for key, child in el._children.items()
-        )
+    return order
 
 
 class CorridorMap(folium.Map):
-    """A :class:`folium.Map` that displays the same in a notebook however often it is shown.
+    """A :class:`folium.Map` to which other layers can be added, and that displays the same however often it is shown.
+
+    What must come after every layer (the layer control, which lists them, and the
+    scripts that fit the view and place the labels once all is drawn) is added with
+    :meth:`add_last`, and the map puts it last when the page is rendered. Layers added
+    afterwards, e.g. by ``gdf.explore(m=m)`` or ``folium.GeoJson(...).add_to(m)``, are
+    then drawn before it, so the layer control lists them too.
 
     Folium adds elements to a map each time it renders it; this map renders a copy
-    for its notebook display, as :func:`map_html` does for files.
+    for its notebook display and :meth:`save`, as :func:`map_html` does.
     """
 
+    def add_last(self, element: Element) -> Element:
+        """Add ``element`` to the map, to be rendered after every layer (in the order of these calls), and return it."""
+        element.__dict__[_LAST] = True
+        return self.add_child(element)
+
+    def put_last(self) -> None:
+        """Move what :meth:`add_last` added after every other child of the map, in place."""
+        items = list(self._children.items())
+        self._children = OrderedDict(
+            [*(i for i in items if not i[1].__dict__.get(_LAST)), *(i for i in items if i[1].__dict__.get(_LAST))]
+        )
+
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca renders into the figure
+        """Render the map into its figure, with what :meth:`add_last` added after every layer."""
+        self.put_last()
+        super().render(**kwargs)  # type: ignore[no-untyped-call]
+
+    def save(self, outfile: Any, close_file: bool = True, **kwargs: Any) -> None:
+        """Write the page as :func:`save_map` does (checked, atomically), to a path or an open file."""
+        if isinstance(outfile, (str, os.PathLike)):
+            save_map(self, outfile)
+            return
+        data = map_html(self)
+        outfile.write(data.encode("utf-8") if "b" in getattr(outfile, "mode", "") else data)
+        if close_file:
+            outfile.close()
+
     def _repr_html_(self, **kwargs: Any) -> str:
-        return folium.Map._repr_html_(copy.deepcopy(self), **kwargs)
+        figure = _page(self)
+        out: str = figure._repr_html_(**kwargs)
+        return out
+
+
+def _page(m: folium.Map) -> Figure:
+    """Return a copy of the page (the figure) of ``m``, ready to render: what comes last put last, ids numbered.
+
+    Folium adds elements with random ids to the tree on every render, so a page is
+    rendered from a copy, and the map is left as it was. Branca leaves an element's own
+    template (an instance attribute, as ``gdf.explore`` gives its legend) out of a copy,
+    so the copy takes the original's back. Elements added to the map after
+    :func:`~geo.maps.build_map` (``gdf.explore(m=m)``) are numbered too, so the same map
+    gives the same page.
+    """
+    root = m.get_root()
+    memo: dict[int, Any] = {}
+    copied = copy.deepcopy(root, memo)
+    for el in _elements(root):
+        if "_template" in vars(el):
+            memo[id(el)]._template = el._template
+    figure = copied if isinstance(copied, Figure) else Figure()
+    if figure is not copied:
+        figure.add_child(copied)
+    copied_map = memo[id(m)]
+    if isinstance(copied_map, CorridorMap):
+        copied_map.put_last()
+        renumber(copied_map)
+    return figure
 
 
 def _allowed_references(m: folium.Map) -> list[str] | None:
@@ -92,16 +162,16 @@ def map_html(m: folium.Map) -> str:
     """
     if not isinstance(m, folium.Map):
         raise ValueError(f"m={type(m).__name__}: expected a folium.Map (from build_map())")
-    # Render a copy: Folium adds elements with random ids to the tree on every render.
-    root = copy.deepcopy(m.get_root())
-    figure = root if isinstance(root, Figure) else Figure().add_child(root)
-    text = figure.render()
+    text = _page(m).render()
     allowed = _allowed_references(m)
     if allowed is not None:
         refs = [ref for ref in external_references(text) if ref not in allowed]
         if refs:
             what = "offline map" if not allowed else "map (besides its basemap tiles)"
-            raise ValueError(f"the {what} would load {len(refs)} external resource(s), e.g. {refs[:3]}")
+            raise ValueError(
+                f"the {what} would load {len(refs)} external resource(s), e.g. {refs[:3]}; something added to it "
+                "after build_map brings them (gdf.explore's legend loads jQuery UI or d3 from a CDN: pass legend=False)"
+            )
     return text
 
 
