@@ -192,11 +192,11 @@ def _layer(
     missing = [c.name for c in QUERY_COLUMNS if c.name not in table.columns]
     if missing:
         answers = corridor.query(lon[ok], lat[ok]) if ok.any() else None
-        for name in missing:
+        for added in missing:
             values = pd.Series([None] * len(table), index=table.index, dtype=object)
             if answers is not None:
-                values[ok] = list(answers[name])
-            table[name] = values
+                values[ok] = list(answers[added])
+            table[added] = values
     drawn = table[ok]
     column = _date_column(table, date_col, where)
     days = _days(drawn, column, where) if column is not None and dated else None
