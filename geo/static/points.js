@@ -14,7 +14,8 @@
  * one kept as map.idlibTimeline). While its layers are shown, a layer with days holds only the points up to
  * the slider's day; points with no date stay. Otherwise every point is in the layer.
  *
- * window.idlibUserLayers[name] = {group, total, shown()} for scripting.
+ * window.idlibUserLayers[name] = {group, total, shown(), ready()} for scripting: shown() counts the points in the
+ * group after the slider's filter, ready() says whether the group has placed them all (it adds them in chunks).
  */
 (function () {
   "use strict";
@@ -62,9 +63,16 @@
     // The clusters need the map's deepest zoom: a map with no tile layer (offline) has none of its own.
     if (!isFinite(map.getMaxZoom())) { map.setMaxZoom(MAX_ZOOM); }
     var renderer = L.canvas({padding: 0.5});
+    // While the group adds points in chunks, a change of day waits for it: a point not yet placed in the
+    // clusters could not be taken out again.
+    var loading = false, waiting = null;
+    function progress(done, total) {
+      loading = done < total;
+      if (!loading && waiting) { var state = waiting; waiting = null; follow(state); }
+    }
     var group = L.markerClusterGroup({
-      chunkedLoading: true, showCoverageOnHover: false, spiderfyOnMaxZoom: true, maxClusterRadius: 50,
-      iconCreateFunction: clusterIcon
+      chunkedLoading: true, chunkProgress: progress, showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+      maxClusterRadius: 50, iconCreateFunction: clusterIcon
     });
     var markers = data.lat.map(function (lat, i) {
       var m = L.circleMarker([lat, data.lon[i]], L.extend({}, data.style, {
@@ -90,6 +98,7 @@
       return lo;
     }
     function follow(state) {
+      if (loading) { waiting = state || {shown: false}; return; }
       var n = datedDays.length;
       if (state && state.shown) { n = countUpTo(Math.floor(Date.parse(state.day + "T00:00:00Z") / DAY)); }
       if (n > upTo) { group.addLayers(datedMarkers.slice(upTo, n)); }
@@ -102,7 +111,8 @@
     window.idlibUserLayers = window.idlibUserLayers || {};
     window.idlibUserLayers[options.name] = {
       group: group, total: markers.length,
-      shown: function () { return always.length + upTo; }
+      shown: function () { return always.length + upTo; },
+      ready: function () { return !loading && !waiting; }
     };
     return group;
   };
