@@ -238,3 +238,14 @@ def test_a_map_of_100000_points_opens_and_shows_its_clusters(browser, tmp_path):
     assert drawn["visible"] == BIG_ROWS
     assert page.errors() == []
     assert page.requests_beyond_the_page() == []
+
+
+def test_a_layer_switched_off_while_the_slider_moves_shows_the_sliders_day_when_switched_on(
+    browser, acled_page, acled_days
+):
+    slider = browser.execute_script("return Object.keys(window.idlibTimelines)[0]")
+    _toggle(browser, LAYER)
+    browser.execute_script("window.idlibTimelines[arguments[0]].setDate('2020-03-05')", slider)
+    assert browser.execute_script("return document.querySelectorAll('.idlib-cluster').length") == 0
+    _toggle(browser, LAYER)
+    assert _drawn(browser)["visible"] == sum(d <= "2020-03-05" for d in acled_days)

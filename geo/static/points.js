@@ -90,24 +90,32 @@
     }
     var datedDays = dated.map(function (i) { return data.day[i]; });
     var datedMarkers = dated.map(function (i) { return markers[i]; });
-    var upTo = 0;
-    // The number of dated points on or before day d (days since 1970-01-01).
-    function countUpTo(d) {
-      var lo = 0, hi = datedDays.length;
+    var upTo = 0, last = map.idlibTimeline;
+    // The number of dated points on or before the slider's day while its layers are on; else all of them.
+    function wanted(state) {
+      if (!state || !state.shown) { return datedDays.length; }
+      var d = Math.floor(Date.parse(state.day + "T00:00:00Z") / DAY), lo = 0, hi = datedDays.length;
       while (lo < hi) { var mid = (lo + hi) >> 1; if (datedDays[mid] <= d) { lo = mid + 1; } else { hi = mid; } }
       return lo;
     }
+    // Points are added and taken out only while the group is on the map (off it, Leaflet.markercluster keeps
+    // them in a list it searches for each one: slow for many); it catches up when switched on again.
     function follow(state) {
+      last = state;
+      if (!map.hasLayer(group)) { return; }
       if (loading) { waiting = state || {shown: false}; return; }
-      var n = datedDays.length;
-      if (state && state.shown) { n = countUpTo(Math.floor(Date.parse(state.day + "T00:00:00Z") / DAY)); }
+      var n = wanted(state);
       if (n > upTo) { group.addLayers(datedMarkers.slice(upTo, n)); }
       if (n < upTo) { group.removeLayers(datedMarkers.slice(n, upTo)); }
       upTo = n;
     }
-    group.addLayers(always);
-    follow(map.idlibTimeline);
-    if (data.day) { map.on("idlibtimeline", follow); }
+    group.addTo(map);
+    upTo = wanted(last);
+    group.addLayers(always.concat(datedMarkers.slice(0, upTo)));
+    if (data.day) {
+      map.on("idlibtimeline", follow);
+      group.on("add", function () { follow(last); });
+    }
     window.idlibUserLayers = window.idlibUserLayers || {};
     window.idlibUserLayers[options.name] = {
       group: group, total: markers.length,
