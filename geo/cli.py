@@ -110,7 +110,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         offline=args.offline,
         points=points,
         point_color=args.color_by or "in_corridor",
-        date_col=True if args.date_col is None else args.date_col,
+        date_col=None if args.no_dates else True if args.date_col is None else args.date_col,
     )
     path = save_map(m, args.output)
     size = path.stat().st_size
@@ -362,7 +362,9 @@ def _parser() -> argparse.ArgumentParser:
         help="a file of your points classify reads, drawn clustered as a layer named for the file (repeatable)",
     )
     m.add_argument("--color-by", help="colour the points by in_corridor (default), side, or a column of the file")
-    m.add_argument("--date-col", help="the points' date column, for the time slider (default: event_date, date, ...)")
+    dates = m.add_mutually_exclusive_group()
+    dates.add_argument("--date-col", help="the points' date column, for the time slider (default: event_date, date...)")
+    dates.add_argument("--no-dates", action="store_true", help="leave the points out of the time slider")
     _add_reading_options(m)
     m.set_defaults(func=_cmd_map)
 

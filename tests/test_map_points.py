@@ -258,6 +258,11 @@ def test_cli_map_colours_by_a_column_and_reads_a_named_date_column(tmp_path, cap
     args = ["map", "-o", str(out), "--offline", "--points", str(path), "--color-by", "event_type"]
     assert main([*args, "--date-col", "timestamp"]) == 2  # epoch seconds are no dates: refused, naming the row
     assert "date column 'timestamp': row 0 holds" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):  # one or the other: a usage error
+        main([*args, "--date-col", "notes", "--no-dates"])
+    assert "not allowed with argument" in capsys.readouterr().err
+    assert main(["map", "-o", str(out), "--offline", "--points", str(path), "--no-dates"]) == 0
+    assert '"day":null' in out.read_text(encoding="utf-8")
     assert main(args) == 0
     html = out.read_text(encoding="utf-8")
     (data,) = _layer_data(html)
