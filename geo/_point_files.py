@@ -12,7 +12,7 @@ be answered ("" where none). A vector reader's rows keep their own geometry, as 
 the file's CRS, in the column the schema metadata names under
 :data:`geo._point_writers.GEOMETRY_KEY` (with the CRS and the layer's geometry type under
 the keys beside it); their coordinates are those of a point of it
-(see :func:`_points_of`). A writer (:mod:`geo._point_writers`) takes the chunks with
+(see :func:`points_of`). A writer (:mod:`geo._point_writers`) takes the chunks with
 the query columns added, the coordinates, which rows have them and that geometry.
 """
 
@@ -218,14 +218,14 @@ def _wkb_chunk(table: pa.Table, column: str, to_lonlat: Any, own: dict[bytes, by
     CRS, for a vector output to keep (:mod:`geo._point_writers`).
     """
     geoms = shapely.from_wkb(table.column(column).to_numpy(zero_copy_only=False))
-    x, y, known = _points_of(geoms)
+    x, y, known = points_of(geoms)
     lon, lat = to_lonlat.transform(x, y)
     stand_ins = ~known.astype(bool) & (shapely.get_type_id(geoms) != 0)  # a line or an area, answered at a point
     meta = {**own, REPRESENTATIVE_KEY: np.packbits(stand_ins).tobytes()}
     return table.replace_schema_metadata(meta), np.asarray(lon), np.asarray(lat), known
 
 
-def _points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def points_of(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """X and y of each row's point (NaN where none), and why each row without one cannot be used.
 
     A point is itself; a line (or several) is answered at its midpoint by length, in the

@@ -96,9 +96,22 @@ def _cmd_map(args: argparse.Namespace) -> int:
     from ._io import check_output_path
     from .maps import build_map, save_map
 
-    check_output_path(args.output)  # before the map is built
+    check_output_path(args.output)  # before the map is built or a points file read
     c = _corridor(args)
-    m = build_map(c, offline=args.offline)
+    points = None
+    if args.points:
+        from .points import layer_name, unique_names
+
+        options = {k: getattr(args, k) for k in ("lon_col", "lat_col", "delimiter", "encoding", "layer")}
+        names = unique_names([layer_name(p) for p in args.points])
+        points = {name: _read_points_warned(c, p, **options) for name, p in zip(names, args.points, strict=True)}
+    m = build_map(
+        c,
+        offline=args.offline,
+        points=points,
+        point_color=args.color_by or "in_corridor",
+        date_col=None if args.no_dates else True if args.date_col is None else args.date_col,
+    )
     path = save_map(m, args.output)
     size = path.stat().st_size
     kind = "offline map: no network request" if args.offline else "one file: works offline, basemap tiles when online"
@@ -109,13 +122,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._io import check_output_folder
     from .export import export_layers
+    from .points import layer_name
 
     check_output_folder(args.output)  # before the model is built or a points file read
     c = _corridor(args)
     points = {}
     for path in args.points or []:
-        file_name = Path(path).name
-        name = Path(file_name[:-3] if file_name.lower().endswith(".gz") else file_name).stem
+        name = layer_name(path)
         if name in points:
             raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
         points[name] = _read_points_warned(c, path)
@@ -150,11 +163,11 @@ def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
         )
 
 
-def _read_points_warned(c: Any, path: str) -> Any:
-    """Read a user's points file (:func:`geo.read_points`), printing classify's warnings about its rows."""
+def _read_points_warned(c: Any, path: str, **options: Any) -> Any:
+    """Read a user's points file (:func:`geo.read_points` with the ``options`` given), printing its row warnings."""
     from .points import read_points
 
-    gdf = read_points(c, path)
+    gdf = read_points(c, path, **{k: v for k, v in options.items() if v is not None})
     _warn_rows(gdf.attrs["classify_report"], where=f"{path}: ")
     return gdf
 
@@ -348,6 +361,17 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("map", parents=[common], help="write the interactive HTML map")
     m.add_argument("-o", "--output", type=Path, default=Path("idlib_corridor_map.html"), help="HTML file to write")
     m.add_argument("--offline", action="store_true", help="no basemap tile layers: no network request at all")
+    m.add_argument(
+        "--points",
+        action="append",
+        metavar="PATH",
+        help="a file of your points classify reads, drawn clustered as a layer named for the file (repeatable)",
+    )
+    m.add_argument("--color-by", help="colour the points by in_corridor (default), side, or a column of the file")
+    dates = m.add_mutually_exclusive_group()
+    dates.add_argument("--date-col", help="the points' date column, for the time slider (default: event_date, date...)")
+    dates.add_argument("--no-dates", action="store_true", help="leave the points out of the time slider")
+    _add_reading_options(m)
     m.set_defaults(func=_cmd_map)
 
     _add_export(sub, common)
@@ -391,8 +415,19 @@ def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
     e.set_defaults(func=_cmd_export)
 
 
+def _add_reading_options(p: argparse.ArgumentParser) -> None:
+    """Add how to read a file of points (classify's input, map's --points): its columns, separator, encoding, layer."""
+    from ._point_files import LAT_NAMES, LON_NAMES
+
+    p.add_argument("--lon-col", help=f"longitude column (default: {', '.join(LON_NAMES[:-1])} or {LON_NAMES[-1]})")
+    p.add_argument("--lat-col", help=f"latitude column (default: {', '.join(LAT_NAMES[:-1])} or {LAT_NAMES[-1]})")
+    p.add_argument("--delimiter", help="a CSV's separator (default: sniffed among , ; tab |)")
+    p.add_argument("--encoding", default="utf-8", help="a CSV's encoding, e.g. latin-1 or cp1252 (default: utf-8)")
+    p.add_argument("--layer", help="the GeoPackage layer or Excel sheet to read (default: the only one / the first)")
+
+
 def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
-    from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, LAT_NAMES, LON_NAMES
+    from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS
     from ._point_writers import DEFAULT_PREFIX
 
     formats = FILE_FORMATS.values()
@@ -401,16 +436,12 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     extensions = ", ".join(e for f in formats for e in f.extensions)
     k.add_argument("input", type=Path, help=f"input file ({extensions}), or - for the standard input")
     k.add_argument("-o", "--output", type=Path, required=True, help="output file; format from its extension")
-    k.add_argument("--lon-col", help=f"longitude column (default: {', '.join(LON_NAMES[:-1])} or {LON_NAMES[-1]})")
-    k.add_argument("--lat-col", help=f"latitude column (default: {', '.join(LAT_NAMES[:-1])} or {LAT_NAMES[-1]})")
     by_rows = ", ".join(f.label for f in formats if f.by_rows)
     k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
     k.add_argument(
         "--input-format", choices=list(FILE_FORMATS), help="the input's format (default: from its extension; csv for -)"
     )
-    k.add_argument("--delimiter", help="a CSV's separator (default: sniffed among , ; tab |)")
-    k.add_argument("--encoding", default="utf-8", help="a CSV's encoding, e.g. latin-1 or cp1252 (default: utf-8)")
-    k.add_argument("--layer", help="the GeoPackage layer or Excel sheet to read (default: the only one / the first)")
+    _add_reading_options(k)
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
     k.add_argument(

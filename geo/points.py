@@ -21,7 +21,7 @@ from .columns import QUERY_COLUMNS
 if TYPE_CHECKING:
     from .corridor import Corridor
 
-__all__ = ["read_points"]
+__all__ = ["layer_name", "read_points", "unique_names"]
 
 #: What the temporary run puts before an added column whose name the file already has.
 _FRESH = "corridor_"
@@ -77,3 +77,44 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     gdf = gdf.set_crs("EPSG:4326", allow_override=True)
     gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
     return gdf
+
+
+def layer_name(path: str | os.PathLike[str]) -> str:
+    """Return the name a points file's layer gets in the exports and on the map: its file name's stem (``.gz`` off).
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Examples
+    --------
+    >>> layer_name("data/acled_idlib.csv.gz"), layer_name("events.gpkg")
+    ('acled_idlib', 'events')
+    """
+    file_name = Path(path).name
+    return Path(file_name[:-3] if file_name.lower().endswith(".gz") else file_name).stem
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Return ``names`` with a repeated one numbered from its second use on: ``a``, ``a (2)``, ``a (3)``.
+
+    Parameters
+    ----------
+    names
+        Layer names, in order.
+
+    Examples
+    --------
+    >>> unique_names(["events", "other", "events", "events (2)"])
+    ['events', 'other', 'events (2)', 'events (2) (2)']
+    """
+    taken: set[str] = set()
+    out = []
+    for name in names:
+        unique, n = name, 2
+        while unique in taken:
+            unique, n = f"{name} ({n})", n + 1
+        taken.add(unique)
+        out.append(unique)
+    return out

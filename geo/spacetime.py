@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
     from .corridor import Corridor
 
-__all__ = ["DATE_NAMES", "chart_bytes", "plot_spacetime", "post_summary", "spacetime_table"]
+__all__ = [
+    "DATE_NAMES",
+    "chart_bytes",
+    "event_days",
+    "find_date_column",
+    "plot_spacetime",
+    "post_summary",
+    "spacetime_table",
+]
 
 #: Column names taken as an event's date when none is named (any case), in this order.
 DATE_NAMES = ("event_date", "date", "day", "day_first", "timestamp", "datetime")
@@ -33,19 +41,57 @@ DATE_NAMES = ("event_date", "date", "day", "day_first", "timestamp", "datetime")
 _PLACE_M = 2_000.0
 
 
+def find_date_column(columns: Any) -> str | None:
+    """Return the first column named like an event's date (:data:`DATE_NAMES`, any case), or None.
+
+    The one rule by which the space-time chart, the post summary and the map's user layers find a date column
+    nobody named.
+
+    Parameters
+    ----------
+    columns
+        The table's column names.
+
+    Examples
+    --------
+    >>> find_date_column(["id", "EVENT_DATE", "lat"]), find_date_column(["id"])
+    ('EVENT_DATE', None)
+    """
+    lower = {str(c).lower(): c for c in columns}
+    for name in DATE_NAMES:
+        if name in lower:
+            return str(lower[name])
+    return None
+
+
 def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
     if date_col is not None:
         if date_col not in events.columns:
             raise ValueError(f"date column {date_col!r}: not in the events; columns are {list(events.columns)}")
         return date_col
-    lower = {str(c).lower(): c for c in events.columns}
-    for name in DATE_NAMES:
-        if name in lower:
-            return str(lower[name])
-    raise ValueError(f"no date column among {list(events.columns)}; expected one named like {DATE_NAMES} (date_col=)")
+    found = find_date_column(events.columns)
+    if found is None:
+        raise ValueError(
+            f"no date column among {list(events.columns)}; expected one named like {DATE_NAMES} (date_col=)"
+        )
+    return found
 
 
-def _days(values: pd.Series, column: str) -> pd.Series:
+def event_days(values: pd.Series, column: str) -> pd.Series:
+    """Return each value of a date column as its day (datetime64, midnight; NaT where the value is missing).
+
+    Parameters
+    ----------
+    values
+        The column's values: dates, timestamps or text (``YYYY-MM-DD``, any form pandas reads).
+    column
+        The column's name, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the first row (from 0) whose value is there but is not a date.
+    """
     days = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
     bad = values.notna() & days.isna()
     if bad.any():
@@ -94,7 +140,7 @@ def spacetime_table(
     b = corridor.query(shapely.get_x(ends), shapely.get_y(ends))
     rows["chainage_km"], rows["chainage_end_km"] = a["chainage_km"].to_numpy(), b["chainage_km"].to_numpy()
     rows["distance_m"], rows["side"] = a["distance_m"].to_numpy(), a["side"].astype(str).to_numpy()
-    rows["day"] = _days(rows[column], column)
+    rows["day"] = event_days(rows[column], column)
     keep = (np.minimum(a["distance_m"].to_numpy(), b["distance_m"].to_numpy()) <= limit_m) & rows["day"].notna()
     out: pd.DataFrame = rows[keep].reset_index(drop=True)
     out.attrs["left_out"] = len(events) - len(out)
@@ -247,7 +293,7 @@ def post_summary(
     from .geodesy import GEOD
 
     events, column, geoms, located = _located(corridor, events, date_col)
-    months = _days(pd.Series(events[column].to_numpy()[located]), column).dt.strftime("%Y-%m")
+    months = event_days(pd.Series(events[column].to_numpy()[located]), column).dt.strftime("%Y-%m")
     points = [g if isinstance(g, shapely.Point) else shapely.centroid(g) for g in geoms[located]]
     lon, lat = np.array([p.x for p in points]), np.array([p.y for p in points])
     posts = corridor.posts

@@ -7,7 +7,8 @@ observation posts styled by fate, the named places and the context lines
 control, a measure tool, fullscreen and the mouse position in lon/lat, and a
 time slider that plays the posts' status and the dated events from 2017 to 2021
 (:mod:`geo.maps.timeline`; see :func:`build_map` for how it and the final-status
-posts share the map).
+posts share the map). Your own points (``build_map(c, points=...)``) are drawn over
+it, clustered, one layer per file or GeoDataFrame (:mod:`geo.maps.user_layers`).
 
 Both are one self-contained page: Leaflet inlined from an installed package
 (:mod:`geo.maps.assets`) and our own controls (:mod:`geo.maps.controls`).
@@ -26,7 +27,8 @@ and options give a byte-identical file (:func:`save_map`).
 The package's modules: :mod:`~geo.maps.build` assembles the map from the
 overlay builders of :mod:`~geo.maps.overlays` (each gives its layers and its
 legend rows, :mod:`~geo.maps.legend`), with popups from :mod:`~geo.maps.popups`,
-the time slider of :mod:`~geo.maps.timeline`, the elements and controls of
+the time slider of :mod:`~geo.maps.timeline`, the user layers of
+:mod:`~geo.maps.user_layers`, the elements and controls of
 :mod:`~geo.maps.elements` and :mod:`~geo.maps.controls` and the one style table
 of :mod:`~geo.maps.style`; :mod:`~geo.maps.render` renders and saves it and
 :mod:`~geo.maps.assets` inlines what a page needs.

@@ -37,6 +37,7 @@ from .style import css_properties
 __all__ = [
     "HARMLESS_SCRIPT_URLS",
     "LEAFLET_PACKAGE",
+    "MARKERCLUSTER_PACKAGE",
     "STATIC_PACKAGE",
     "OfflineAssets",
     "StaticMacro",
@@ -47,6 +48,8 @@ __all__ = [
     "leaflet_icon_js",
     "leaflet_js",
     "leaflet_version",
+    "markercluster_css",
+    "markercluster_js",
     "script_references",
     "static_css",
     "static_js",
@@ -54,6 +57,8 @@ __all__ = [
 
 #: The installed package that ships Leaflet's ``dist/`` files (PyPI: ``django-js-lib-leaflet``).
 LEAFLET_PACKAGE = "js_lib_leaflet"
+#: The installed package that ships Leaflet.markercluster's ``dist/`` files (PyPI: ``xstatic-leaflet-markercluster``).
+MARKERCLUSTER_PACKAGE = "xstatic.pkg.leaflet_markercluster"
 #: The package whose ``static/`` folder holds our own scripts and stylesheets (shipped in the wheel).
 STATIC_PACKAGE = "geo"
 
@@ -74,6 +79,18 @@ def _dist() -> Traversable:
             "pip install django-js-lib-leaflet"
         ) from None
     return root / "static" / LEAFLET_PACKAGE
+
+
+def _markercluster() -> Traversable:
+    """Return the folder of Leaflet.markercluster's files inside the installed package."""
+    try:
+        root = resources.files(MARKERCLUSTER_PACKAGE)
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            f"maps with your points read Leaflet.markercluster from the package {MARKERCLUSTER_PACKAGE!r}, "
+            "which is not installed: pip install xstatic-leaflet-markercluster"
+        ) from None
+    return root / "data"
 
 
 def _static() -> Traversable:
@@ -123,6 +140,25 @@ def leaflet_css() -> str:
     False
     """
     return inline_css_urls(_read(_dist(), LEAFLET_PACKAGE, "leaflet.css"), _dist())
+
+
+@cache
+def markercluster_js() -> str:
+    """Leaflet.markercluster's minified JavaScript (no source-map comment), ready to sit inside a ``<script>``.
+
+    Examples
+    --------
+    >>> "L.MarkerClusterGroup" in markercluster_js()
+    True
+    """
+    return _in_script(_SOURCE_MAP.sub("", _read(_markercluster(), MARKERCLUSTER_PACKAGE, "leaflet.markercluster.js")))
+
+
+@cache
+def markercluster_css() -> str:
+    """Leaflet.markercluster's own CSS (its animations; the clusters' look is ours, ``geo/static/points.css``)."""
+    folder = _markercluster()
+    return _in_style(inline_css_urls(_read(folder, MARKERCLUSTER_PACKAGE, "MarkerCluster.css"), folder))
 
 
 @cache

@@ -25,6 +25,7 @@ from .render import CorridorMap, renumber
 from .roads import m4_overlay, patrol_overlay, ticks_overlay
 from .style import NDIGITS
 from .timeline import add_time_slider
+from .user_layers import add_user_layers, user_layers
 
 __all__ = ["BASEMAPS", "build_map"]
 
@@ -46,7 +47,7 @@ _ATTRIBUTION_LINKS = (
 )
 
 
-def build_map(
+def build_map(  # noqa: PLR0913  (the map's documented options)
     corridor: Corridor,
     offline: bool = False,
     *,
@@ -54,6 +55,9 @@ def build_map(
     timeline: bool = True,
     events: gpd.GeoDataFrame | None = None,
     timeline_end: str | dt.date | None = None,
+    points: Any = None,
+    point_color: str = "in_corridor",
+    date_col: str | bool | None = True,
 ) -> folium.Map:
     """Build the interactive map of the corridor.
 
@@ -95,6 +99,19 @@ def build_map(
         The slider's last day (``YYYY-MM-DD``); by default the last day on which the state
         changes. On a day past the data's end (:attr:`geo.Corridor.data_end`) the slider's
         panel says that events are recorded up to that day and later days carry its state forward.
+    points
+        Your own points, drawn clustered over the corridor (:mod:`geo.maps.user_layers`), each layer with its
+        entry in the layer control and the legend: a GeoDataFrame in any CRS (the layer "Your points"), a path
+        to any file :func:`geo.read_points` reads (the layer named for the file), or a mapping from layer name
+        to either. A frame without the query columns gets them. Rows with no usable point are not drawn, and
+        the legend counts them. Popups list every field of a row, as text.
+    point_color
+        What colours the points: ``"in_corridor"`` (the default), ``"side"``, or a column's name (categories in
+        a fixed palette, the 8 most frequent and "other"; numbers in up to 5 classes, the legend gives ranges).
+    date_col
+        The points' date column: True (the default) finds one named like :data:`geo.spacetime.DATE_NAMES`;
+        None or False for none. With the time slider, while its layers are on, a layer shows the points up
+        to the slider's day (points with no date stay shown, and the legend says so).
 
     Returns
     -------
@@ -105,8 +122,8 @@ def build_map(
     ------
     ValueError
         ``corridor`` is not a :class:`~geo.corridor.Corridor`, ``offline`` or ``timeline``
-        is not a bool, ``tick_km`` is not a positive number, or a layer lacks a column it
-        needs.
+        is not a bool, ``tick_km`` is not a positive number, a layer lacks a column it
+        needs, or ``points``, ``point_color`` or ``date_col`` is not what is expected (one line naming it).
 
     Examples
     --------
@@ -118,6 +135,8 @@ def build_map(
     """
     _check(corridor, offline, timeline)
     tick_km = check_step_km(tick_km, "tick_km")  # before anything is drawn
+    mine = [] if points is None else user_layers(corridor, points, point_color=point_color, date_col=date_col,
+                                                 dated=bool(timeline))  # fmt: skip
     bounds = _bounds(corridor)
     m = _new_map(bounds, bool(offline), bool(timeline))
     context = context_overlay(m, corridor.context, corridor)
@@ -138,8 +157,9 @@ def build_map(
             before_corridor_note=" (its layers drawn faint)",
             end=timeline_end,
         )
+    rows = add_user_layers(m, mine, bool(timeline))  # above the corridor's own layers, first in the legend
     m.add_child(OwnControls())
-    rows = [row for overlay in (*roads, halves, posts, context) for row in overlay.legend]
+    rows += [row for overlay in (*roads, halves, posts, context) for row in overlay.legend]
     if timeline:
         rows.append(timeline_rows())
     # Top left, below the buttons: the north-west of the view is Turkey, with nothing of ours.

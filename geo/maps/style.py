@@ -26,7 +26,12 @@ __all__ = [
     "POST_BORDER_PX",
     "POST_PX",
     "POST_SYMBOLS",
+    "USER_CATEGORY_COLORS",
+    "USER_NUMBER_COLORS",
+    "USER_OTHER_COLOR",
     "USER_POINT_COLORS",
+    "USER_POINT_STYLE",
+    "USER_SIDE_COLORS",
     "css_properties",
     "symbol_css",
 ]
@@ -132,8 +137,18 @@ EVENT_PANES: dict[str, dict[str, Any]] = {
     "points": {"name": "idlibEventPoints", "z": 460},
 }
 
-#: A user's points in the exports, by ``in_corridor``: inside, outside, or not answered (a bad row).
+#: A user's points in the exports and on the map, by ``in_corridor``: inside, outside, or not answered (a bad row).
 USER_POINT_COLORS = {"inside": "#b91c1c", "outside": "#4b5563", "unknown": "#a855f7"}
+#: A user's points on the map coloured by ``side``: the corridor halves' colours, and the unanswered one's.
+USER_SIDE_COLORS = {"north": COLORS["north"], "south": COLORS["south"], "unknown": USER_POINT_COLORS["unknown"]}
+#: A user's points coloured by a column of categories: the first categories (most frequent first) in these
+#: colours (Okabe-Ito's, told apart with most kinds of colour blindness), any further ones as ``"other"``.
+USER_CATEGORY_COLORS = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7", "#000000")
+USER_OTHER_COLOR = "#9ca3af"
+#: A user's points coloured by a column of numbers: one colour per class, lowest first (ColorBrewer YlOrRd).
+USER_NUMBER_COLORS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+#: Leaflet path options of a user's point (a circle marker; its fill is its colour) and of its cluster.
+USER_POINT_STYLE: dict[str, Any] = {"radius": 5, "color": "#1f2937", "weight": 1, "opacity": 0.9, "fillOpacity": 0.85}
 
 
 def css_properties() -> str:

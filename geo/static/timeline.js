@@ -10,6 +10,10 @@
  * to the post symbols in the panel), halfPx (half the size of a post's circle) and name (under which
  * window.idlibTimelines keeps setDate, date, visiblePosts, showsTime, play and pause for scripting).
  *
+ * The slider announces its day on the map after each change, and whenever a layer is switched in the layer
+ * control: event "idlibtimeline" with {day: "YYYY-MM-DD", shown: whether its layers are on}, the last one also
+ * kept as map.idlibTimeline. Other layers follow it (a user's points, points.js) with no slider of their own.
+ *
  * Each event type has its own symbol (data.event_symbols: a shape for a point, SVG paths in
  * data.event_shapes), red in the last month and grey before; arrangements (data.arrangement_types) in
  * data.arrangement_styles. Events are drawn in their own panes (data.event_panes).
@@ -209,7 +213,14 @@
       var before = timeShown() && !frameAt(current).corridor;
       map.getContainer().classList.toggle("idlib-tl-before-corridor", before);
     }
-    map.on("overlayadd overlayremove", function () { showHint(); markCorridor(); });
+    // Other layers (a user's points, points.js) follow the slider's day: announced on the map (event
+    // "idlibtimeline", {day: "YYYY-MM-DD", shown: whether the slider's layers are on}), the last kept as
+    // map.idlibTimeline for a layer made later.
+    function announce() {
+      map.idlibTimeline = {day: iso(current), shown: timeShown()};
+      map.fire("idlibtimeline", map.idlibTimeline);
+    }
+    map.on("overlayadd overlayremove", function () { showHint(); markCorridor(); announce(); });
 
     function render(off) {
       current = Math.max(0, Math.min(data.days, off));
@@ -237,6 +248,7 @@
         if (recent && styles === data.event_styles) { lyr.bringToFront(); }
       });
       markCorridor();
+      announce();
       ui.slider.value = current;
       ui.date.textContent = iso(current);
       ui.flags.textContent = "Ceasefire: " + (f.ceasefire ? "yes" : "no") + " \u00B7 corridor: " +
