@@ -4,7 +4,7 @@ A graph that carried the corridor in every task would unpickle it, build its gri
 the compiled kernel in every task. Here :func:`ship` registers a worker plugin holding it: the
 scheduler sends it to each worker once (and to every worker that joins later), and its
 :meth:`CorridorPlugin.setup` builds the search structures and runs the kernel once there, before
-any task. Tasks then carry a :class:`Shipped` reference, a few bytes, that :func:`geo.parallel.model`
+any task. Tasks then carry a :class:`Shipped` reference, a few bytes, that :func:`geo._shipped.model`
 resolves in the worker.
 
 Importing this module imports ``distributed`` (the ``[dask]`` extra); :mod:`geo.parallel` and
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from distributed import Client, LocalCluster, WorkerPlugin, get_client
 
-from .parallel import MODELS, Shipped, warm
+from ._shipped import MODELS, Shipped, warm
 
 if TYPE_CHECKING:
     from .corridor import Corridor

@@ -58,8 +58,9 @@ from ._point_files import (
 )
 from ._point_readers import csv_columns, tabular_chunks
 from ._point_writers import DEFAULT_PREFIX, GEOMETRY_CRS_KEY, GEOMETRY_KEY, GEOMETRY_TYPE_KEY
+from ._shipped import Shipped, model
 from .classify import BadRow, ClassifyReport, classify_chunks, classify_file
-from .parallel import Shipped, is_dask_collection, model
+from .parallel import is_dask_collection
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -252,19 +253,20 @@ def _run_tasks(plan: _Plan, client: Any, stage: Path, progress: Callable[[int], 
         return done
     from distributed import as_completed, wait
 
-    futures = list(plan.submit(client, targets))
-    index = {f.key: i for i, f in enumerate(futures)}
-    reports: list[ClassifyReport | None] = [None] * len(futures)
-    try:
-        for future in as_completed(futures):
-            if future.status == "error":
-                continue  # raised below, once, in input order
-            report = future.result()
-            reports[index[future.key]] = report
-            if progress is not None:
-                progress(report.rows)
-    finally:
-        wait(futures)  # no task may still write into the stage when it is removed
+    with client.as_current():  # distributed's helpers use the current client, which need not be the default
+        futures = list(plan.submit(client, targets))
+        index = {f.key: i for i, f in enumerate(futures)}
+        reports: list[ClassifyReport | None] = [None] * len(futures)
+        try:
+            for future in as_completed(futures):
+                if future.status == "error":
+                    continue  # raised below, once, in input order
+                report = future.result()
+                reports[index[future.key]] = report
+                if progress is not None:
+                    progress(report.rows)
+        finally:
+            wait(futures)  # no task may still write into the stage when it is removed
     for i, future in enumerate(futures):
         if future.status == "error":
             exc = future.exception()
@@ -419,7 +421,7 @@ def classify_dataset(  # noqa: PLR0913 - one public call; every option past the 
     if is_dask_collection(source):
         plan = _frame_plan(corridor, source, opts, strict=strict, prefix=prefix, keep_text=keep_text)
     else:
-        plan = _files_plan(corridor, source, out, opts, strict=strict, prefix=prefix, keep_text=keep_text)
+        plan = _files_plan(corridor, source, opts, strict=strict, prefix=prefix, keep_text=keep_text)
     report = DatasetReport(output=out, files=len(plan.names))
     start = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -444,15 +446,11 @@ def classify_dataset(  # noqa: PLR0913 - one public call; every option past the 
 
 
 def _files_plan(
-    corridor: Corridor, source: Any, out: Path, opts: ReadOptions, *, strict: bool, prefix: str | None,
+    corridor: Corridor, source: Any, opts: ReadOptions, *, strict: bool, prefix: str | None,
     keep_text: bool,
 ) -> _Plan:  # fmt: skip
-    """Plan a task per file (checked first: the files, their columns, the output not among them)."""
+    """Plan a task per file (checked first: the files and their columns)."""
     files = dataset_files(source)
-    resolved = out.resolve()
-    for path in files:
-        if resolved in path.resolve().parents:
-            raise ValueError(f"output folder {out}: holds the input {path}; write the dataset elsewhere")
     for path in files:  # an unreadable file is named before any work (a CSV's separator, a Parquet footer)
         reading_format(path, format_of(path, "input"))
     _same_columns(files, opts)
@@ -502,4 +500,3 @@ def _frame_plan(
         return futures
 
     return _Plan(sources, _part_names(["partition"] * len(parts)), submit)
-

@@ -13,56 +13,15 @@ one (dask's local threads), the corridor goes into the task graph once, as a sin
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ._query_input import PointError
+from ._shipped import Shipped, model
 
 if TYPE_CHECKING:
     from .corridor import Corridor
 
-__all__ = ["MODELS", "Shipped", "is_dask_collection", "model", "query_dask", "shipped", "warm"]
-
-#: In each worker process of a cluster: the corridors shipped there (:func:`geo._cluster.ship`), by token.
-MODELS: dict[str, Corridor] = {}
-#: Points in the warm-up query: enough to take the compiled path (``geo.query._COMPILED_FROM``).
-_WARM_POINTS = 20_000
-
-
-@dataclass(frozen=True)
-class Shipped:
-    """A corridor already on a cluster's workers (:func:`geo._cluster.ship`): what a task carries instead of it."""
-
-    token: str
-
-
-def warm(corridor: Corridor) -> None:
-    """Build ``corridor``'s search structures and load (or compile) the query kernel, with one small query."""
-    from .query import query
-
-    lon = np.linspace(36.2, 37.0, _WARM_POINTS)  # along the M4
-    query(corridor, lon, np.full(_WARM_POINTS, 35.8), workers=1)
-
-
-def model(ref: Corridor | Shipped) -> Corridor:
-    """Return the corridor a task was given: ``ref`` itself, or the one shipped to this worker.
-
-    Raises
-    ------
-    RuntimeError
-        ``ref`` was shipped to another cluster's workers (a lazy result computed on another client).
-    """
-    if not isinstance(ref, Shipped):
-        return ref
-    try:
-        return MODELS[ref.token]
-    except KeyError:
-        raise RuntimeError(
-            "the corridor was shipped to another cluster's workers; build the query again with this cluster's client"
-        ) from None
-
+__all__ = ["is_dask_collection", "query_dask", "shipped"]
 
 def shipped(corridor: Corridor, client: Any = None) -> Any:
     """Return what tasks should carry for ``corridor``: a :class:`Shipped` reference on a cluster, else a delayed.
