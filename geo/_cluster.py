@@ -14,6 +14,7 @@ Importing this module imports ``distributed`` (the ``[dask]`` extra); :mod:`geo.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 from typing import TYPE_CHECKING, Any
@@ -82,7 +83,7 @@ def open_client(scheduler: str) -> tuple[Client, LocalCluster | None]:
     if scheduler == "local":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         cluster = LocalCluster(
-            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
         )
         return Client(cluster), cluster
     if "://" not in scheduler:

@@ -1,0 +1,149 @@
+"""Benchmark: a 10-file dataset read -> query -> written, in memory and on a local dask cluster, in one run.
+
+On the same dataset (``--files`` Parquet files of ACLED-like points, ``--rows`` in all):
+
+* in memory: ``pd.read_parquet(folder)`` -> :meth:`geo.Corridor.query` -> one GeoParquet file
+  (``GeoDataFrame.to_parquet``), in a child process (its peak memory its own);
+* :func:`geo.classify_dataset` in this process (the default of ``idlib-corridor classify DIR``);
+* :func:`geo.classify_dataset` on a ``LocalCluster`` of 1 and of 2 single-threaded worker
+  processes, the cluster started first (its start-up timed apart), each worker's peak
+  resident memory read from the worker itself (``ru_maxrss``);
+* ``idlib-corridor classify DIR -o OUT/ --scheduler local``, end to end (the cluster started by it).
+
+Each dask figure is given as a ratio to the in-memory one (the target: within 2x).
+
+    python benchmarks/bench_dataset.py                # 10,000,000 rows in 10 files
+    python benchmarks/bench_dataset.py --rows 1e6     # a quicker run
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+_PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+
+#: Read the folder, query, write one GeoParquet file: what a user does with one machine's memory.
+IN_MEMORY = (
+    "import sys, pandas as pd, geopandas as gpd, geo\n"
+    "df = pd.read_parquet(sys.argv[1])\n"
+    "lon, lat = df['longitude'].to_numpy(), df['latitude'].to_numpy()\n"
+    "q = geo.load_corridor().query(lon, lat)\n"
+    "gdf = gpd.GeoDataFrame(pd.concat([df, q], axis=1), geometry=gpd.points_from_xy(lon, lat), crs=4326)\n"
+    "gdf.to_parquet(sys.argv[2])\n" + _PEAK
+)
+
+#: classify_dataset in the child process itself (no cluster).
+IN_PROCESS = "import sys, geo\ngeo.classify_dataset(geo.load_corridor(), sys.argv[1], sys.argv[2])\n" + _PEAK
+
+_CLI = "import sys\nfrom geo.cli import main\nrc = main(sys.argv[1:])\n" + _PEAK + "sys.exit(rc)\n"
+
+
+def make_dataset(folder: Path, rows: int, files: int, seed: int = 1) -> None:
+    """Write ``rows`` random points near the M4 as ``files`` Parquet files of equal size."""
+    rng = np.random.default_rng(seed)
+    per = -(-rows // files)
+    for i in range(files):
+        n = min(per, rows - i * per)
+        table = pa.table(
+            {
+                "event_id": pa.array(np.arange(i * per, i * per + n)),
+                "event_type": pa.array(np.where(rng.random(n) < 0.5, "Shelling", "Armed clash")),
+                "longitude": pa.array(rng.uniform(35.5, 37.5, n).round(5)),
+                "latitude": pa.array(rng.uniform(35.2, 36.6, n).round(5)),
+            }
+        )
+        pq.write_table(table, folder / f"events_{i:02d}.parquet")
+
+
+def run_child(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a child Python that prints its peak RSS (KiB) last; returns (seconds, peak MiB)."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
+    return time.perf_counter() - t0, int(out.split()[-1]) / 1024
+
+
+def _worker_peak() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def run_cluster(src: Path, out: Path, workers: int) -> tuple[float, float, list[float]]:
+    """classify_dataset on a fresh LocalCluster of ``workers`` processes; (start-up s, run s, peak MiB per worker)."""
+    import distributed
+
+    import geo
+
+    c = geo.load_corridor()
+    t0 = time.perf_counter()
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        client.wait_for_workers(workers)
+        started = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        geo.classify_dataset(c, src, out, client=client)
+        seconds = time.perf_counter() - t1
+        peaks = [kib / 1024 for kib in client.run(_worker_peak).values()]
+    return started, seconds, peaks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=float, default=10_000_000)
+    ap.add_argument("--files", type=int, default=10)
+    args = ap.parse_args()
+    rows = int(args.rows)
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load average {load:.2f} at the start; {rows:,} rows in {args.files} files")
+    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:
+        folder = Path(tmp)
+        src = folder / "events"
+        src.mkdir()
+        make_dataset(src, rows, args.files)
+        size = sum(p.stat().st_size for p in src.iterdir()) / 2**20
+        print(f"input: {size:,.0f} MiB of Parquet")
+
+        def fresh(name: str) -> Path:
+            out = folder / name
+            shutil.rmtree(out, ignore_errors=True)
+            return out
+
+        base, base_peak = run_child(IN_MEMORY, str(src), str(folder / "in_memory.parquet"))
+        print(
+            f"{'in memory: read_parquet -> query -> to_parquet':58s} {base:6.1f} s  1.00x  peak {base_peak:6,.0f} MiB"
+        )
+        seconds, peak = run_child(IN_PROCESS, str(src), str(fresh("in_process")))
+        print(
+            f"{'classify_dataset, in this process':58s} {seconds:6.1f} s  {seconds / base:4.2f}x  peak {peak:6,.0f} MiB"
+        )
+        for workers in (1, 2):
+            started, seconds, peaks = run_cluster(src, fresh(f"dask_{workers}"), workers)
+            each = ", ".join(f"{p:,.0f}" for p in peaks)
+            print(
+                f"{f'classify_dataset, LocalCluster of {workers} worker(s)':58s} {seconds:6.1f} s  "
+                f"{seconds / base:4.2f}x  worker peaks {each} MiB (cluster start {started:.1f} s)"
+            )
+        seconds, peak = run_child(_CLI, "classify", str(src), "-o", str(fresh("cli")), "--scheduler", "local", "-q")
+        print(
+            f"{'idlib-corridor classify DIR --scheduler local (end to end)':58s} {seconds:6.1f} s  "
+            f"{seconds / base:4.2f}x"
+        )
+        print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
