@@ -36,7 +36,7 @@ import glob
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -186,8 +186,21 @@ def _part_names(sources: list[str]) -> list[str]:
 # --- the tasks ----------------------------------------------------------------------------------------------
 
 
-def _classify_file_task(ref: Corridor | Shipped, src: str, dst: str, kwargs: dict[str, Any]) -> ClassifyReport:
-    """Classify one file into its part (on a worker: the corridor shipped there, one thread)."""
+#: The file a run puts in its output's temporary folder when it fails: the tasks not yet started then do nothing.
+_STOP = ".stop"
+
+
+def _stopped(dst: str) -> bool:
+    """Tell whether the run has failed already (its temporary folder holds :data:`_STOP`): a task then does nothing."""
+    return (Path(dst).parent / _STOP).exists()
+
+
+def _classify_file_task(
+    ref: Corridor | Shipped, src: str, dst: str, kwargs: dict[str, Any]
+) -> ClassifyReport | None:
+    """Classify one file into its part (on a worker: the corridor shipped there, one thread); None if stopped."""
+    if _stopped(dst):
+        return None
     return classify_file(model(ref), src, dst, **kwargs)
 
 
@@ -221,8 +234,10 @@ def _frame_chunks(part: Any, name: Path, opts: ReadOptions) -> tuple[Callable[[]
 
 def _classify_partition_task(
     ref: Corridor | Shipped, part: Any, number: int, dst: str, opts: ReadOptions, kwargs: dict[str, Any]
-) -> ClassifyReport:
-    """Classify one partition of a dask frame into its part."""
+) -> ClassifyReport | None:
+    """Classify one partition of a dask frame into its part; None if stopped."""
+    if _stopped(dst):
+        return None
     name = Path(f"partition {number}")
     reader, fmt = _frame_chunks(part, name, opts)
     return classify_chunks(model(ref), name, reader, fmt, Path(dst), opts=opts, **kwargs)
@@ -238,11 +253,14 @@ class _Plan:
     sources: list[str]  # what each part comes from, for messages and reported rows
     names: list[str]  # each part's file name
     submit: Callable[[Any, list[Path]], Iterable[Any]]  # (client or None, destinations) -> reports, or futures
-    done: list[Any] = field(default_factory=list)
 
 
 def _run_tasks(plan: _Plan, client: Any, stage: Path, progress: Callable[[int], Any] | None) -> list[ClassifyReport]:
-    """Run every part's task, here or on ``client``'s cluster; the first failure raised once every task has ended."""
+    """Run every part's task, here or on ``client``'s cluster; the first failure raised once every task has ended.
+
+    On a failure (or a signal) the tasks not yet started are told to do nothing (:data:`_STOP`), and the
+    running ones are waited for, so that none writes into the temporary folder once it is being removed.
+    """
     targets = [stage / n for n in plan.names]
     if client is None:
         done = []
@@ -260,11 +278,15 @@ def _run_tasks(plan: _Plan, client: Any, stage: Path, progress: Callable[[int], 
         try:
             for future in as_completed(futures):
                 if future.status == "error":
+                    (stage / _STOP).touch()
                     continue  # raised below, once, in input order
                 report = future.result()
                 reports[index[future.key]] = report
-                if progress is not None:
+                if progress is not None and report is not None:
                     progress(report.rows)
+        except BaseException:
+            (stage / _STOP).touch()
+            raise
         finally:
             wait(futures)  # no task may still write into the stage when it is removed
     for i, future in enumerate(futures):

@@ -166,6 +166,19 @@ def test_files_of_other_columns_are_refused_before_any_work(corridor, events_dir
     assert not out.exists()
 
 
+def test_files_of_the_same_columns_in_another_order_are_written_in_the_first_files_order(corridor, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,lon,lat\n1,36.6,35.8\n")
+    (folder / "b.csv").write_text("lat,lon,id\n35.9,36.7,2\n")
+    out = tmp_path / "out"
+    classify_dataset(corridor, folder, out)
+    got = gpd.read_parquet(out)
+    assert list(got.columns[:3]) == ["id", "lon", "lat"]
+    assert got[["id", "lon", "lat"]].to_numpy().tolist() == [[1, 36.6, 35.8], [2, 36.7, 35.9]]
+    assert pq.read_schema(out / "part.00001.b.parquet").names == pq.read_schema(out / "part.00000.a.parquet").names
+
+
 def test_a_column_of_integers_in_one_file_and_decimals_in_another_is_written_as_decimals(corridor, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
