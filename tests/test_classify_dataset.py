@@ -71,6 +71,15 @@ def client():
         yield c
 
 
+def _csv_folder(tmp_path: Path, **texts: str) -> Path:
+    """A folder ``in`` of CSV files, ``a="..."`` giving ``a.csv``."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in texts.items():
+        (folder / f"{name}.csv").write_text(text)
+    return folder
+
+
 def _expected(corridor, files: list[Path], tmp_path: Path) -> pd.DataFrame:
     """Every file classified on its own (the single-file output the dataset's parts must equal), concatenated."""
     parts = []
@@ -121,11 +130,9 @@ def test_a_glob_on_an_existing_client_gives_the_in_process_answer(corridor, even
 
 
 def test_bad_rows_are_kept_and_reported_with_their_file_and_line(corridor, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    pacsv.write_csv(_table(0, 50, seed=1), folder / "a.csv")
     text = "event_id,event_type,fatalities,longitude,latitude\n1,Shelling,0,36.6,35.8\n\n2,Shelling,1,36.6,\n"
-    (folder / "b.csv").write_text(text)
+    folder = _csv_folder(tmp_path, b=text)
+    pacsv.write_csv(_table(0, 50, seed=1), folder / "a.csv")
     out = tmp_path / "out"
     report = classify_dataset(corridor, folder, out)
     assert report.bad_rows == 1
@@ -167,10 +174,7 @@ def test_files_of_other_columns_are_refused_before_any_work(corridor, events_dir
 
 
 def test_files_of_the_same_columns_in_another_order_are_written_in_the_first_files_order(corridor, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "a.csv").write_text("id,lon,lat\n1,36.6,35.8\n")
-    (folder / "b.csv").write_text("lat,lon,id\n35.9,36.7,2\n")
+    folder = _csv_folder(tmp_path, a="id,lon,lat\n1,36.6,35.8\n", b="lat,lon,id\n35.9,36.7,2\n")
     out = tmp_path / "out"
     classify_dataset(corridor, folder, out)
     got = gpd.read_parquet(out)
@@ -180,11 +184,8 @@ def test_files_of_the_same_columns_in_another_order_are_written_in_the_first_fil
 
 
 def test_a_column_of_integers_in_one_file_and_decimals_in_another_is_written_as_decimals(corridor, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
     head = "id,score,note,lon,lat\n"
-    (folder / "a.csv").write_text(head + "1,3,,36.6,35.8\n2,4,,36.7,35.8\n")
-    (folder / "b.csv").write_text(head + "3,2.5,x,36.6,35.8\n")
+    folder = _csv_folder(tmp_path, a=head + "1,3,,36.6,35.8\n2,4,,36.7,35.8\n", b=head + "3,2.5,x,36.6,35.8\n")
     out = tmp_path / "out"
     classify_dataset(corridor, folder, out)
     got = gpd.read_parquet(out)
@@ -194,10 +195,7 @@ def test_a_column_of_integers_in_one_file_and_decimals_in_another_is_written_as_
 
 
 def test_text_in_one_file_and_numbers_in_another_is_an_error_naming_both(corridor, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    (folder / "a.csv").write_text("id,lon,lat\n1,36.6,35.8\n")
-    (folder / "b.csv").write_text("id,lon,lat\nA7,36.6,35.8\n")
+    folder = _csv_folder(tmp_path, a="id,lon,lat\n1,36.6,35.8\n", b="id,lon,lat\nA7,36.6,35.8\n")
     out = tmp_path / "out"
     with pytest.raises(ValueError, match=r"column 'id' is int64 in .*a\.csv but string in .*b\.csv"):
         classify_dataset(corridor, folder, out)
