@@ -8,6 +8,8 @@ On the same dataset (``--files`` Parquet files of ACLED-like points, ``--rows`` 
 * :func:`geo.classify_dataset` on a ``LocalCluster`` of 1 and of 2 single-threaded worker
   processes, the cluster started first (its start-up timed apart), each worker's peak
   resident memory read from the worker itself (``ru_maxrss``);
+* on each cluster, the lazy path too: ``dd.read_parquet`` of the lon/lat columns -> points ->
+  ``c.query`` -> ``value_counts().compute()`` (nothing written);
 * ``idlib-corridor classify DIR -o OUT/ --scheduler local``, end to end (the cluster started by it).
 
 Each dask figure is given as a ratio to the in-memory one (the target: within 2x).
@@ -78,8 +80,26 @@ def _worker_peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def run_cluster(src: Path, out: Path, workers: int) -> tuple[float, float, list[float]]:
-    """classify_dataset on a fresh LocalCluster of ``workers`` processes; (start-up s, run s, peak MiB per worker)."""
+def lazy_query_counts(src: Path) -> int:
+    """``dd.read_parquet`` (lon/lat only) -> points -> ``c.query`` -> ``value_counts().compute()``: the lazy path."""
+    import dask.dataframe as dd
+    import dask_geopandas
+
+    import geo
+
+    df = dd.read_parquet(str(src), columns=["longitude", "latitude"])
+    points = dask_geopandas.from_dask_dataframe(
+        df, geometry=dask_geopandas.points_from_xy(df, "longitude", "latitude")
+    ).set_crs("EPSG:4326")
+    counts = geo.load_corridor().query(points)["in_corridor"].value_counts().compute()
+    return int(counts.sum())
+
+
+def run_cluster(src: Path, out: Path, workers: int) -> tuple[float, float, list[float], float]:
+    """classify_dataset on a fresh LocalCluster of ``workers`` processes.
+
+    Returns (start-up s, run s, peak MiB per worker, seconds of the lazy query's counts).
+    """
     import distributed
 
     import geo
@@ -98,7 +118,10 @@ def run_cluster(src: Path, out: Path, workers: int) -> tuple[float, float, list[
         geo.classify_dataset(c, src, out, client=client)
         seconds = time.perf_counter() - t1
         peaks = [kib / 1024 for kib in client.run(_worker_peak).values()]
-    return started, seconds, peaks
+        t2 = time.perf_counter()
+        lazy_query_counts(src)
+        lazy = time.perf_counter() - t2
+    return started, seconds, peaks, lazy
 
 
 def main() -> None:
@@ -131,12 +154,13 @@ def main() -> None:
             f"{'classify_dataset, in this process':58s} {seconds:6.1f} s  {seconds / base:4.2f}x  peak {peak:6,.0f} MiB"
         )
         for workers in (1, 2):
-            started, seconds, peaks = run_cluster(src, fresh(f"dask_{workers}"), workers)
+            started, seconds, peaks, lazy = run_cluster(src, fresh(f"dask_{workers}"), workers)
             each = ", ".join(f"{p:,.0f}" for p in peaks)
             print(
                 f"{f'classify_dataset, LocalCluster of {workers} worker(s)':58s} {seconds:6.1f} s  "
                 f"{seconds / base:4.2f}x  worker peaks {each} MiB (cluster start {started:.1f} s)"
             )
+            print(f"{f'  c.query(dask read_parquet) value_counts, {workers} worker(s)':58s} {lazy:6.1f} s")
         seconds, peak = run_child(_CLI, "classify", str(src), "-o", str(fresh("cli")), "--scheduler", "local", "-q")
         print(
             f"{'idlib-corridor classify DIR --scheduler local (end to end)':58s} {seconds:6.1f} s  "
