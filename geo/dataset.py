@@ -195,9 +195,7 @@ def _stopped(dst: str) -> bool:
     return (Path(dst).parent / _STOP).exists()
 
 
-def _classify_file_task(
-    ref: Corridor | Shipped, src: str, dst: str, kwargs: dict[str, Any]
-) -> ClassifyReport | None:
+def _classify_file_task(ref: Corridor | Shipped, src: str, dst: str, kwargs: dict[str, Any]) -> ClassifyReport | None:
     """Classify one file into its part (on a worker: the corridor shipped there, one thread); None if stopped."""
     if _stopped(dst):
         return None
@@ -296,6 +294,13 @@ def _run_tasks(plan: _Plan, client: Any, stage: Path, progress: Callable[[int], 
             source = plan.sources[i]
             raise ValueError(message if source in message else f"{source}: {type(exc).__name__}: {message}")
     return [r for r in reports if r is not None]
+
+
+def _drop_strays(stage: Path, names: list[str]) -> None:
+    """Remove from the temporary folder what is not a part: a temporary file of a worker lost mid-write."""
+    for entry in stage.iterdir():
+        if entry.name not in names and entry.is_file():
+            entry.unlink()
 
 
 def _string_is_empty(path: Path, column: str) -> bool:
@@ -460,6 +465,7 @@ def classify_dataset(  # noqa: PLR0913 - one public call; every option past the 
         stack.enter_context(raise_on_signals())
         with atomic_folder(out) as stage:
             reports = _run_tasks(plan, client, stage, progress)
+            _drop_strays(stage, plan.names)
             schema = _unify(stage, plan.names, plan.sources)
             _write_metadata(stage, plan.names, schema)
     _merge(reports, plan.sources, report)

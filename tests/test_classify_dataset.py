@@ -23,6 +23,7 @@ from geo.dataset import classify_dataset, dataset_files
 
 dask_geopandas = pytest.importorskip("dask_geopandas")
 distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
 
 pytestmark = [
     pytest.mark.slow,
@@ -264,3 +265,27 @@ def test_cli_exit_codes(events_dir, tmp_path, capsys):
     assert "folder of GeoParquet files" in capsys.readouterr().err
     assert main(["classify", str(events_dir), "-o", str(events_dir), "-q"]) == 2  # onto its own input
     assert "not empty" in capsys.readouterr().err
+
+
+def test_a_partition_whose_worker_dies_is_run_again_on_another(corridor, tmp_path):
+    marker = str(tmp_path / "died-once")
+
+    def die_once(part):
+        if not os.path.exists(marker):  # the first worker to run a partition dies (as a machine lost would)
+            open(marker, "w").close()
+            os._exit(1)
+        return part
+
+    frame = pd.DataFrame({"event_id": np.arange(600), "lon": np.full(600, 36.6), "lat": np.linspace(35.7, 35.9, 600)})
+    ddf = dd.from_pandas(frame, npartitions=3).map_partitions(die_once, meta=frame.iloc[:0])
+    out = tmp_path / "out"
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        ) as cluster,
+        distributed.Client(cluster, set_as_default=False) as c,
+    ):
+        report = classify_dataset(corridor, ddf, out, client=c)
+    assert os.path.exists(marker)
+    assert (report.files, report.rows) == (3, 600)
+    assert gpd.read_parquet(out)["event_id"].tolist() == list(range(600))
