@@ -125,7 +125,7 @@ def run_cluster(src: Path, out: Path, workers: int) -> tuple[float, float, list[
     t0 = time.perf_counter()
     with (
         distributed.LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -83,7 +83,7 @@ def open_client(scheduler: str) -> tuple[Client, LocalCluster | None]:
     if scheduler == "local":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         cluster = LocalCluster(
-            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
+            n_workers=cores, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL
         )
         return Client(cluster), cluster
     if "://" not in scheduler:

@@ -65,7 +65,7 @@ def events_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client():
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None, silence_logs=50
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0", silence_logs=50
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as c,
     ):
@@ -281,7 +281,7 @@ def test_a_partition_whose_worker_dies_is_run_again_on_another(corridor, tmp_pat
     out = tmp_path / "out"
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
         ) as cluster,
         distributed.Client(cluster, set_as_default=False) as c,
     ):
