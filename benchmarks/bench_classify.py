@@ -130,7 +130,7 @@ def run_dask(pq_path: Path, rows: int) -> tuple[float, int]:
 
     c = geo.load_corridor()
     with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
         distributed.Client(cluster),
     ):
         t0 = time.perf_counter()

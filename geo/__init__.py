@@ -26,6 +26,7 @@ from .summary import CorridorSummary
 
 if TYPE_CHECKING:
     from .classify import classify_file
+    from .dataset import classify_dataset
     from .maps import build_map, map_html, save_map
     from .points import read_points
     from .spacetime import plot_spacetime, post_summary
@@ -40,6 +41,7 @@ __all__ = [
     "DataError",
     "MetricFrame",
     "build_map",
+    "classify_dataset",
     "classify_file",
     "corridor_as_of",
     "data_path",
@@ -67,6 +69,7 @@ _LAZY = {
     "map_html": "maps",
     "save_map": "maps",
     "classify_file": "classify",
+    "classify_dataset": "dataset",
     "read_points": "points",
     "plot_spacetime": "spacetime",
     "post_summary": "spacetime",

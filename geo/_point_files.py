@@ -70,6 +70,7 @@ __all__ = [
     "ReadOptions",
     "format_of",
     "reading_format",
+    "wkb_chunk",
 ]
 
 #: Shapely's type ids of lines (LineString, LinearRing, MultiLineString): answered at their midpoint.
@@ -186,7 +187,7 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
 
     def gen() -> Iterator[Chunk]:
         for batch in pf.iter_batches(batch_size=opts.chunk_rows):
-            yield _wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
+            yield wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
 
@@ -211,7 +212,7 @@ def reading_format(path: Path, fmt: FileFormat) -> FileFormat:
     return fmt
 
 
-def _wkb_chunk(table: pa.Table, column: str, to_lonlat: Any, own: dict[bytes, bytes]) -> Chunk:
+def wkb_chunk(table: pa.Table, column: str, to_lonlat: Any, own: dict[bytes, bytes]) -> Chunk:
     """Return a chunk of a file with WKB geometry: its points in lon/lat, and its rows' own geometry along.
 
     The geometry column stays in the table, named in the metadata ``own`` with its type and
@@ -293,7 +294,7 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
             gcol = meta["geometry_name"] or "wkb_geometry"
             own = {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
             for batch in reader:
-                yield _wkb_chunk(pa.Table.from_batches([batch]), gcol, to_lonlat, own)
+                yield wkb_chunk(pa.Table.from_batches([batch]), gcol, to_lonlat, own)
 
     return guard(gen(), path), total
 

@@ -35,6 +35,7 @@ __all__ = [
     "LON_NAMES",
     "Chunk",
     "ReadOptions",
+    "csv_columns",
     "csv_line_of",
     "encoding_of",
     "guard",
@@ -291,6 +292,26 @@ def csv_line_of(path: Path, opts: ReadOptions, row: int) -> int | None:
         if i == row:
             return line
     return None
+
+
+def csv_columns(path: Path, opts: ReadOptions) -> list[str]:
+    """Return a CSV's column names, from its header (one short read, the separator sniffed unless given).
+
+    Parameters
+    ----------
+    path
+        The CSV.
+    opts
+        Its separator and encoding.
+
+    Returns
+    -------
+    list of str
+        The header's names; empty for an empty file.
+    """
+    encoding = encoding_of(opts, path)
+    _, header = next(_records(path, _delimiter(path, opts, encoding), encoding), (0, []))
+    return header
 
 
 def _decode_problem(path: Path, encoding: str) -> str | None:

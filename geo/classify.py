@@ -69,7 +69,10 @@ from .query import swapped_check
 if TYPE_CHECKING:
     from .corridor import Corridor
 
-__all__ = ["DEFAULT_CHUNK_ROWS", "FILE_FORMATS", "FORMATS", "QUERY_SCHEMA", "BadRow", "ClassifyReport", "classify_file"]
+__all__ = [
+    "DEFAULT_CHUNK_ROWS", "FILE_FORMATS", "FORMATS", "QUERY_SCHEMA", "BadRow", "ClassifyReport", "classify_chunks",
+    "classify_file",
+]  # fmt: skip
 
 #: File format names by extension, from :data:`FILE_FORMATS` (the registry of formats).
 FORMATS = {ext: f.name for f in FILE_FORMATS.values() for ext in f.extensions}
@@ -85,16 +88,17 @@ _LAYERED = ("gpkg", "xlsx")
 
 @dataclass(frozen=True)
 class BadRow:
-    """A row whose coordinates could not be used: 1-based data row, its line in the file (CSV, Excel), reason."""
+    """A row whose coordinates could not be used: data row (from 1), its line in the file, reason; file in a dataset."""
 
     row: int
     line: int | None
     reason: str
     line_word: str = "line"
+    file: str | None = None
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f" ({self.line_word} {self.line})" if self.line is not None else "")
-        return f"{where}: {self.reason}"
+        return f"{self.file + ': ' if self.file else ''}{where}: {self.reason}"
 
 
 @dataclass
@@ -168,14 +172,16 @@ def _bad_reason(lon: np.ndarray, lat: np.ndarray, known: np.ndarray, i: int) -> 
     return lonlat_problem(float(lon[i]), float(lat[i])) or "valid coordinate"
 
 
-def _results(corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> tuple[list[pa.Array], np.ndarray]:
+def _results(
+    corridor: Corridor, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, threads: int | None = None
+) -> tuple[list[pa.Array], np.ndarray]:
     """Return the query columns for one chunk, and the ok rows' distances.
 
     Rows not ``ok`` get each column's missing value.
     """
     if not ok.any():
         return [_spread(c, pa.nulls(0, type=c.arrow_type()), ok) for c in QUERY_COLUMNS], np.empty(0)
-    res = corridor.query(lon[ok], lat[ok])
+    res = corridor.query(lon[ok], lat[ok], workers=threads)
     cols = [_spread(c, _arrow(c, res[c.name]), ok) for c in QUERY_COLUMNS]
     return cols, res["distance_m"].to_numpy()
 
@@ -223,6 +229,7 @@ class _Run:
         report: ClassifyReport, opts: ReadOptions, prefix: str | None,
     ) -> None:  # fmt: skip
         self.corridor, self.src, self.in_fmt, self.strict, self.report = corridor, src, in_fmt, strict, report
+        self.threads: int | None = None  # of the query kernel (None: every core)
         self.opts = opts
         self.add_lonlat = in_fmt.geometry and not out_fmt.geometry  # points read from geometry, written as columns
         lonlat = ("longitude", "latitude") if self.add_lonlat else ()
@@ -292,7 +299,7 @@ class _Run:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)
             )
-        results, distance = _results(self.corridor, lon, lat, ok)
+        results, distance = _results(self.corridor, lon, lat, ok, self.threads)
         for f, col in zip(QUERY_SCHEMA, results, strict=True):
             table = table.append_column(f.with_name(names[f.name]), col)
         rows_ok = np.flatnonzero(ok)
@@ -353,6 +360,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     progress: Callable[[int], Any] | None = None,
     prefix: str | None = DEFAULT_PREFIX,
     keep_text: bool = False,
+    threads: int | None = None,
 ) -> ClassifyReport:
     """Append the corridor query columns to every row of a point file, streaming.
 
@@ -399,6 +407,9 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         the output has the types the whole file gives. They are decided on the first
         chunk and every later chunk is checked against them; when one does not fit, the
         run starts again with the types decided over the whole file (reading it twice more).
+    threads
+        Threads the query kernel may use (default: every core); a task of a dask cluster
+        (:func:`geo.classify_dataset`) uses one, as the cluster runs a task per core.
 
     Returns
     -------
@@ -426,13 +437,13 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
                 return classify_file(
                     corridor, copy, output, lon_col=lon_col, lat_col=lat_col, chunk_rows=chunk_rows, strict=strict,
                     delimiter=delimiter, encoding=encoding, layer=layer, input_format=input_format or "csv",
-                    progress=progress, prefix=prefix, keep_text=keep_text,
+                    progress=progress, prefix=prefix, keep_text=keep_text, threads=threads,
                 )  # fmt: skip
             except ValueError as exc:
                 raise ValueError(str(exc).replace(str(copy), "<stdin>")) from None
     src, out = Path(source), Path(output)
     in_fmt = FILE_FORMATS[input_format] if input_format else format_of(src, "input")
-    out_fmt = format_of(out, "output")
+    format_of(out, "output")  # an unknown extension refused before the input is read
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
     if src.resolve() == out.resolve() or (out.exists() and os.path.samefile(src, out)):
@@ -441,26 +452,56 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
     in_fmt = reading_format(src, in_fmt)
     opts = ReadOptions(lon_col, lat_col, chunk_rows, _CSV_BLOCK_BYTES, delimiter, encoding, layer)
+    with raise_on_signals():
+        return classify_chunks(
+            corridor, src, lambda: _open_input(src, in_fmt, opts), in_fmt, out, opts=opts, strict=strict,
+            progress=progress, prefix=prefix, keep_text=keep_text, threads=threads,
+        )  # fmt: skip
+
+
+def classify_chunks(  # noqa: PLR0913 - the whole of one run, for classify_file and the dataset tasks
+    corridor: Corridor,
+    src: Path,
+    reader: Callable[[], Iterator[Chunk]],
+    in_fmt: FileFormat,
+    out: Path,
+    *,
+    opts: ReadOptions,
+    strict: bool = False,
+    progress: Callable[[int], Any] | None = None,
+    prefix: str | None = DEFAULT_PREFIX,
+    keep_text: bool = False,
+    threads: int | None = None,
+) -> ClassifyReport:
+    """Answer the chunks ``reader()`` gives (called again if the types must be decided over the whole input).
+
+    What :func:`classify_file` runs once it has checked its arguments; :mod:`geo.dataset` runs it for each
+    partition of a dask frame. ``src`` names the input in messages and reported rows; ``out``'s format is
+    taken from its extension; ``threads`` is what the query kernel may use (None: every core).
+
+    Returns
+    -------
+    ClassifyReport
+        The run's figures.
+    """
+    out_fmt = format_of(out, "output")
     report = ClassifyReport(output=out)
     start = time.perf_counter()
-    with raise_on_signals():
-
-        def reader() -> Iterator[Chunk]:
-            return _open_input(src, in_fmt, opts)
-
+    run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
+    run.threads = threads
+    typed = out_fmt.typed and not in_fmt.typed and not keep_text  # text in, types out
+    if typed:
+        run.typed = StreamTypes().apply
+    try:
+        _write(run, reader(), out, progress)
+    except TypesChanged:
+        done = report.rows  # a later chunk did not fit the first one's types: decide them over the whole file
+        report = ClassifyReport(output=out)
         run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
-        typed = out_fmt.typed and not in_fmt.typed and not keep_text  # text in, types out
-        if typed:
-            run.typed = StreamTypes().apply
-        try:
-            _write(run, reader(), out, progress)
-        except TypesChanged:
-            done = report.rows  # a later chunk did not fit the first one's types: decide them over the whole file
-            report = ClassifyReport(output=out)
-            run = _Run(corridor, src, in_fmt, out_fmt, strict, report, opts, prefix)
-            types = TypeInference.over(run.planned(table) for table, *_ in reader())
-            run.typed = lambda table: convert(table, types)
-            _write(run, reader(), out, _past(progress, done))
+        run.threads = threads
+        types = TypeInference.over(run.planned(table) for table, *_ in reader())
+        run.typed = lambda table: convert(table, types)
+        _write(run, reader(), out, _past(progress, done))
     report.seconds = time.perf_counter() - start
     return report
 

@@ -9,7 +9,7 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -274,44 +274,88 @@ def _partial_date(text: str) -> str:
 def _cmd_classify(args: argparse.Namespace) -> int:
     from ._io import check_output_path
     from .classify import classify_file
+    from .dataset import is_dataset
 
+    dataset = str(args.input) != "-" and (is_dataset(args.input) or args.scheduler is not None)
+    if dataset:
+        return _classify_dataset(args)
     check_output_path(args.output)  # before the model is built
     c = _corridor(args)
-    show = not args.quiet and sys.stderr.isatty()
-    bar = None
-    if show:
-        from tqdm import tqdm
-
-        bar = tqdm(unit=" rows", unit_scale=True, desc="classifying", file=sys.stderr, dynamic_ncols=True)
-    try:
+    with _progress_bar(args) as update:
         report = classify_file(
-            c,
-            args.input,
-            args.output,
-            lon_col=args.lon_col,
-            lat_col=args.lat_col,
-            chunk_rows=args.chunk_rows,
-            strict=args.strict,
-            delimiter=args.delimiter,
-            encoding=args.encoding,
-            layer=args.layer,
-            input_format=args.input_format,
-            progress=bar.update if bar is not None else None,
-            prefix=None if args.refuse_clashes else args.prefix,
-            keep_text=args.keep_text,
+            c, args.input, args.output, layer=args.layer, input_format=args.input_format, progress=update,
+            **_reading_options(args),
+        )  # fmt: skip
+    _report_classify(args, report)
+    return 0
+
+
+def _reading_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Return the options classify takes alike for a file and for a dataset's every file."""
+    return {
+        "lon_col": args.lon_col, "lat_col": args.lat_col, "chunk_rows": args.chunk_rows, "strict": args.strict,
+        "delimiter": args.delimiter, "encoding": args.encoding,
+        "prefix": None if args.refuse_clashes else args.prefix, "keep_text": args.keep_text,
+    }  # fmt: skip
+
+
+def _classify_dataset(args: argparse.Namespace) -> int:
+    """Classify a folder or glob of files into a GeoParquet dataset (``classify DIR -o OUT_DIR/``)."""
+    from ._io import check_output_folder
+    from .dataset import classify_dataset
+
+    for given, option in ((args.layer, "--layer"), (args.input_format, "--input-format")):
+        if given is not None:
+            raise ValueError(f"{option} applies to one file; a dataset's files are CSV or Parquet, by extension")
+    if _is_file_name(args.output):
+        raise ValueError(f"output {args.output}: a dataset is written as a folder of GeoParquet files; name a folder")
+    check_output_folder(args.output)  # before the model is built
+    c = _corridor(args)
+    with _progress_bar(args) as update:
+        report = classify_dataset(
+            c, str(args.input), args.output, scheduler=args.scheduler, progress=update, **_reading_options(args)
         )
+    where = "in this process" if report.scheduler == "in-process" else f"{report.scheduler}, {report.workers} workers"
+    _report_classify(args, report, f"{report.files} GeoParquet files ({where}), ")
+    return 0
+
+
+def _is_file_name(path: Path) -> bool:
+    """Tell whether ``path`` ends like a file classify writes (``.csv``, ``.parquet``...), not a folder."""
+    from ._point_files import format_of
+
+    try:
+        format_of(path, "output")
+    except ValueError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def _progress_bar(args: argparse.Namespace) -> Iterator[Callable[[int], Any] | None]:
+    """Give classify's progress callback: a bar on a terminal's stderr (none with --quiet), closed afterwards."""
+    if args.quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" rows", unit_scale=True, desc="classifying", file=sys.stderr, dynamic_ncols=True)
+    try:
+        yield bar.update
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
+
+
+def _report_classify(args: argparse.Namespace, report: Any, what: str = "") -> None:
+    """Print a classify run's warnings, then its figures (``--json``) or its one summary line."""
     _warn_rows(report, "Use --strict to stop at the first one.")
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
     elif not args.quiet:
         print(
-            f"wrote {report.output}: {report.rows:,} rows in {report.seconds:.1f} s "
+            f"wrote {report.output}: {what}{report.rows:,} rows in {report.seconds:.1f} s "
             f"({report.rows_per_second:,.0f} rows/s)"
         )
-    return 0
 
 
 def _finite(text: str) -> float:
@@ -434,8 +478,20 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     labels = "/".join(f.label for f in formats)
     k = sub.add_parser("classify", parents=[common], help=f"append the query columns to every row of a {labels} file")
     extensions = ", ".join(e for f in formats for e in f.extensions)
-    k.add_argument("input", type=Path, help=f"input file ({extensions}), or - for the standard input")
-    k.add_argument("-o", "--output", type=Path, required=True, help="output file; format from its extension")
+    k.add_argument(
+        "input", type=Path,
+        help=f"input file ({extensions}), or - for the standard input; or a folder or quoted glob of CSV/Parquet "
+        "files (a dataset: written as a folder of GeoParquet files)",
+    )  # fmt: skip
+    k.add_argument(
+        "-o", "--output", type=Path, required=True,
+        help="output file, format from its extension; for a dataset, a new or empty folder",
+    )  # fmt: skip
+    k.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="classify a dataset on a dask cluster: local (a LocalCluster, one worker per core) or a scheduler's "
+        "address such as tcp://host:8786 (default: in this process)",
+    )  # fmt: skip
     by_rows = ", ".join(f.label for f in formats if f.by_rows)
     k.add_argument("--chunk-rows", type=int, default=DEFAULT_CHUNK_ROWS, help=f"rows per chunk ({by_rows})")
     k.add_argument(

@@ -2,21 +2,53 @@
 
 ``corridor.query(ddf)`` on a ``dask_geopandas.GeoDataFrame`` returns a lazy dask
 GeoDataFrame with the query columns added, built with ``map_partitions``;
-``corridor.query(lon, lat)`` on two dask Series a lazy dask DataFrame. The
-corridor goes into the task graph once, as a single delayed object, so a cluster
-ships it to each worker once rather than with every partition.
+``corridor.query(lon, lat)`` on two dask Series a lazy dask DataFrame.
+
+With a ``dask.distributed`` client in use, the corridor is put on each worker once, by a
+worker plugin that also builds its grid and loads the compiled kernel there before any task
+(:func:`geo._cluster.ship`); the tasks carry only a :class:`Shipped` reference to it. Without
+one (dask's local threads), the corridor goes into the task graph once, as a single delayed object.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._query_input import PointError
+from ._shipped import Shipped, model
 
 if TYPE_CHECKING:
     from .corridor import Corridor
 
-__all__ = ["is_dask_collection", "query_dask"]
+__all__ = ["is_dask_collection", "query_dask", "shipped"]
+
+def shipped(corridor: Corridor, client: Any = None) -> Any:
+    """Return what tasks should carry for ``corridor``: a :class:`Shipped` reference on a cluster, else a delayed.
+
+    Parameters
+    ----------
+    corridor
+        The model.
+    client
+        A ``distributed.Client``; None for the one in use, if any (``distributed`` is not imported for it).
+
+    Returns
+    -------
+    Shipped or dask.delayed.Delayed
+        The reference (the corridor is then on every worker, warmed), or the corridor as one delayed object.
+    """
+    if client is None and "distributed" in sys.modules:
+        from ._cluster import active_client
+
+        client = active_client()
+    if client is not None:
+        from ._cluster import ship
+
+        return ship(corridor, client)
+    from dask.delayed import delayed
+
+    return delayed(corridor, pure=True, traverse=False)
 
 
 def is_dask_collection(obj: Any) -> bool:
@@ -36,23 +68,23 @@ def _in_partition(error: PointError, what: str, partition_info: dict[str, Any] |
     return ValueError(f"{what} row with index {error.label!r} (row {error.row} of partition {number}): {error.problem}")
 
 
-def _query_partition(part: Any, corridor: Corridor, partition_info: dict[str, Any] | None = None) -> Any:
+def _query_partition(part: Any, ref: Corridor | Shipped, partition_info: dict[str, Any] | None = None) -> Any:
     from .query import query
 
     try:
         # One thread per task: dask already runs a task per worker thread, so threads of our own would oversubscribe.
-        return query(corridor, part, workers=1)
+        return query(model(ref), part, workers=1)
     except PointError as exc:
         raise _in_partition(exc, f"dask {type(part).__name__}", partition_info) from None
 
 
 def _query_lonlat_partition(
-    lon: Any, lat: Any, corridor: Corridor, partition_info: dict[str, Any] | None = None
+    lon: Any, lat: Any, ref: Corridor | Shipped, partition_info: dict[str, Any] | None = None
 ) -> Any:
     from .query import query
 
     try:
-        return query(corridor, lon, lat, workers=1)
+        return query(model(ref), lon, lat, workers=1)
     except PointError as exc:
         raise _in_partition(exc, "dask lon/lat", partition_info) from None
 
@@ -60,7 +92,6 @@ def _query_lonlat_partition(
 def _query_lonlat(corridor: Corridor, lon: Any, lat: Any) -> Any:
     """Lazily answer two dask Series of longitudes and latitudes (degrees), partition by partition."""
     import dask.dataframe as dd
-    from dask.delayed import delayed
 
     if not all(isinstance(s, dd.Series) for s in (lon, lat)):
         raise ValueError(
@@ -76,8 +107,7 @@ def _query_lonlat(corridor: Corridor, lon: Any, lat: Any) -> Any:
             "divisions; give them the same partitions (e.g. two columns of one dask DataFrame)"
         )
     meta = _query_lonlat_partition(lon._meta, lat._meta, corridor)
-    shipped = delayed(corridor, pure=True, traverse=False)
-    return lon.map_partitions(_query_lonlat_partition, lat, shipped, meta=meta)
+    return lon.map_partitions(_query_lonlat_partition, lat, shipped(corridor), meta=meta)
 
 
 def query_dask(corridor: Corridor, ddf: Any, lat: Any = None, *, workers: int | None = None) -> Any:
@@ -104,7 +134,6 @@ def query_dask(corridor: Corridor, ddf: Any, lat: Any = None, *, workers: int | 
     """
     try:
         import dask_geopandas
-        from dask.delayed import delayed
     except ImportError as exc:  # pragma: no cover - the extra is installed with the tests
         raise ImportError("querying a dask collection needs the extra: pip install 'idlib-corridor[dask]'") from exc
     if workers is not None:
@@ -119,5 +148,4 @@ def query_dask(corridor: Corridor, ddf: Any, lat: Any = None, *, workers: int | 
     if ddf.crs is None:
         raise ValueError("the dask GeoDataFrame has no CRS; set one (e.g. .set_crs('EPSG:4326'))")
     meta = _query_partition(ddf._meta, corridor)
-    shipped = delayed(corridor, pure=True, traverse=False)
-    return ddf.map_partitions(_query_partition, shipped, meta=meta)
+    return ddf.map_partitions(_query_partition, shipped(corridor), meta=meta)
