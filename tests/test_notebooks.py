@@ -26,6 +26,8 @@ import shapely
 from pyproj import Geod
 from support import open_offline
 
+from geo.maps.style import USER_SIDE_COLORS
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 DATA = ROOT / "data"
@@ -464,10 +466,10 @@ def test_events_notebook_draws_the_space_time_chart():
 # ------------------------------------------------------------------------------- maps in a browser
 
 
-def _notebook_output_page(tmp_path: Path, name: str) -> Path:
-    """The map cell's displayed HTML inside a bare page, as a notebook front end shows it."""
-    outer = displayed_html(executed(name), "map")
-    path = tmp_path / f"{Path(name).stem}_output.html"
+def _notebook_output_page(tmp_path: Path, name: str, tag: str = "map") -> Path:
+    """The displayed HTML of the map cell (tagged ``tag``) inside a bare page, as a notebook front end shows it."""
+    outer = displayed_html(executed(name), tag)
+    path = tmp_path / f"{Path(name).stem}_{tag}_output.html"
     path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{outer}</body></html>', "utf-8")
     return path
 
@@ -483,12 +485,12 @@ def _in_map_frame(browser):
 
 
 @contextlib.contextmanager
-def _map_output(browser, tmp_path: Path, name: str):
-    """Open the map cell's output of notebook ``name`` with the network off, and give a wait inside its map's frame.
+def _map_output(browser, tmp_path: Path, name: str, tag: str = "map"):
+    """Open the output of the map cell ``tag`` of notebook ``name`` with the network off; give a wait in its frame.
 
     On leaving, the page must have asked for nothing and logged no error, while loading or while driven.
     """
-    page = open_offline(browser, _notebook_output_page(tmp_path, name))
+    page = open_offline(browser, _notebook_output_page(tmp_path, name, tag))
     requested = page.requests_beyond_the_page()  # of any scheme, file: included
     try:
         yield _in_map_frame(browser)
@@ -558,3 +560,28 @@ def test_events_notebook_map_output_draws_the_events_with_the_network_off(browse
             ".map(function (l) { return l.textContent.trim(); })"
         )
         assert overlays[-1] == _EVENTS_LAYER
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_events_notebook_clustered_map_holds_every_event_coloured_by_side_with_the_network_off(
+    browser, tmp_path, corridor, your_events
+):
+    with _map_output(browser, tmp_path, "05_your_events.ipynb", "clustered-map") as wait:
+        layer = "window.idlibUserLayers[arguments[0]]"
+        wait.until(lambda d: d.execute_script(f"return {layer} !== undefined && {layer}.ready()", _EVENTS_LAYER))
+        held = browser.execute_script(f"return {layer}.group.getLayers().length", _EVENTS_LAYER)
+        colours = browser.execute_script(
+            f"var n = {{}}; {layer}.group.getLayers().forEach(function (m) {{"
+            " n[m.options.fillColor] = (n[m.options.fillColor] || 0) + 1; }); return n;",
+            _EVENTS_LAYER,
+        )
+        legend = browser.execute_script("return document.querySelector('.idlib-legend').textContent")
+    assert held == len(your_events) == 300  # the slider opens on its last day, after every event
+    lon = np.array([f["geometry"]["coordinates"][0] for f in your_events])
+    lat = np.array([f["geometry"]["coordinates"][1] for f in your_events])
+    expected: dict[str, int] = {}
+    for side in corridor.query(lon, lat)["side"]:
+        expected[USER_SIDE_COLORS[side]] = expected.get(USER_SIDE_COLORS[side], 0) + 1
+    assert colours == expected
+    assert _EVENTS_LAYER in legend
