@@ -112,6 +112,21 @@ def test_a_layer_added_to_the_corridors_own_explore_is_drawn_and_listed(browser,
     assert page.requests_beyond_the_page() == []
 
 
+@pytest.mark.browser
+def test_a_layer_control_of_the_users_own_replaces_the_maps_and_lists_every_layer(browser, corridor, points, tmp_path):
+    m = points.explore(m=build_map(corridor, offline=True), name="my events")
+    folium.LayerControl(collapsed=False, position="bottomright").add_to(m)  # as folium's examples do
+    page = open_offline(browser, save_map(m, tmp_path / "map.html"))
+    names = sorted(p[2] for p in POINTS)
+    assert wait(browser).until(lambda d: d.execute_script(_DRAWN, names) or None) == names
+    assert browser.execute_script("return document.querySelectorAll('.leaflet-control-layers').length") == 1
+    assert browser.execute_script(  # the user's options: open, bottom right
+        "return !!document.querySelector('.leaflet-bottom.leaflet-right .leaflet-control-layers-expanded')"
+    )
+    assert _overlays(browser) == [*OVERLAYS, "my events"]
+    assert page.errors() == []
+
+
 def test_the_layer_control_and_the_last_scripts_come_after_a_layer_added_later(corridor, points):
     page = map_html(points.explore(m=build_map(corridor, offline=True), name="my events"))
     listed = re.search(r'"my events" : (geo_json_\w+),', page)

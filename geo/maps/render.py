@@ -78,11 +78,20 @@ class CorridorMap(folium.Map):
         return self.add_child(element)
 
     def put_last(self) -> None:
-        """Move what :meth:`add_last` added after every other child of the map, in place."""
+        """Move what :meth:`add_last` added after every other child of the map, in place.
+
+        A layer control the user added (``folium.LayerControl().add_to(m)``, as folium's examples
+        do) takes the place of the map's own, so the page has one, with the user's options, and it
+        lists every layer.
+        """
         items = list(self._children.items())
-        self._children = OrderedDict(
-            [*(i for i in items if not i[1].__dict__.get(_LAST)), *(i for i in items if i[1].__dict__.get(_LAST))]
-        )
+        last = [i for i in items if i[1].__dict__.get(_LAST)]
+        theirs = [i for i in items if isinstance(i[1], folium.LayerControl) and not i[1].__dict__.get(_LAST)]
+        rest = [i for i in items if not i[1].__dict__.get(_LAST) and i not in theirs]
+        if theirs:
+            at = next((k for k, i in enumerate(last) if isinstance(i[1], folium.LayerControl)), 0)
+            last = [*last[:at], *theirs, *(i for i in last[at:] if not isinstance(i[1], folium.LayerControl))]
+        self._children = OrderedDict([*rest, *last])
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]  # branca renders into the figure
         """Render the map into its figure, with what :meth:`add_last` added after every layer."""
