@@ -113,6 +113,11 @@ def test_a_mapping_gives_one_layer_each_in_the_layer_control_and_the_legend(corr
     assert [len(d["lat"]) for d in _layer_data(html)] == [20, 4]
     assert "From file: 20 points drawn" in html
     assert "Mine: 4 points drawn" in html
+    assert html.count("a cluster of that many points") == 1  # one key for every layer's clusters
+
+
+def test_a_map_without_points_has_no_cluster_key(corridor):
+    assert "a cluster of that many points" not in map_html(build_map(corridor, offline=True))
 
 
 def test_a_layer_name_with_markup_is_escaped_in_the_layer_control_and_the_legend(corridor):

@@ -52,7 +52,15 @@ from .style import (
     USER_SIDE_COLORS,
 )
 
-__all__ = ["DEFAULT_LAYER_NAME", "NUMBER_CLASSES", "PointLayer", "UserPoints", "add_user_layers", "user_layers"]
+__all__ = [
+    "CLUSTER_KEY",
+    "DEFAULT_LAYER_NAME",
+    "NUMBER_CLASSES",
+    "PointLayer",
+    "UserPoints",
+    "add_user_layers",
+    "user_layers",
+]
 
 #: The layer name of a GeoDataFrame given alone (``build_map(c, points=gdf)``).
 DEFAULT_LAYER_NAME = "Your points"
@@ -404,6 +412,10 @@ def legend_rows(layer: PointLayer, timeline: bool) -> str:
     return "".join(rows)
 
 
+#: The legend's line for a cluster of a user's points.
+CLUSTER_KEY = "a cluster of that many points: click to spread"
+
+
 def add_user_layers(m: folium.Map, layers: list[PointLayer], timeline: bool) -> list[str]:
     """Add each layer to the map (:class:`UserPoints`) and return their legend rows.
 
@@ -418,4 +430,7 @@ def add_user_layers(m: folium.Map, layers: list[PointLayer], timeline: bool) -> 
     """
     for layer in layers:
         m.add_child(UserPoints(layer))
-    return [legend_rows(layer, timeline) for layer in layers]
+    rows = [legend_rows(layer, timeline) for layer in layers]
+    if layers:  # once: a cluster is not a post, though both are numbered discs
+        rows.append(legend_row('<span class="sw idlib-user-cluster">12</span>', CLUSTER_KEY))
+    return rows
