@@ -288,10 +288,8 @@ class _Run:
 
         Swapped rows are counted on the way.
         """
-        stand_ins = _stand_ins(table)
-        if stand_ins is not None:
-            self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
-        table, geometry = self.own_geometry(table)
+        table, geometry, stand_ins = self.own_geometry(table)
+        self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
         names = self.plan(table.column_names)
         if self.typed is not None:
             table = self.typed(table)
@@ -313,25 +311,23 @@ class _Run:
             self.report.swapped_rows += int(swapped.size)
         return table, geometry
 
-    def own_geometry(self, table: pa.Table) -> tuple[pa.Table, pa.ChunkedArray | None]:
-        """Split off a vector input's own geometry (WKB, see :mod:`geo._point_files`) and note its type and CRS."""
+    def own_geometry(self, table: pa.Table) -> tuple[pa.Table, pa.ChunkedArray | None, np.ndarray]:
+        """Split off a vector input's own geometry (WKB, see :mod:`geo._point_files`) and note its type and CRS.
+
+        Also return which rows are lines or areas, answered at a point on them (none for a tabular chunk).
+        """
         meta = dict(table.schema.metadata or {})
         column = meta.pop(GEOMETRY_KEY, None)
         if column is None:
-            return table, None
+            return table, None, np.zeros(table.num_rows, dtype=bool)
         self.geometry_type = meta.pop(GEOMETRY_TYPE_KEY, b"Unknown").decode()
         self.source_crs = meta.pop(GEOMETRY_CRS_KEY, b"EPSG:4326").decode()
-        meta.pop(REPRESENTATIVE_KEY, None)
+        packed = meta.pop(REPRESENTATIVE_KEY, None)
+        stand_ins = np.zeros(table.num_rows, dtype=bool)
+        if packed is not None:
+            stand_ins = np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=table.num_rows).astype(bool)
         geometry = table.column(column.decode())
-        return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry
-
-
-def _stand_ins(table: pa.Table) -> np.ndarray | None:
-    """Which rows of a vector chunk are lines or areas, answered at a point on them; None for a tabular chunk."""
-    packed = (table.schema.metadata or {}).get(REPRESENTATIVE_KEY)
-    if packed is None:
-        return None
-    return np.unpackbits(np.frombuffer(packed, dtype=np.uint8), count=table.num_rows).astype(bool)
+        return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry, stand_ins
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from branca.element import Element, Figure
 from folium.template import Template
 
 from .._point_files import points_of
+from .._validate import lonlat_ok
 from ..columns import QUERY_COLUMNS
 from ..corridor import Corridor
 from ..points import layer_name, read_points
@@ -195,7 +196,7 @@ def _layer(
     if gdf.crs is None:
         raise ValueError(f"{where}: the GeoDataFrame has no CRS; set the one its coordinates are in (.set_crs(...))")
     lon, lat = _lonlat(gdf)
-    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    ok = lonlat_ok(lon, lat)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     missing = [c.name for c in QUERY_COLUMNS if c.name not in table.columns]
     if missing:
