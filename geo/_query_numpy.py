@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from ._chain import Chain, Nearest
 from ._ecef import EXACT_GEODESIC_BEYOND_M, Points, geodesic_from_chord
 from ._query_index import Index
-from .geodesy import GEOD
+from .geodesy import GEOD, grown_bounds
 
 __all__ = ["BLOCK", "answer_block", "sweep_beyond_ends"]
 
@@ -134,15 +134,20 @@ def sweep_beyond_ends(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.floa
     Only points within the width of an end can be such points, so only they are tried.
     """
     length_km = idx.patrol.length_m / 1000.0
-    at_end = np.flatnonzero((out["chainage_km"] <= 1e-9) | (out["chainage_km"] >= length_km - 1e-9))
+    reach = idx.width_m * (1 + 1e-6) + 1.0
+    near_box = np.zeros(lon.size, dtype=bool)
+    for end in (0, -1):  # a lon/lat box first: most points lie far from both ends, and need no ECEF
+        end_lon, end_lat = float(idx.patrol.lon[end]), float(idx.patrol.lat[end])
+        west, south, east, north = grown_bounds((end_lon, end_lat, end_lon, end_lat), reach)
+        near_box |= (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    chainage = out["chainage_km"]
+    at_end = np.flatnonzero(near_box & ((chainage <= 1e-9) | (chainage >= length_km - 1e-9)))
     if at_end.size == 0:
         return
     pts = Points.from_lonlat(lon[at_end], lat[at_end], idx.origin)
-    reach2 = (idx.width_m * (1 + 1e-6) + 1.0) ** 2
+    reach2 = reach**2
     ends = idx.patrol.xyz[[0, -1]]
-    near_end = np.flatnonzero(
-        np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2
-    )
+    near_end = np.flatnonzero(np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2)
     if near_end.size == 0:
         return
     chain = idx.patrol

@@ -11,6 +11,7 @@ WGS84 ellipsoid (:data:`GEOD`), which is exact to well under a millimetre.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 
@@ -28,6 +29,7 @@ __all__ = [
     "geodesic_area_km2",
     "geodesic_distance_m",
     "geodesic_length_m",
+    "grown_bounds",
 ]
 
 #: Geographic CRS of everything stored and returned: WGS84 lon/lat, degrees.
@@ -134,3 +136,34 @@ def geodesic_area_km2(geom: shapely.Geometry) -> float:
     """
     area, _ = GEOD.geometry_area_perimeter(geom)
     return abs(float(area)) / 1e6
+
+
+def grown_bounds(bounds: tuple[float, float, float, float], margin_m: float) -> tuple[float, float, float, float]:
+    """Return a lon/lat box holding every point within ``margin_m`` metres of anything inside ``bounds``.
+
+    Parameters
+    ----------
+    bounds
+        West, south, east, north, degrees (a point's bounds are its lon, lat twice).
+    margin_m
+        Metres, geodesic.
+
+    Returns
+    -------
+    tuple of float
+        West, south, east, north, degrees, grown by at least ``margin_m`` on every side: a degree
+        of latitude is over 110.5 km anywhere, and a degree of longitude over
+        ``111.3 km × cos(latitude)`` (WGS84's equatorial degree is 111.32 km and shrinks no
+        faster), taken at the box's most poleward latitude (capped at 89°).
+
+    Examples
+    --------
+    >>> w, s, e, n = grown_bounds((36.0, 35.0, 36.0, 35.0), 11_050.0)
+    >>> round(n - 35.0, 6), round(35.0 - s, 6)
+    (0.1, 0.1)
+    """
+    west, south, east, north = bounds
+    dlat = margin_m / 110_500.0
+    far_lat = min(max(abs(south - dlat), abs(north + dlat)), 89.0)
+    dlon = margin_m / (111_300.0 * math.cos(math.radians(far_lat)))
+    return west - dlon, south - dlat, east + dlon, north + dlat

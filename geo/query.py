@@ -66,7 +66,6 @@ Both paths give the same answers to within a few nanometres (tests check it).
 
 from __future__ import annotations
 
-import math
 import numbers
 import os
 from collections.abc import Callable
@@ -90,6 +89,7 @@ from ._query_input import from_arrays, from_geo
 from ._query_numpy import BLOCK, sweep_beyond_ends
 from ._query_numpy import answer_block as numpy_block
 from .columns import COLUMNS, QUERY_COLUMNS, SIDES, Answers, document_columns
+from .geodesy import grown_bounds
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -264,18 +264,8 @@ FAR_WARNING_M = 200_000.0
 
 
 def _near_m4_box(corridor: Corridor, margin_m: float) -> tuple[float, float, float, float]:
-    """Return a lon/lat box (west, south, east, north; degrees) holding every point within ``margin_m`` of the M4.
-
-    The M4's bounds grow by at least ``margin_m`` on every side: a degree of latitude is
-    over 110.5 km anywhere, and a degree of longitude over ``111.3 km × cos(latitude)``
-    (WGS84's equatorial degree is 111.32 km and shrinks no faster), taken at the box's
-    most poleward latitude.
-    """
-    west, south, east, north = corridor.m4.bounds
-    dlat = margin_m / 110_500.0
-    far_lat = min(max(abs(south - dlat), abs(north + dlat)), 89.0)
-    dlon = margin_m / (111_300.0 * math.cos(math.radians(far_lat)))
-    return west - dlon, south - dlat, east + dlon, north + dlat
+    """Return a lon/lat box (west, south, east, north; degrees) holding every point within ``margin_m`` of the M4."""
+    return grown_bounds(corridor.m4.bounds, margin_m)
 
 
 def swapped_check(

@@ -487,6 +487,20 @@ def test_existing_answer_columns_are_not_overwritten(corridor):
 # --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("lat", [0.0, 35.8, 60.0, 88.0])
+def test_a_grown_box_holds_every_point_at_the_margin_from_its_bounds_in_any_direction(lat):
+    from geo.geodesy import GEOD, grown_bounds
+
+    west, south, east, north = grown_bounds((36.4, lat, 36.5, lat + 0.1), 6_001.0)
+    corners = [(36.4, lat), (36.5, lat), (36.4, lat + 0.1), (36.5, lat + 0.1)]
+    az = np.linspace(-180.0, 180.0, 721)
+    for lon0, lat0 in corners:
+        lon, lat1, _ = GEOD.fwd(np.full(az.size, lon0), np.full(az.size, lat0), az, np.full(az.size, 6_001.0))
+        assert ((lon >= west) & (lon <= east) & (lat1 >= south) & (lat1 <= north)).all()
+    # and it is not much larger: at most a few percent over the margin on each side
+    assert (north - lat - 0.1) * 111_700.0 < 6_001.0 * 1.02
+
+
 def test_every_point_within_the_margin_of_the_m4_lies_in_the_box_the_swap_check_queries(corridor):
     from geo.query import _near_m4_box
 
