@@ -19,7 +19,8 @@ without loss; the first matching of, in order:
     Every value is a valid ISO date and time without a zone, ``YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]``.
 
 Empty cells (and cells of spaces) become nulls; a column with nothing but empty cells
-stays text. Because classify streams, every chunk of the output must have the types the
+stays text. The patterns are matched by a compiled scan of the column's bytes (:mod:`geo._text_scan`).
+Because classify streams, every chunk of the output must have the types the
 whole file gives, so that no value is lost or changed mid-way. :class:`StreamTypes` does
 that in one pass: it decides on the first chunk (:class:`TypeInference`) and holds every
 later chunk to it, which is exact because a type that fits every chunk is the one the
@@ -33,17 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = ["StreamTypes", "TypeInference", "TypesChanged", "convert"]
-
-_INT = r"^-?(0|[1-9][0-9]{0,17})$"
-_FLOAT = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"
-_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
-#: Significant digits a float64 keeps for any decimal text.
-_FLOAT_DIGITS = 15
 
 #: The types a text column may get, in the order they are tried.
 TYPES: dict[str, pa.DataType] = {
@@ -58,7 +53,7 @@ def _is_text(type_: pa.DataType) -> bool:
     return bool(pa.types.is_string(type_) or pa.types.is_large_string(type_))
 
 
-def _present(col: pa.ChunkedArray) -> pa.ChunkedArray:
+def _present(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """Return the column's values stripped of spaces, empty ones as nulls."""
     stripped = pc.utf8_trim_whitespace(col)
     return pc.if_else(pc.equal(pc.utf8_length(stripped), 0), pa.scalar(None, stripped.type), stripped)
@@ -68,30 +63,64 @@ def _all(mask: pa.ChunkedArray | pa.Array) -> bool:
     return bool(pc.all(mask).as_py() in (True, None))
 
 
-def _casts(values: pa.ChunkedArray, type_: pa.DataType) -> pa.ChunkedArray | None:
+def _casts(values: pa.Array, type_: pa.DataType) -> pa.Array | None:
     try:
         return pc.cast(values, type_)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 
 
-def _converted(kind: str, values: pa.ChunkedArray) -> pa.ChunkedArray | None:
-    """Return the (stripped, empty as null) ``values`` as ``kind`` if every one converts without loss, else None."""
-    pattern = {"int": _INT, "float": _FLOAT, "date": _DATE, "datetime": _DATETIME}[kind]
-    if not _all(pc.match_substring_regex(values, pattern)):
+def _emptied(array: pa.Array, empty: np.ndarray) -> pa.Array:
+    """Return ``array`` with its ``empty`` values made nulls (the same buffers, a new validity bitmap)."""
+    if not empty.any():
+        return array
+    keep = ~empty
+    if array.null_count:
+        keep &= np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+    bits = np.packbits(np.concatenate([np.zeros(array.offset, dtype=bool), keep]), bitorder="little")
+    buffers = [pa.py_buffer(bits), *array.buffers()[1:]]
+    return pa.Array.from_buffers(array.type, len(array), buffers, offset=array.offset)
+
+
+def _typed(kind: str, array: pa.Array) -> pa.Array | None:
+    """Return the text ``array`` as ``kind`` if every value, stripped of spaces, matches it; empty ones as nulls."""
+    from ._text_scan import MATCH, TRIM_MIGHT_MATCH, scan
+
+    outcome, empty, values = scan(kind, array)
+    if outcome == TRIM_MIGHT_MATCH:  # only values with spaces at an end are trimmed (in Arrow)
+        array = _present(array)
+        outcome, empty, values = scan(kind, array)
+    if outcome != MATCH:
         return None
-    cast = _casts(values, TYPES[kind])
-    if cast is None or kind != "float":
-        return cast
-    if not _all(pc.is_finite(cast)):
+    missing = empty
+    if array.null_count:
+        missing = empty | np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if values is not None:  # the numbers, read in the scan (a float that needs more than one step is NaN)
+        if kind == "float":
+            values[missing] = 0.0
+        if kind == "int" or not np.isnan(values).any():
+            return pa.array(values, type=TYPES[kind], mask=missing if missing.any() else None)
+    cast = _casts(_emptied(array, empty), TYPES[kind])
+    if cast is None or (kind == "float" and not _all(pc.is_finite(cast))):
         return None
-    if (pc.max(pc.utf8_length(values)).as_py() or 0) <= _FLOAT_DIGITS:
-        return cast  # no value has room for more digits than a float keeps (the common case, checked at once)
-    significant = pc.utf8_ltrim(values, characters="-0.")  # from the first significant digit (the regex held)
-    exponent = pc.find_substring(significant, "e", ignore_case=True)
-    length = pc.if_else(pc.greater_equal(exponent, 0), exponent, pc.utf8_length(significant))
-    digits = pc.subtract(length, pc.count_substring(significant, "."))
-    return cast if _all(pc.less_equal(digits, _FLOAT_DIGITS)) else None
+    return cast
+
+
+def _converted(kind: str, values: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | None:
+    """Return the text ``values`` as ``kind`` if every non-empty one, stripped of spaces, converts without loss.
+
+    Else None. The patterns are :mod:`geo._text_scan`'s, which also reads the numbers; Arrow's
+    cast reads the rest, refusing a day that does not exist (and a float out of range is refused
+    as not finite).
+    """
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    typed = []
+    for array in chunks:
+        found = _typed(kind, array)
+        if found is None:
+            return None
+        typed.append(found)
+    return pa.chunked_array(typed, type=TYPES[kind])
 
 
 def _fits(kind: str, values: pa.ChunkedArray) -> bool:
@@ -194,10 +223,13 @@ def convert(table: pa.Table, types: dict[str, pa.DataType]) -> pa.Table:
     pyarrow.Table
         The same rows and columns, typed.
     """
-    columns = [
-        pc.cast(_present(col), types[name]) if name in types and _is_text(col.type) else col
-        for name, col in zip(table.column_names, table.columns, strict=True)
-    ]
+    kinds = {type_: kind for kind, type_ in TYPES.items()}
+    columns = []
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        typed = _converted(kinds[types[name]], col) if name in types and _is_text(col.type) else col
+        if typed is None:
+            raise ValueError(f"column {name!r}: a value that is not {types[name]} (types decided on other rows)")
+        columns.append(typed)
     return pa.table(columns, names=table.column_names)
 
 
@@ -252,7 +284,7 @@ class StreamTypes:
         columns = []
         for name, col in zip(table.column_names, table.columns, strict=True):
             if name in self._kinds:
-                typed = _converted(self._kinds[name], _present(col))
+                typed = _converted(self._kinds[name], col)
                 if typed is None:
                     raise TypesChanged(f"column {name!r}: a value that is not {TYPES[self._kinds[name]]}")
                 columns.append(typed)
