@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from ._ecef import Points
 from .geodesy import GEOD
@@ -31,6 +31,8 @@ _K_FIRST = 3
 _K_AGAIN = 24
 #: Angular margin (radians) of the test that proves a chain's end is a point's nearest point of it.
 _END_MARGIN = 1e-3
+#: Points times pieces up to which :meth:`Chain.nearest` tries every piece rather than the k-d tree.
+_EVERY_PIECE_PAIRS = 100_000
 #: Metres added to each capsule's radius in the compiled tree search, for rounding.
 _CAPSULE_PAD_M = 1e-6
 #: Where the numbers of :meth:`EndTest.as_array` stand: the end vertex E, the ellipsoid's normal there, the two
@@ -96,7 +98,6 @@ class Chain:
         self.piece_m = np.diff(self.cum_m)
         self.length_m = float(self.cum_m[-1])
         self.max_piece = float(np.sqrt(len2.max()))
-        self.tree = cKDTree(xyz, leafsize=16)
 
     @cached_property
     def capsules(self) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
@@ -112,13 +113,25 @@ class Chain:
         s, t = near.seg, near.t
         return self.lon[s] + t * (self.lon[s + 1] - self.lon[s]), self.lat[s] + t * (self.lat[s + 1] - self.lat[s])
 
+    @cached_property
+    def tree(self) -> Any:
+        """A k-d tree over the vertices (:class:`scipy.spatial.cKDTree`), built on first use.
+
+        The compiled kernel does not use it, so a run that only takes that path never imports
+        ``scipy.spatial`` (0.3 s).
+        """
+        from scipy.spatial import cKDTree
+
+        return cKDTree(self.xyz, leafsize=16)
+
     def nearest(self, xyz: NDArray[np.float64]) -> Nearest:
         """Return the exact nearest point of the chain to each point of ``xyz`` (n, 3)."""
         n = xyz.shape[0]
         seg = np.empty(n, dtype=np.intp)
         t_raw = np.empty(n)
         todo = np.arange(n)
-        for k in (_K_FIRST, _K_AGAIN, None):
+        few = n * self.n_pieces <= _EVERY_PIECE_PAIRS  # cheaper to try every piece than to build the tree
+        for k in (None,) if few else (_K_FIRST, _K_AGAIN, None):
             if todo.size == 0:
                 break
             s, tr, done = self._nearest_among_k(xyz[todo], k)

@@ -178,7 +178,8 @@ def tabular_chunks(
             table = pa.Table.from_batches([batch])
             lon, lon_text = _to_float(table.column(lon_name))
             lat, lat_text = _to_float(table.column(lat_name))
-            known = np.where(lon_text | lat_text, "coordinate is not a number", "")
+            text = lon_text | lat_text
+            known = np.where(text, "coordinate is not a number", "") if text.any() else np.zeros(len(lon), "<U1")
             yield table, lon, lat, known
 
     return guard(gen(), path)

@@ -242,7 +242,9 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
 
 
 def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
-    return pq.ParquetWriter(path, schema, use_dictionary=_dictionary_columns(schema))
+    geometry = json.loads((schema.metadata or {}).get(b"geo", b"{}")).get("columns", {})
+    stats = [f.name for f in schema if f.name not in geometry]  # a WKB blob's minimum and maximum mean nothing
+    return pq.ParquetWriter(path, schema, use_dictionary=_dictionary_columns(schema), write_statistics=stats)
 
 
 def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:

@@ -64,7 +64,7 @@ from ._point_writers import (
 )
 from ._validate import lonlat_ok, lonlat_problem, lonlat_problem_kinds
 from .columns import QUERY_COLUMNS, Column
-from .query import swapped_check
+from .query import prepare_kernel, swapped_check
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -82,6 +82,9 @@ QUERY_SCHEMA = pa.schema([(c.name, c.arrow_type()) for c in QUERY_COLUMNS])
 
 #: Bytes per chunk of the formats read as blocks of text (CSV).
 _CSV_BLOCK_BYTES = 4 << 20
+#: Input bytes from which the compiled query kernel is loaded while the first chunk is read (a smaller file
+#: may not need it: queries of fewer than 20,000 points take the numpy path).
+_KERNEL_FROM_BYTES = 1 << 20
 #: The formats whose files hold several tables, chosen by ``layer``.
 _LAYERED = ("gpkg", "xlsx")
 
@@ -291,8 +294,6 @@ class _Run:
         table, geometry, stand_ins = self.own_geometry(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
         names = self.plan(table.column_names)
-        if self.typed is not None:
-            table = self.typed(table)
         if self.add_lonlat:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)
@@ -301,7 +302,7 @@ class _Run:
         for f, col in zip(QUERY_SCHEMA, results, strict=True):
             table = table.append_column(f.with_name(names[f.name]), col)
         rows_ok = np.flatnonzero(ok)
-        swapped = rows_ok[swapped_check(self.corridor, lon[rows_ok], lat[rows_ok], distance)[0]]
+        swapped = rows_ok[swapped_check(self.corridor, lon[rows_ok], lat[rows_ok], distance, workers=self.threads)[0]]
         if swapped.size:
             if self.report.first_swapped is None:
                 i = int(swapped[0])
@@ -310,6 +311,17 @@ class _Run:
                 )
             self.report.swapped_rows += int(swapped.size)
         return table, geometry
+
+    def typed_chunks(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+        """Return ``chunks`` with their text columns typed (:attr:`typed`), when the output has types.
+
+        The names are planned first (:meth:`plan`), so that a clash is refused before any typing.
+        """
+        for table, lon, lat, known in chunks:
+            if self.typed is None:
+                yield table, lon, lat, known
+                continue
+            yield self.typed(self.planned(table)), lon, lat, known
 
     def own_geometry(self, table: pa.Table) -> tuple[pa.Table, pa.ChunkedArray | None, np.ndarray]:
         """Split off a vector input's own geometry (WKB, see :mod:`geo._point_files`) and note its type and CRS.
@@ -579,11 +591,18 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
     pending: Future[None] | None = None
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="classify-writer") as pool,
-        contextlib.closing(_read_ahead(chunks)) as ahead,  # its thread stopped on any way out, not when collected
+        # Typed on the reader's thread, which is stopped on any way out (not when collected).
+        contextlib.closing(_read_ahead(run.typed_chunks(chunks))) as ahead,
     ):
         try:
+            kernel = None  # loaded on the writer's thread while it has no work and the first chunk is read
+            if run.src.is_file() and run.src.stat().st_size >= _KERNEL_FROM_BYTES:
+                kernel = pool.submit(prepare_kernel, run.corridor)
             for table, lon, lat, known in ahead:
                 ok = run.usable(lon, lat, known)
+                if kernel is not None:
+                    kernel.result()
+                    kernel = None
                 answered, geometry = run.answer(table, lon, lat, ok)
                 if writer is None:
                     writer = run.out_fmt.writer(tmp, run.layout())

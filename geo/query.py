@@ -111,6 +111,9 @@ __all__ = [
 #: ones by the vectorized numpy path, which needs no compiler (so one-point queries start fast).
 _COMPILED_FROM = 20_000
 
+#: The fewest points worth a thread of their own.
+_MIN_BLOCK = 4096
+
 Columns = dict[str, NDArray[Any]]
 
 
@@ -123,8 +126,13 @@ def _store(out: Columns, at: slice | NDArray[np.intp], got: Columns) -> None:
 
 
 def _in_blocks(run: Callable[[slice], object], n: int, workers: int) -> None:
-    """Call ``run`` on each block of :data:`~geo._query_numpy.BLOCK` points of ``n``, on ``workers`` threads."""
-    blocks = [slice(i, min(i + BLOCK, n)) for i in range(0, n, BLOCK)]
+    """Call ``run`` on blocks of ``n`` points, on ``workers`` threads.
+
+    Blocks hold at most :data:`~geo._query_numpy.BLOCK` points; fewer points are shared out
+    evenly (blocks of at least :data:`_MIN_BLOCK`), so that every thread has work.
+    """
+    size = min(BLOCK, max(_MIN_BLOCK, -(-n // workers)))
+    blocks = [slice(i, min(i + size, n)) for i in range(0, n, size)]
     if workers > 1 and len(blocks) > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(run, blocks))
@@ -148,11 +156,24 @@ def _compiled(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], ou
         _store(out, sub, numpy_block(idx, lon[sub], lat[sub]))
 
 
-def _answer(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int) -> dict[str, Any]:
-    """Return the answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`."""
+def prepare_kernel(corridor: Corridor) -> None:
+    """Load the compiled kernel and build its model of ``corridor`` now, as the first large query would.
+
+    About half a second; :func:`geo.classify_file` has it done while the first block of a large file is read.
+    """
+    _index(corridor).kernel  # noqa: B018 - a cached property, built here
+
+
+def _answer(
+    idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int, compiled: bool | None = None
+) -> dict[str, Any]:
+    """Return the answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`.
+
+    ``compiled`` chooses the path (None: the compiled kernel from :data:`_COMPILED_FROM` points).
+    """
     n = lon.size
     out: Columns = {c.name: np.empty(n, dtype=c.dtype) for c in QUERY_COLUMNS}
-    if n >= _COMPILED_FROM:
+    if (n >= _COMPILED_FROM) if compiled is None else (compiled and n > 0):
         _compiled(idx, lon, lat, out, workers)
     else:
         _in_blocks(lambda at: _store(out, at, numpy_block(idx, lon[at], lat[at])), n, workers)
@@ -269,7 +290,7 @@ def _near_m4_box(corridor: Corridor, margin_m: float) -> tuple[float, float, flo
 
 
 def swapped_check(
-    corridor: Corridor, lon: ArrayLike, lat: ArrayLike, distance_m: ArrayLike
+    corridor: Corridor, lon: ArrayLike, lat: ArrayLike, distance_m: ArrayLike, *, workers: int | None = None
 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
     """Which points look like swapped lat/lon, and how far their swapped twins are from the M4.
 
@@ -279,6 +300,9 @@ def swapped_check(
         The model.
     lon, lat, distance_m
         Valid points (degrees) and their distances to the M4 (metres), as :func:`query` gave them.
+    workers
+        Threads for the twins' query (default: every core). The twins of a batch that
+        :func:`query` answered with its compiled kernel are answered by it too, however few.
 
     Returns
     -------
@@ -303,5 +327,7 @@ def swapped_check(
     # Only a twin inside the box can lie within SWAP_NEAR_M of the M4: the others need no query.
     check = (dist > SWAP_FAR_M) & (lat_a >= west) & (lat_a <= east) & (lon_a >= south) & (lon_a <= north)
     if check.any():
-        twin[check] = query(corridor, lat_a[check], lon_a[check])["distance_m"].to_numpy()
+        compiled = lon_a.size >= _COMPILED_FROM  # as the batch was: the kernel is loaded
+        answers = _answer(_index(corridor), lat_a[check], lon_a[check], workers or os.cpu_count() or 1, compiled)
+        twin[check] = answers["distance_m"]
     return twin < SWAP_NEAR_M, twin

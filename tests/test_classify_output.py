@@ -239,6 +239,15 @@ def test_parquet_output_is_geoparquet(events_parquet):
     assert (got.geometry.x.iloc[0], got.geometry.y.iloc[0]) == (36.61, 35.81)
 
 
+def test_geoparquet_keeps_statistics_for_filters_but_none_for_the_wkb_blobs(events_parquet):
+    group = pq.ParquetFile(events_parquet).metadata.row_group(0)
+    stats = {group.column(i).path_in_schema: group.column(i).statistics for i in range(group.num_columns)}
+    assert stats["geometry"] is None  # a blob's byte order says nothing about where the points are
+    assert stats["distance_m"].has_min_max
+    assert stats["fatalities"].max == 7
+    assert str(stats["event_date"].min) == "2020-03-05"
+
+
 @pytest.mark.filterwarnings("ignore:The inplace keyword in GeoDataFrame.reset_index")  # dask-geopandas 0.5 itself
 def test_geoparquet_output_reads_in_dask_geopandas(events_parquet):
     dask_geopandas = pytest.importorskip("dask_geopandas")

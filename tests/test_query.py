@@ -515,18 +515,21 @@ def test_every_point_within_the_margin_of_the_m4_lies_in_the_box_the_swap_check_
     assert (~inside).sum() > 50_000  # the box leaves out most of the ground around it
 
 
-def test_the_swap_check_answers_as_if_every_far_point_were_queried(corridor):
+@pytest.mark.parametrize("spread", [20_000, 500])  # a batch for the compiled kernel, and one for the numpy path
+def test_the_swap_check_answers_as_if_every_far_point_were_queried(corridor, spread):
     from geo.query import SWAP_FAR_M, SWAP_NEAR_M, swapped_check
 
     rng = np.random.default_rng(11)
-    lon = np.concatenate([rng.uniform(35.0, 38.0, 20_000), rng.uniform(35.4, 36.0, 2_000)])
-    lat = np.concatenate([rng.uniform(34.5, 37.5, 20_000), rng.uniform(35.7, 36.9, 2_000)])
+    lon = np.concatenate([rng.uniform(35.0, 38.0, spread), rng.uniform(35.4, 36.0, 2_000)])
+    lat = np.concatenate([rng.uniform(34.5, 37.5, spread), rng.uniform(35.7, 36.9, 2_000)])
     dist = corridor.query(lon, lat)["distance_m"].to_numpy()
-    looks, _ = swapped_check(corridor, lon, lat, dist)
+    looks, twin_m = swapped_check(corridor, lon, lat, dist)
     twin = corridor.query(lat, lon)["distance_m"].to_numpy()
     expected = (dist > SWAP_FAR_M) & (twin < SWAP_NEAR_M)
     assert expected.sum() > 10
     np.testing.assert_array_equal(looks, expected)
+    checked = ~np.isnan(twin_m)
+    np.testing.assert_allclose(twin_m[checked], twin[checked], rtol=0, atol=1e-6)  # metres
 
 
 @pytest.mark.parametrize("workers", [True, False, 0, 1.5])
