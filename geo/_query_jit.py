@@ -262,7 +262,7 @@ def _nearest_post(px: float, py: float, pz: float, table: Ints, cell: int, xyz: 
 
 
 @_jit
-def answer_block(lon: Floats, lat: Floats, model: Model, out: Any, slow: Ints) -> None:
+def answer_block(lon: Floats, lat: Floats, model: Model, out: Any, slow: Ints, full: bool = True) -> None:
     """Answer every point of one block, writing into ``out``; ``slow`` marks far points.
 
     Parameters
@@ -277,6 +277,9 @@ def answer_block(lon: Floats, lat: Floats, model: Model, out: Any, slow: Ints) -
     slow
         Set True where a distance exceeds ``model.exact_beyond``: the caller
         answers those points again with :meth:`pyproj.Geod.inv`.
+    full
+        Answer every column; False answers only the M4's distance and side (the
+        other columns are left as they were, and ``slow`` is about the M4 alone).
     """
     stack = np.empty(_STACK, dtype=np.int64)  # each node opened pushes at most 2: depth + 1 suffices
     bound = np.empty(_STACK)
@@ -307,6 +310,9 @@ def answer_block(lon: Floats, lat: Floats, model: Model, out: Any, slow: Ints) -
         distance[i] = dist
         side[i] = _side(dx, dy, dz, m4_left, seg, t)
         is_slow = c2 > far2
+        if not full:
+            slow[i] = is_slow
+            continue
 
         # The patrol segment: the same nearest point when it lies inside it, else a search of the segment.
         along = m4_cum[seg] + t * m4_len[seg]

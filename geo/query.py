@@ -141,15 +141,22 @@ def _in_blocks(run: Callable[[slice], object], n: int, workers: int) -> None:
             run(block)
 
 
-def _compiled(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: Columns, workers: int) -> None:
-    """Answer the points with the compiled kernel, and those it leaves (far away) with the numpy path."""
+def _compiled(
+    idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], out: Columns, workers: int, full: bool = True
+) -> None:
+    """Answer the points with the compiled kernel, and those it leaves (far away) with the numpy path.
+
+    ``full=False`` answers the M4's distance and side only (and leaves the other columns undefined).
+    """
     from ._query_jit import answer_block
 
     lon, lat = np.ascontiguousarray(lon, dtype=np.float64), np.ascontiguousarray(lat, dtype=np.float64)
     model = idx.kernel
     slow = np.zeros(lon.size, dtype=bool)
-    _in_blocks(lambda at: answer_block(lon[at], lat[at], model, Answers(*(out[c][at] for c in COLUMNS)), slow[at]),
-               lon.size, workers)  # fmt: skip
+    _in_blocks(
+        lambda at: answer_block(lon[at], lat[at], model, Answers(*(out[c][at] for c in COLUMNS)), slow[at], full),
+        lon.size, workers,
+    )  # fmt: skip
     far = np.flatnonzero(slow)  # beyond EXACT_GEODESIC_BEYOND_M of the line or the posts: the vectorized path
     for i in range(0, far.size, BLOCK):
         sub = far[i : i + BLOCK]
@@ -164,16 +171,11 @@ def prepare_kernel(corridor: Corridor) -> None:
     _index(corridor).kernel  # noqa: B018 - a cached property, built here
 
 
-def _answer(
-    idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int, compiled: bool | None = None
-) -> dict[str, Any]:
-    """Return the answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`.
-
-    ``compiled`` chooses the path (None: the compiled kernel from :data:`_COMPILED_FROM` points).
-    """
+def _answer(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.float64], workers: int) -> dict[str, Any]:
+    """Return the answer columns for validated lon/lat arrays, in the order of :data:`geo.columns.QUERY_COLUMNS`."""
     n = lon.size
     out: Columns = {c.name: np.empty(n, dtype=c.dtype) for c in QUERY_COLUMNS}
-    if (n >= _COMPILED_FROM) if compiled is None else (compiled and n > 0):
+    if n >= _COMPILED_FROM:
         _compiled(idx, lon, lat, out, workers)
     else:
         _in_blocks(lambda at: _store(out, at, numpy_block(idx, lon[at], lat[at])), n, workers)
@@ -327,7 +329,11 @@ def swapped_check(
     # Only a twin inside the box can lie within SWAP_NEAR_M of the M4: the others need no query.
     check = (dist > SWAP_FAR_M) & (lat_a >= west) & (lat_a <= east) & (lon_a >= south) & (lon_a <= north)
     if check.any():
-        compiled = lon_a.size >= _COMPILED_FROM  # as the batch was: the kernel is loaded
-        answers = _answer(_index(corridor), lat_a[check], lon_a[check], workers or os.cpu_count() or 1, compiled)
-        twin[check] = answers["distance_m"]
+        idx, threads = _index(corridor), workers or os.cpu_count() or 1
+        if lon_a.size >= _COMPILED_FROM:  # as the batch was: the kernel is loaded; only the distance is needed
+            out: Columns = {c.name: np.empty(int(check.sum()), dtype=c.dtype) for c in QUERY_COLUMNS}
+            _compiled(idx, lat_a[check], lon_a[check], out, threads, full=False)
+            twin[check] = out["distance_m"]
+        else:
+            twin[check] = _answer(idx, lat_a[check], lon_a[check], threads)["distance_m"]
     return twin < SWAP_NEAR_M, twin
