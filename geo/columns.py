@@ -70,16 +70,20 @@ class Column:
         return "boolean" if self.dtype == np.bool_ else "number"
 
     def arrow_type(self) -> Any:
-        """Return the :mod:`pyarrow` type of the column in files (text for a categorical one).
+        """Return the :mod:`pyarrow` type of the column in files (a dictionary of text for a categorical one).
+
+        A dictionary column is text to every reader of the file (CSV cells, GDAL string fields,
+        Parquet strings that DuckDB reads as VARCHAR); pandas reads it back as a Categorical, as
+        :func:`geo.query.query` gives it, and Parquet writes its codes without hashing each value.
 
         Returns
         -------
         pyarrow.DataType
-            ``string`` for a categorical column, else the type of :attr:`dtype`.
+            ``dictionary<int8, string>`` for a categorical column, else the type of :attr:`dtype`.
         """
         import pyarrow as pa
 
-        return pa.string() if self.categorical else pa.from_numpy_dtype(self.dtype)
+        return pa.dictionary(pa.int8(), pa.string()) if self.categorical else pa.from_numpy_dtype(self.dtype)
 
     def to_python(self, value: Any) -> Any:
         """One value as plain Python (for JSON): a float, a bool, a str, or :attr:`missing`.

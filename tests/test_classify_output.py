@@ -263,6 +263,18 @@ def test_geoparquet_output_reads_in_duckdb(events_parquet):
     assert (rows, answered) == (3, 2)
 
 
+def test_side_and_post_are_text_to_duckdb_and_categories_to_pandas(events_parquet, corridor):
+    duckdb = pytest.importorskip("duckdb")
+    types = duckdb.connect().execute(
+        f"SELECT typeof(side), typeof(nearest_post) FROM read_parquet('{events_parquet}') LIMIT 1"
+    ).fetchone()
+    assert types == ("VARCHAR", "VARCHAR")
+    got = gpd.read_parquet(events_parquet)
+    assert isinstance(got["side"].dtype, pd.CategoricalDtype)  # as Corridor.query gives it
+    assert got["side"].tolist()[:2] == corridor.query([36.61, 36.40], [35.81, 35.75])["side"].tolist()
+    assert pd.isna(got["nearest_post"].iloc[2])  # the row without a longitude
+
+
 # --- typed output ------------------------------------------------------------------------------------------
 
 
