@@ -53,11 +53,6 @@ _MINUS, _PLUS, _DOT, _ZERO, _NINE, _COLON, _DASH_DATE, _SPACE, _T = 45, 43, 46, 
 
 
 @jit
-def _digit(c: int) -> bool:
-    return _ZERO <= c <= _NINE
-
-
-@jit
 def _digits(data: Any, i: int, end: int) -> int:
     """How many digits run from byte ``i`` (not past ``end``)."""
     k = i
@@ -66,94 +61,88 @@ def _digits(data: Any, i: int, end: int) -> int:
     return k - i
 
 
-#: Exact powers of ten as doubles (10**22 is the largest).
-_POW10 = np.array([10.0**k for k in range(23)])
+#: The largest power of ten a double holds exactly, and the exact powers up to it.
+_MAX_EXACT_POWER = 22
+_POW10 = np.array([10.0**k for k in range(_MAX_EXACT_POWER + 1)])
 
 
 @jit
-def _int_value(data: Any, s: int, e: int) -> int:
-    """Return the integer an ``int`` match spells."""
-    negative = data[s] == _MINUS
+def _read_int(data: Any, s: int, e: int) -> tuple[bool, int]:
+    """Whether bytes ``s`` to ``e`` are an ``int``, and the integer (exact), in one pass."""
+    i = s + 1 if data[s] == _MINUS else s
+    start = i
     value = 0
-    for k in range(s + 1 if negative else s, e):
-        value = value * 10 + (data[k] - _ZERO)
-    return -value if negative else value
-
-
-@jit
-def _is_int(data: Any, s: int, e: int) -> bool:
-    i = s + 1 if s < e and data[s] == _MINUS else s
-    n = _digits(data, i, e)
-    return bool(i + n == e and 1 <= n <= _INT_DIGITS and (n == 1 or data[i] != _ZERO))
-
-
-@jit
-def _float_value(data: Any, s: int, e: int) -> float:
-    """Return the double a ``float`` match spells, or NaN when it needs more than one step (see the module)."""
-    negative = data[s] == _MINUS
-    m = 0
-    shift = 0  # decimal places read
-    k = s + 1 if negative else s
-    after_point = False
-    while k < e and data[k] != 101 and data[k] != 69:  # e, E
-        if data[k] == _DOT:
-            after_point = True
-        else:
-            m = m * 10 + (data[k] - _ZERO)
-            shift += 1 if after_point else 0
-        k += 1
-    exponent = 0
-    if k < e:
-        k += 1
-        exp_negative = data[k] == _MINUS
-        k += 1 if data[k] == _MINUS or data[k] == _PLUS else 0
-        while k < e:
-            exponent = min(exponent * 10 + (data[k] - _ZERO), 1000)
-            k += 1
-        exponent = -exponent if exp_negative else exponent
-    power = exponent - shift
-    if m == 0:
-        value = 0.0
-    elif 0 <= power <= 22:
-        value = float(m) * _POW10[power]
-    elif -22 <= power < 0:
-        value = float(m) / _POW10[-power]
-    else:
-        return np.nan
-    return -value if negative else value
-
-
-@jit
-def _is_float(data: Any, s: int, e: int) -> bool:
-    i = s + 1 if s < e and data[s] == _MINUS else s
-    n = _digits(data, i, e)
-    if n == 0 or (n > 1 and data[i] == _ZERO):
-        return False
-    i += n
-    if i < e and data[i] == _DOT:
-        n = _digits(data, i + 1, e)
-        if n == 0:
-            return False
-        i += 1 + n
-    mantissa_end = i
-    if i < e and (data[i] == 101 or data[i] == 69):  # e, E
+    while i < e and _ZERO <= data[i] <= _NINE:
+        if i - start == _INT_DIGITS:
+            return False, 0
+        value = value * 10 + (data[i] - _ZERO)
         i += 1
-        if i < e and (data[i] == _PLUS or data[i] == _MINUS):
-            i += 1
-        n = _digits(data, i, e)
-        if n == 0:
-            return False
-        i += n
-    if i != e:
-        return False
-    k = s  # significant digits: from the first that is not a leading zero (nor the sign or the point)
-    while k < mantissa_end and (data[k] == _MINUS or data[k] == _ZERO or data[k] == _DOT):
-        k += 1
+    n = i - start
+    ok = i == e and n >= 1 and (n == 1 or data[start] != _ZERO)
+    return ok, (-value if start > s else value)
+
+
+@jit
+def _read_float(data: Any, s: int, e: int) -> tuple[bool, float]:
+    """Whether bytes ``s`` to ``e`` are a ``float``, and the double (NaN when it needs more than one step)."""
+    i = s + 1 if data[s] == _MINUS else s
+    start = i
+    m = 0  # the significant digits as an integer (below 10**FLOAT_DIGITS)
     significant = 0
-    while k < mantissa_end:
-        significant += 1 if data[k] != _DOT else 0
-        k += 1
-    return significant <= FLOAT_DIGITS
+    places = 0  # digits after the point
+    point = -1
+    while i < e:
+        c = data[i]
+        if _ZERO <= c <= _NINE:
+            if significant or c != _ZERO:
+                significant += 1
+                if significant > FLOAT_DIGITS:
+                    return False, 0.0
+                m = m * 10 + (c - _ZERO)
+            places += 1 if point >= 0 else 0
+        elif c == _DOT and point < 0:
+            point = i
+        else:
+            break
+        i += 1
+    whole = (point if point >= 0 else i) - start  # digits before the point
+    if whole == 0 or (whole > 1 and data[start] == _ZERO) or (point >= 0 and places == 0):
+        return False, 0.0
+    ok, exponent = _exponent(data, i, e)
+    if not ok:
+        return False, 0.0
+    value = _scaled(m, exponent - places)
+    return True, (-value if start > s else value)
+
+
+@jit
+def _exponent(data: Any, i: int, e: int) -> tuple[bool, int]:
+    """Whether bytes ``i`` to ``e`` are nothing or a float's exponent ``[eE][+-]?[0-9]+``, and its value."""
+    if i == e:
+        return True, 0
+    if data[i] != 101 and data[i] != 69:  # e, E
+        return False, 0
+    i += 1
+    negative = i < e and data[i] == _MINUS
+    i += 1 if i < e and (data[i] == _MINUS or data[i] == _PLUS) else 0
+    digits = i
+    exponent = 0
+    while i < e and _ZERO <= data[i] <= _NINE:
+        exponent = min(exponent * 10 + (data[i] - _ZERO), 100_000)
+        i += 1
+    return i == e and i > digits, (-exponent if negative else exponent)
+
+
+@jit
+def _scaled(m: int, power: int) -> float:
+    """Return ``m * 10**power`` correctly rounded when one exact step gives it, else NaN."""
+    if m == 0:
+        return 0.0
+    if 0 <= power <= _MAX_EXACT_POWER:
+        return float(m * _POW10[power])
+    if -_MAX_EXACT_POWER <= power < 0:
+        return float(m / _POW10[-power])
+    return float(np.nan)
 
 
 @jit
@@ -189,14 +178,8 @@ def _is_datetime(data: Any, s: int, e: int) -> bool:
 
 
 @jit
-def _matches(kind: int, data: Any, s: int, e: int) -> bool:
-    if kind == 0:
-        return bool(_is_int(data, s, e))
-    if kind == 1:
-        return bool(_is_float(data, s, e))
-    if kind == 2:
-        return bool(_is_date(data, s, e) and e - s == 10)
-    return bool(_is_datetime(data, s, e))
+def _is_day(data: Any, s: int, e: int) -> bool:
+    return bool(e - s == 10 and _is_date(data, s, e))
 
 
 @jit
@@ -214,14 +197,19 @@ def _scan(kind: int, offsets: Any, data: Any, valid: Any, empty: Any, ints: Any,
         s, e = offsets[i], offsets[i + 1]
         if s == e:
             empty[i] = True
-        elif not _matches(kind, data, s, e):
+            continue
+        if kind == 0:
+            ok, whole = _read_int(data, s, e)
+            ints[i] = whole
+        elif kind == 1:
+            ok, number = _read_float(data, s, e)
+            floats[i] = number
+        else:
+            ok = _is_day(data, s, e) if kind == 2 else _is_datetime(data, s, e)
+        if not ok:
             if not _space_at_an_end(data, s, e):
                 return NO_MATCH
             outcome = TRIM_MIGHT_MATCH
-        elif kind == 0:
-            ints[i] = _int_value(data, s, e)
-        elif kind == 1:
-            floats[i] = _float_value(data, s, e)
     return outcome
 
 
