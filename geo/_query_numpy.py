@@ -145,24 +145,31 @@ def sweep_beyond_ends(idx: Index, lon: NDArray[np.float64], lat: NDArray[np.floa
     if at_end.size == 0:
         return
     pts = Points.from_lonlat(lon[at_end], lat[at_end], idx.origin)
-    reach2 = reach**2
-    ends = idx.patrol.xyz[[0, -1]]
-    near_end = np.flatnonzero(np.minimum(*(np.einsum("ij,ij->i", pts.xyz - e, pts.xyz - e) for e in ends)) <= reach2)
-    if near_end.size == 0:
-        return
     chain = idx.patrol
-    step = max(1, 2_000_000 // chain.n_pieces)  # bounds the (points, pieces) temporaries to ~100 MB
-    for i in range(0, near_end.size, step):
-        rows_in = near_end[i : i + step]
-        sub = pts.take(rows_in)
-        every = np.broadcast_to(np.arange(chain.n_pieces), (rows_in.size, chain.n_pieces))
-        t_raw, c2 = chain._project(sub.xyz, every)
+    for end in chain.xyz[[0, -1]]:
+        d = pts.xyz - end
+        near_end = np.flatnonzero(np.einsum("ij,ij->i", d, d) <= reach**2)
+        if near_end.size:
+            # Only a piece within `reach` of such a point can sweep it: within 2 reaches of the end (chords, which
+            # are no longer than geodesics). Their run of pieces, whole, keeps every vertex's two pieces together.
+            _, c2 = chain._project(end[None, :], np.arange(chain.n_pieces)[None, :])
+            close = np.flatnonzero(c2[0] <= (2 * reach) ** 2)
+            _sweep(idx, pts.take(near_end), at_end[near_end], np.arange(close.min(), close.max() + 1), out)
+
+
+def _sweep(idx: Index, pts: Points, rows: NDArray[np.intp], pieces: NDArray[np.intp], out: dict[str, Any]) -> None:
+    """Put in the corridor the points that one of ``pieces`` (a run of the patrol chain's) sweeps (see above)."""
+    chain = idx.patrol
+    step = max(1, 2_000_000 // pieces.size)  # bounds the (points, pieces) temporaries to ~100 MB
+    for i in range(0, len(rows), step):
+        sub = pts.take(np.arange(i, min(i + step, len(rows))))
+        t_raw, c2 = chain._project(sub.xyz, np.broadcast_to(pieces, (len(sub.xyz), pieces.size)))
         square = (t_raw >= 0.0) & (t_raw <= 1.0)  # square to a piece
         square[:, 1:] |= (t_raw[:, :-1] >= 1.0) & (t_raw[:, 1:] <= 0.0)  # in the fan of the vertex they share
         c2 = np.where(square, c2, np.inf)
         k = np.argmin(c2, axis=1)
-        rows = np.arange(k.size)
-        t = np.clip(t_raw[rows, k], 0.0, 1.0)
-        delta = chain.piece[k, 0:3] + t[:, None] * chain.piece[k, 3:6] - sub.xyz
-        swept = np.isfinite(c2[rows, k]) & (geodesic_from_chord(sub, delta) <= idx.width_m)
-        out["in_corridor"][at_end[rows_in[swept]]] = True
+        at = np.arange(k.size)
+        t = np.clip(t_raw[at, k], 0.0, 1.0)
+        delta = chain.piece[pieces[k], 0:3] + t[:, None] * chain.piece[pieces[k], 3:6] - sub.xyz
+        swept = np.isfinite(c2[at, k]) & (geodesic_from_chord(sub, delta) <= idx.width_m)
+        out["in_corridor"][rows[i : i + step][swept]] = True
