@@ -29,7 +29,7 @@ import numpy as np
 
 from ._chain import END_RATIO, END_SIN_MARGIN, END_UA, END_UB, END_UP, END_USABLE, END_VERTEX
 from ._grid import ROW_M4, ROW_PATROL, ROW_POSTS, Grid
-from ._jit import Floats, Ints, piece_test
+from ._jit import Floats, Ints, inlined, piece_test
 from ._jit import jit as _jit
 
 __all__ = ["ChainArrays", "Model", "answer_block"]
@@ -68,7 +68,7 @@ class Model(NamedTuple):
     post_xyz: Floats  # (n, 3)
 
 
-@_jit
+@inlined
 def _nearest(
     px: float, py: float, pz: float, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats
 ) -> tuple[int, float, float]:
@@ -122,7 +122,7 @@ def _nearest(
     return best_seg, best_t, best2
 
 
-@_jit
+@inlined
 def _nearest_in_cell(
     px: float, py: float, pz: float, table: Ints, cell: int, col: int, width: int, offsets: Ints, spill: Ints,
     piece: Floats, cap: Floats, child: Ints, leaf: Ints, stack: Ints, bound: Floats,
@@ -153,7 +153,7 @@ def _nearest_in_cell(
     return best_seg, best_t, best2
 
 
-@_jit
+@inlined
 def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
     """:meth:`geo._chain.EndTest.proves` for one point; ``e`` is :meth:`geo._chain.EndTest.as_array`."""
     if e[END_USABLE] == 0.0:
@@ -170,7 +170,7 @@ def _end_proven(px: float, py: float, pz: float, e: Floats) -> bool:
     )
 
 
-@_jit
+@inlined
 def _geodesic(
     sl: float, cl: float, sp: float, cp: float, dx: float, dy: float, dz: float, a: float, e2: float
 ) -> float:
@@ -187,7 +187,7 @@ def _geodesic(
     return 2.0 / k * math.asin(min(chord * k / 2.0, 1.0))
 
 
-@_jit
+@inlined
 def _point(lon: float, lat: float, origin: Floats, a: float, e2: float) -> tuple[float, ...]:
     """Return the point's ECEF coordinates less the origin, and the sines and cosines of its lon and lat."""
     lam = math.radians(lon)
@@ -200,7 +200,7 @@ def _point(lon: float, lat: float, origin: Floats, a: float, e2: float) -> tuple
     return px, py, pz, sl, cl, sp, cp
 
 
-@_jit
+@inlined
 def _cell(lon: float, lat: float, lon0: float, lat0: float, step: float, nx: int, ny: int) -> int:
     """Return the point's cell of the grid (see :class:`geo._grid.Frame`), -1 off it."""
     fx = (lon - lon0) / step
@@ -208,7 +208,7 @@ def _cell(lon: float, lat: float, lon0: float, lat0: float, step: float, nx: int
     return int(fy) * nx + int(fx) if fx >= 0.0 and fy >= 0.0 and fx < nx and fy < ny else -1
 
 
-@_jit
+@inlined
 def _side(dx: float, dy: float, dz: float, left: Floats, seg: int, t: float) -> int:
     """Return the side code (0 north: left of the chain's direction, 1 south) of a point.
 
@@ -227,7 +227,7 @@ def _side(dx: float, dy: float, dz: float, left: Floats, seg: int, t: float) -> 
     return 1 if -(dx * nx + dy * ny + dz * nz) < 0 else 0
 
 
-@_jit
+@inlined
 def _foot(piece: Floats, seg: int, t_raw: float, px: float, py: float, pz: float) -> tuple[float, float, float, float]:
     """Position (clamped ``t``) of the nearest point on piece ``seg``, and the chord to it from the point."""
     t = min(max(t_raw, 0.0), 1.0)
@@ -239,7 +239,7 @@ def _foot(piece: Floats, seg: int, t_raw: float, px: float, py: float, pz: float
     )
 
 
-@_jit
+@inlined
 def _nearest_post(px: float, py: float, pz: float, table: Ints, cell: int, xyz: Floats) -> tuple[int, float]:
     """Return the nearest post (the cell's one candidate, or the nearest of all), and the squared chord to it."""
     if cell >= 0 and table[cell, ROW_POSTS] == 1:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ._jit import jit
+from ._jit import inlined, jit
 
 __all__ = ["FLOAT_DIGITS", "KINDS", "MATCH", "NO_MATCH", "TRIM_MIGHT_MATCH", "scan"]
 
@@ -52,7 +52,7 @@ _INT_DIGITS = 18
 _MINUS, _PLUS, _DOT, _ZERO, _NINE, _COLON, _DASH_DATE, _SPACE, _T = 45, 43, 46, 48, 57, 58, 45, 32, 84
 
 
-@jit
+@inlined
 def _digits(data: Any, i: int, end: int) -> int:
     """How many digits run from byte ``i`` (not past ``end``)."""
     k = i
@@ -66,7 +66,7 @@ _MAX_EXACT_POWER = 22
 _POW10 = np.array([10.0**k for k in range(_MAX_EXACT_POWER + 1)])
 
 
-@jit
+@inlined
 def _read_int(data: Any, s: int, e: int) -> tuple[bool, int]:
     """Whether bytes ``s`` to ``e`` are an ``int``, and the integer (exact), in one pass."""
     i = s + 1 if data[s] == _MINUS else s
@@ -82,7 +82,7 @@ def _read_int(data: Any, s: int, e: int) -> tuple[bool, int]:
     return ok, (-value if start > s else value)
 
 
-@jit
+@inlined
 def _read_float(data: Any, s: int, e: int) -> tuple[bool, float]:
     """Whether bytes ``s`` to ``e`` are a ``float``, and the double (NaN when it needs more than one step)."""
     i = s + 1 if data[s] == _MINUS else s
@@ -115,7 +115,7 @@ def _read_float(data: Any, s: int, e: int) -> tuple[bool, float]:
     return True, (-value if start > s else value)
 
 
-@jit
+@inlined
 def _exponent(data: Any, i: int, e: int) -> tuple[bool, int]:
     """Whether bytes ``i`` to ``e`` are nothing or a float's exponent ``[eE][+-]?[0-9]+``, and its value."""
     if i == e:
@@ -133,7 +133,7 @@ def _exponent(data: Any, i: int, e: int) -> tuple[bool, int]:
     return i == e and i > digits, (-exponent if negative else exponent)
 
 
-@jit
+@inlined
 def _scaled(m: int, power: int) -> float:
     """Return ``m * 10**power`` correctly rounded when one exact step gives it, else NaN."""
     if m == 0:
@@ -145,7 +145,7 @@ def _scaled(m: int, power: int) -> float:
     return float(np.nan)
 
 
-@jit
+@inlined
 def _is_date(data: Any, s: int, e: int) -> bool:
     return (
         e - s >= 10
@@ -157,7 +157,7 @@ def _is_date(data: Any, s: int, e: int) -> bool:
     )
 
 
-@jit
+@inlined
 def _is_time(data: Any, i: int, e: int) -> bool:
     """Whether bytes ``i`` to ``e`` are ``HH:MM[:SS[.f{1,6}]]``."""
     n = e - i
@@ -167,7 +167,7 @@ def _is_time(data: Any, i: int, e: int) -> bool:
     return hh_mm and (n == 5 or (seconds and (n == 8 or fraction)))
 
 
-@jit
+@inlined
 def _is_datetime(data: Any, s: int, e: int) -> bool:
     return (
         e - s >= 16
@@ -177,12 +177,12 @@ def _is_datetime(data: Any, s: int, e: int) -> bool:
     )
 
 
-@jit
+@inlined
 def _is_day(data: Any, s: int, e: int) -> bool:
     return bool(e - s == 10 and _is_date(data, s, e))
 
 
-@jit
+@inlined
 def _space_at_an_end(data: Any, s: int, e: int) -> bool:
     """Whether the value starts or ends with an ASCII space or control byte, or a byte of a non-ASCII character."""
     return bool(data[s] <= _SPACE or data[s] >= 128 or data[e - 1] <= _SPACE or data[e - 1] >= 128)
