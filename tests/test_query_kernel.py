@@ -10,7 +10,9 @@ import shapely
 import geo
 import geo._grid
 import geo.query
+from geo._ecef import geodesic_from_chord
 from geo._grid import build_grid
+from geo._query_jit import _geodesic, _point
 from geo.query import _A, _E2, _capsule_tree, _index, _Points
 
 
@@ -150,3 +152,19 @@ def test_kernel_compiles_without_a_disk_cache_where_numba_has_nowhere_to_write_o
     compiled = jit._jit(add_one)
     assert compiled(2.0) == 3.0
     assert isinstance(compiled, numba.core.registry.CPUDispatcher)
+
+
+@pytest.mark.parametrize("chord_km", [0.0, 0.001, 1.0, 60.0, 300.0, 630.0, 650.0, 2_000.0, 12_000.0])
+def test_kernel_geodesic_of_a_chord_is_the_arcsine_formula_on_both_sides_of_its_series_threshold(chord_km):
+    # Below x = c/2R = 0.05 (a chord of ~640 km) the kernel sums asin(x)/x's series; above, it calls asin. Either
+    # way it must give what the vectorized path's 2R asin(c/2R) gives, in every direction and at any latitude.
+    rng = np.random.default_rng(int(chord_km * 1000))
+    lon, lat = rng.uniform(-180, 180, 200), rng.uniform(-89, 89, 200)
+    pts = _Points.from_lonlat(lon, lat, np.zeros(3))
+    direction = rng.normal(size=(200, 3))
+    delta = chord_km * 1000.0 * direction / np.linalg.norm(direction, axis=1)[:, None]
+    expected = geodesic_from_chord(pts, delta)
+    for i in range(200):
+        *_, sl, cl, sp, cp, inv_nu, inv_rho = _point(lon[i], lat[i], np.zeros(3), _A, _E2)
+        got = _geodesic(sl, cl, sp, cp, *delta[i], inv_nu, inv_rho)
+        assert got == pytest.approx(expected[i], rel=2e-15, abs=1e-12)
