@@ -82,9 +82,15 @@ def run_child(code: str, *args: str) -> tuple[float, float, float]:
     The CPU seconds are the child's user and system time, over all its threads.
     """
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
+    out = _child_output(code, *args)
     seconds = time.perf_counter() - t0
-    return seconds, _children_cpu() - cpu0, int(out.split()[-1]) / 1024
+    return seconds, _children_cpu() - cpu0, int(out[-1]) / 1024
+
+
+def _child_output(code: str, *args: str) -> list[str]:
+    """Run ``code`` in a child Python with ``args``; return the words it printed."""
+    done = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+    return done.stdout.split()
 
 
 _PEAK = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
@@ -109,18 +115,19 @@ PEERS = {
 }
 
 
-#: What classify cannot skip, each timed alone inside its child (no start-up): Arrow's parse of the CSV as
-#: classify has it parsed (4 MiB blocks, line breaks allowed in quoted values, every column as text), and
-#: classify's own Parquet writer (its options, its row groups) writing classify's output, held in memory.
+#: What classify cannot skip, each timed alone inside its child (no start-up, the input already in memory for the
+#: last two): classify's own CSV reader (Arrow's parse in its blocks, every column as text, the coordinates read
+#: as numbers), the query of the points, and classify's own Parquet writer (its options, its row groups) writing
+#: classify's output.
 FLOOR = {
-    "floor: Arrow's CSV parse alone": (
-        "import sys, time, pyarrow as pa, pyarrow.csv as c\n"
-        "header = c.open_csv(sys.argv[1]).schema.names\n"
+    "floor: classify's CSV reader alone": (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from geo._point_readers import ReadOptions, read_csv\n"
+        "from geo.classify import _CSV_BLOCK_BYTES, DEFAULT_CHUNK_ROWS\n"
         "t0, c0 = time.perf_counter(), time.process_time()\n"
-        "reader = c.open_csv(sys.argv[1], read_options=c.ReadOptions(block_size=4 << 20),\n"
-        "    parse_options=c.ParseOptions(newlines_in_values=True),\n"
-        "    convert_options=c.ConvertOptions(column_types={n: pa.string() for n in header}))\n"
-        "for batch in reader:\n"
+        "chunks, _ = read_csv(Path(sys.argv[1]), ReadOptions(None, None, DEFAULT_CHUNK_ROWS, _CSV_BLOCK_BYTES))\n"
+        "for chunk in chunks:\n"
         "    pass\n"
         "print(time.perf_counter() - t0, time.process_time() - c0)\n" + _PEAK
     ),
@@ -152,16 +159,15 @@ FLOOR = {
 
 def run_timed_child(code: str, *args: str) -> tuple[float, float, float]:
     """Run ``code``, which prints its own seconds and CPU seconds, then its peak RSS (KiB); returns all three (MiB)."""
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True).stdout
-    seconds, cpu, peak = out.split()[-3:]
+    seconds, cpu, peak = _child_output(code, *args)[-3:]
     return float(seconds), float(cpu), int(peak) / 1024
 
 
 def compare_with_peers(csv_path: Path, pq_path: Path, folder: Path, rows: int) -> None:
     """Time classify CSV -> Parquet and each peer on the same file; print each one's ratio to DuckDB's.
 
-    Then the floor: the parse, the query and the write classify cannot skip, each alone (the
-    query on the same points, read from the Parquet copy). Their CPU seconds shared perfectly
+    Then the floor: the reading, the query and the writing classify cannot skip, each alone
+    (:data:`FLOOR`; the query on the same points, read from the Parquet copy). Their CPU seconds shared perfectly
     over the cores are the least time any pipeline of them could take.
     """
     times: dict[str, tuple[float, float, float]] = {}
@@ -175,11 +181,13 @@ def compare_with_peers(csv_path: Path, pq_path: Path, folder: Path, rows: int) -
         times[name] = run_child(code, str(csv_path), str(folder / "peer.parquet"))
     out = folder / "out.parquet"
     times["idlib-corridor classify csv -> parquet"] = run_cli([str(csv_path), "-o", str(out)])
-    name = "floor: Arrow's CSV parse alone"
-    times[name] = run_timed_child(FLOOR[name], str(csv_path))
-    times["floor: the query alone"] = run_timed_child(FLOOR["floor: the query alone"], str(pq_path))
-    name = "floor: classify's Parquet writer alone"
-    times[name] = run_timed_child(FLOOR[name], str(out), str(folder / "rewritten.parquet"))
+    floor_args = {  # each floor's input (and output)
+        "floor: classify's CSV reader alone": [str(csv_path)],
+        "floor: the query alone": [str(pq_path)],
+        "floor: classify's Parquet writer alone": [str(out), str(folder / "rewritten.parquet")],
+    }
+    for name, code in FLOOR.items():
+        times[name] = run_timed_child(code, *floor_args[name])
     duckdb_s = times["duckdb COPY read_csv_auto -> parquet"][0]
     for name, (seconds, cpu, peak) in times.items():
         print(
