@@ -60,7 +60,7 @@ from ._point_files import (
 from ._point_readers import csv_columns, tabular_chunks
 from ._point_writers import DEFAULT_PREFIX, GEOMETRY_CRS_KEY, GEOMETRY_KEY, GEOMETRY_TYPE_KEY
 from ._shipped import Shipped, model
-from .classify import BadRow, ClassifyReport, classify_chunks, classify_file
+from .classify import _CSV_BLOCK_BYTES, BadRow, ClassifyReport, classify_chunks, classify_file
 from .parallel import is_dask_collection
 
 if TYPE_CHECKING:
@@ -72,8 +72,6 @@ __all__ = ["DATASET_FORMATS", "DatasetReport", "classify_dataset", "dataset_file
 DATASET_FORMATS = ("csv", "csv.gz", "parquet")
 #: The characters that make an input a glob pattern.
 _GLOB = "*?["
-#: Bytes per chunk of a CSV (as classify_file reads them).
-_CSV_BLOCK_BYTES = 4 << 20
 
 
 @dataclass
