@@ -51,6 +51,34 @@ def test_console_script_runs_as_a_module():
     assert "Patrol segment" in run.stdout
 
 
+def test_the_installed_program_is_the_console_entry():
+    from importlib.metadata import entry_points
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "idlib-corridor"]
+    assert script.value == "geo.cli:console"
+
+
+def test_the_program_freezes_its_objects_out_of_the_collectors_reach_and_keeps_its_status(tmp_path):
+    # What the exit sees: the objects frozen (so the collection at exit walks none of them), the status main's.
+    probe = (
+        "import atexit, gc, sys\n"
+        "from geo.cli import console\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+        "sys.argv = ['idlib-corridor', *sys.argv[1:]]\n"
+        "sys.exit(console())\n"
+    )
+    ok = subprocess.run([sys.executable, "-c", probe, "summary"], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0
+    assert "Patrol segment" in ok.stdout
+    assert int(ok.stderr.split("frozen ")[1]) > 10_000  # the modules of pandas, GeoPandas and the rest (none: 0)
+    bad = subprocess.run(
+        [sys.executable, "-c", probe, "summary", "--m4", str(tmp_path / "none.geojson")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert bad.returncode == 2
+    assert "idlib-corridor: error: " in bad.stderr
+
+
 @pytest.mark.parametrize(
     ("argv", "named"),
     [
