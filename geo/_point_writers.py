@@ -138,17 +138,18 @@ def output_names(columns: list[str], adds: tuple[str, ...], prefix: str | None, 
 # --- tabular outputs ----------------------------------------------------------------------------------------
 
 
+#: A little-endian WKB point as a record: byte order (1: little), geometry type (1: point), x, y (21 bytes).
+_WKB_POINT = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
 def _point_wkb(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Array:
     """Little-endian WKB points of the ``ok`` rows, null elsewhere (built in numpy: 21 bytes a point)."""
     n = len(lon)
-    raw = np.zeros((n, 21), dtype=np.uint8)
-    raw[:, 0] = 1  # little endian
-    raw[:, 1] = 1  # wkbPoint, as a little-endian uint32
-    raw[:, 5:13] = np.ascontiguousarray(lon, dtype="<f8").view(np.uint8).reshape(n, 8)
-    raw[:, 13:21] = np.ascontiguousarray(lat, dtype="<f8").view(np.uint8).reshape(n, 8)
+    points = np.empty(n, dtype=_WKB_POINT)
+    points["order"], points["type"], points["x"], points["y"] = 1, 1, lon, lat
+    offsets = np.arange(0, _WKB_POINT.itemsize * (n + 1), _WKB_POINT.itemsize, dtype=np.int32)
     validity = pa.py_buffer(np.packbits(ok.astype(bool), bitorder="little"))
-    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(21), n, [validity, pa.py_buffer(raw)])
-    return fixed.cast(pa.binary())
+    return pa.Array.from_buffers(pa.binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(points)])
 
 
 def _geo_metadata(column: str) -> bytes:
