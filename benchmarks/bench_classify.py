@@ -10,6 +10,9 @@ in the same run, classify CSV -> Parquet is compared with three peers that do no
 * pyarrow's ``read_csv`` + ``write_table``;
 * pandas ``read_csv`` + :meth:`geo.Corridor.query` + ``to_parquet``.
 
+Then the floor (:data:`FLOOR`: classify's reader, the query and classify's writer, each alone) and
+classify's start-up (the program on the file's first MiB), which bound what any overlap of them can reach.
+
     python benchmarks/bench_classify.py              # 10,000,000 rows
     python benchmarks/bench_classify.py --rows 1e6   # a quicker run
 """
