@@ -35,6 +35,7 @@ from ._point_readers import (
     LON_NAMES,
     Chunk,
     ReadOptions,
+    at_least_one,
     csv_line_of,
     guard,
     read_csv,
@@ -186,7 +187,7 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     }
 
     def gen() -> Iterator[Chunk]:
-        for batch in pf.iter_batches(batch_size=opts.chunk_rows):
+        for batch in at_least_one(pf.iter_batches(batch_size=opts.chunk_rows), pf.schema_arrow):
             yield wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
@@ -293,7 +294,7 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
         with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
             gcol = meta["geometry_name"] or "wkb_geometry"
             own = {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
-            for batch in reader:
+            for batch in at_least_one(reader, reader.schema):
                 yield wkb_chunk(pa.Table.from_batches([batch]), gcol, to_lonlat, own)
 
     return guard(gen(), path), total

@@ -35,7 +35,9 @@ __all__ = [
     "LON_NAMES",
     "Chunk",
     "ReadOptions",
+    "at_least_one",
     "csv_columns",
+    "csv_encoding",
     "csv_line_of",
     "encoding_of",
     "guard",
@@ -102,9 +104,20 @@ def _pick(names: list[str], wanted: str | None, defaults: tuple[str, ...], what:
         wanted = found[0]
     elif wanted not in names:
         raise ValueError(f"{path}: no column {wanted!r} for the {what}; columns are {names}")
-    if names.count(wanted) > 1:
-        raise ValueError(f"{path}: the column {wanted!r} appears {names.count(wanted)} times; rename one of them")
     return wanted
+
+
+def _refuse_repeated(names: list[str], path: Path) -> None:
+    """Refuse a table with a column name twice: no output format could tell them apart (nor could a reader of it)."""
+    for name in dict.fromkeys(names):
+        at = [i + 1 for i, n in enumerate(names) if n == name]
+        if len(at) > 1:
+            where = ", ".join(map(str, at))
+            if not name.strip():
+                raise ValueError(f"{path}: the columns {where} have no name in the header; name them")
+            raise ValueError(
+                f"{path}: the column {name!r} appears {len(at)} times (columns {where}); rename one of them"
+            )
 
 
 def _check_type(schema: pa.Schema, name: str, what: str, path: Path) -> None:
@@ -140,9 +153,12 @@ def _numeric_to_float(col: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def tabular_chunks(
-    path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], opts: ReadOptions
-) -> Iterator[Chunk]:
+    path: Path, schema: pa.Schema, batches: Iterator[pa.RecordBatch], opts: ReadOptions,
+    explain: Callable[[Exception], str] | None = None,
+) -> Iterator[Chunk]:  # fmt: skip
     """Return the chunks of a tabular file, its coordinates from the columns ``opts`` names (or found by name).
+
+    A file with no rows gives one chunk of none, so that its columns are still written.
 
     Parameters
     ----------
@@ -154,6 +170,8 @@ def tabular_chunks(
         Its rows.
     opts
         The coordinate columns, if given.
+    explain
+        What a mid-file failure says (see :func:`guard`).
 
     Returns
     -------
@@ -163,9 +181,11 @@ def tabular_chunks(
     Raises
     ------
     ValueError
-        Up front, for a coordinate column missing, ambiguous, duplicated, given twice or of the wrong type.
+        Up front, for a column name given twice, or a coordinate column missing, ambiguous, given as both
+        coordinates or of the wrong type.
     """
     names = list(schema.names)
+    _refuse_repeated(names, path)
     lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
     lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
     if lon_name == lat_name:
@@ -174,7 +194,7 @@ def tabular_chunks(
     _check_type(schema, lat_name, "latitude", path)
 
     def gen() -> Iterator[Chunk]:
-        for batch in batches:
+        for batch in at_least_one(batches, schema):
             table = pa.Table.from_batches([batch])
             lon, lon_text = _to_float(table.column(lon_name))
             lat, lat_text = _to_float(table.column(lat_name))
@@ -182,7 +202,17 @@ def tabular_chunks(
             known = np.where(text, "coordinate is not a number", "") if text.any() else np.zeros(len(lon), "<U1")
             yield table, lon, lat, known
 
-    return guard(gen(), path)
+    return guard(gen(), path, explain)
+
+
+def at_least_one(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+    """Yield ``batches``, or one batch of no rows with ``schema`` when there are none (a file of a header only)."""
+    empty = True
+    for batch in batches:
+        empty = False
+        yield batch
+    if empty:
+        yield pa.RecordBatch.from_pylist([], schema=schema)
 
 
 def guard(chunks: Iterator[Chunk], path: Path, explain: Callable[[Exception], str] | None = None) -> Iterator[Chunk]:
@@ -209,6 +239,29 @@ def encoding_of(opts: ReadOptions, path: Path) -> str:
         return codecs.lookup(opts.encoding).name
     except LookupError:
         raise ValueError(f"{path}: unknown encoding {opts.encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
+
+
+#: Byte-order marks that say a text file is not UTF-8 (Excel's "Unicode Text" is UTF-16), longest first.
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)  # fmt: skip
+
+
+def csv_encoding(opts: ReadOptions, path: Path) -> str:
+    """Return the codec of a CSV: ``opts.encoding``, unless that is UTF-8 and the file starts with a UTF-16/32 mark.
+
+    No UTF-8 text starts with those bytes, so the mark decides; the codec reads it and drops it.
+    """
+    encoding = encoding_of(opts, path)
+    if encoding != "utf-8":
+        return encoding
+    try:
+        with _open_bytes(path) as f:
+            start = f.read(4)
+    except OSError:  # not gzip after all, unreadable: the reader says so
+        return encoding
+    return next((codec for bom, codec in _OTHER_BOMS if start.startswith(bom)), encoding)
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -287,7 +340,7 @@ def csv_line_of(path: Path, opts: ReadOptions, row: int) -> int | None:
     int or None
         The line; None if the file has fewer rows (or cannot be read again).
     """
-    encoding = encoding_of(opts, path)
+    encoding = csv_encoding(opts, path)
     delimiter = _delimiter(path, opts, encoding)
     for i, (line, _) in enumerate(_records(path, delimiter, encoding)):
         if i == row:
@@ -310,7 +363,7 @@ def csv_columns(path: Path, opts: ReadOptions) -> list[str]:
     list of str
         The header's names; empty for an empty file.
     """
-    encoding = encoding_of(opts, path)
+    encoding = csv_encoding(opts, path)
     _, header = next(_records(path, _delimiter(path, opts, encoding), encoding), (0, []))
     return header
 
@@ -318,6 +371,14 @@ def csv_columns(path: Path, opts: ReadOptions) -> list[str]:
 def _decode_problem(path: Path, encoding: str) -> str | None:
     """Return where the file is not valid ``encoding`` text, as a message, or None."""
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    if encoding in ("utf-16", "utf-32"):  # a line break is not one byte: no line to name
+        try:
+            with open(path, encoding=codec) as text:
+                for _ in iter(lambda: text.read(1 << 20), ""):
+                    pass
+        except UnicodeDecodeError as exc:
+            return f"{path}: not valid {encoding} text ({exc.reason}); say what the file is with --encoding"
+        return None
     with _open_bytes(path) as f:
         for n, raw in enumerate(f, 1):
             try:
@@ -372,27 +433,65 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
     ValueError
         A file that cannot be read, in one line naming the file and, when known, the line.
     """
-    encoding = encoding_of(opts, path)
+    encoding = csv_encoding(opts, path)
     delimiter = _delimiter(path, opts, encoding)
     explain = _csv_failure(path, delimiter, encoding)
     arrow_encoding = "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
 
-    def open_reader(block: int, convert: pacsv.ConvertOptions | None = None) -> pacsv.CSVStreamingReader:
+    def open_reader(block: int, convert: pacsv.ConvertOptions | None = None) -> tuple[int, pacsv.CSVStreamingReader]:
+        """Open the file in blocks of ``block`` bytes, or larger ones if its first record needs them."""
         read = pacsv.ReadOptions(block_size=block, encoding=arrow_encoding)
         gz = path.name.lower().endswith(".gz")
         source = pa.input_stream(str(path), compression="gzip" if gz else None)
-        return pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        try:
+            return block, pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
+        except pa.ArrowInvalid as exc:
+            source.close()
+            if not _record_too_long(exc, block):
+                raise
+        return open_reader(block * 4, convert)
 
     try:
-        first = open_reader(1 << 16)
+        _, first = open_reader(1 << 16)
         header = first.schema.names
         first.close()
         convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
-        reader = open_reader(opts.block_bytes, convert)
+        block, reader = open_reader(opts.block_bytes, convert)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise ValueError(explain(exc)) from None
-    return guard(tabular_chunks(path, reader.schema, iter(reader), opts), path, explain), None
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        """Yield the batches; a record longer than two blocks reads the file again in larger ones, from its row."""
+        nonlocal block, reader
+        done = 0
+        while True:
+            skip = done
+            try:
+                for read in reader:
+                    if skip >= read.num_rows:
+                        skip -= read.num_rows
+                        continue
+                    batch, skip = read.slice(skip), 0
+                    done += batch.num_rows
+                    yield batch
+                return
+            except pa.ArrowInvalid as exc:
+                if not _record_too_long(exc, block):
+                    raise
+            reader.close()
+            block, reader = open_reader(block * 4, convert)
+
+    return tabular_chunks(path, reader.schema, batches(), opts, explain), None
+
+
+#: The largest block a CSV is read in (Arrow's blocks are at most 2 GiB): a record must fit in two.
+_MAX_BLOCK_BYTES = 1 << 30
+
+
+def _record_too_long(exc: pa.ArrowInvalid, block: int) -> bool:
+    """Whether Arrow failed for a record longer than its blocks, and larger ones may still be tried."""
+    return "straddl" in str(exc) and block * 4 <= _MAX_BLOCK_BYTES
 
 
 # --- Excel --------------------------------------------------------------------------------------------------

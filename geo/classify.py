@@ -342,6 +342,29 @@ class _Run:
         return table.drop_columns([column.decode()]).replace_schema_metadata(meta or None), geometry, stand_ins
 
 
+def _to_stdout(run: Callable[[Path], ClassifyReport], fmt: FileFormat) -> ClassifyReport:
+    """Run ``run(path)`` on a temporary file named with ``fmt``'s extension, then copy it to the standard output.
+
+    Nothing reaches the standard output unless the whole run succeeds; the file is removed afterwards.
+    """
+    if not fmt.output:
+        raise ValueError(f"output -: {fmt.label} is read, not written; choose another --output-format")
+    out = sys.stdout.buffer
+    if fmt.name != "csv" and out.isatty():
+        raise ValueError(f"output -: refusing to write {fmt.label} to a terminal; redirect it (> FILE) or name a file")
+    with tempfile.TemporaryDirectory(prefix="idlib-corridor-") as folder:
+        path = Path(folder) / f"stdout{fmt.extensions[0]}"
+        try:
+            report = run(path)
+        except ValueError as exc:  # a full disk names the temporary file: the user named the standard output
+            raise ValueError(str(exc).replace(f"output {path}", "output -").replace(str(path), "-")) from None
+        with open(path, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+        out.flush()
+    report.output = Path("-")
+    return report
+
+
 @contextlib.contextmanager
 def _stdin_copy(fmt: FileFormat) -> Iterator[Path]:
     """Copy the standard input to a temporary file named with ``fmt``'s extension; removed afterwards."""
@@ -365,6 +388,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     encoding: str = "utf-8",
     layer: str | None = None,
     input_format: str | None = None,
+    output_format: str | None = None,
     progress: Callable[[int], Any] | None = None,
     prefix: str | None = DEFAULT_PREFIX,
     keep_text: bool = False,
@@ -379,7 +403,8 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     source, output
         Input and output files; the format of each comes from its extension
         (see :data:`FILE_FORMATS`). ``"-"`` reads the standard input (copied to a
-        temporary file first, so it can be read again for line numbers).
+        temporary file first, so it can be read again for line numbers), or writes the
+        standard output (written to a temporary file first, and copied once complete).
     lon_col, lat_col
         Coordinate columns of a tabular input such as CSV or Parquet (degrees,
         WGS84). By default the one column named like one of :data:`geo._point_files.LON_NAMES`
@@ -398,6 +423,9 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         The GeoPackage layer or Excel sheet to read (by default the only layer, or the first sheet).
     input_format
         The input's format, a name of :data:`FILE_FORMATS` (by default from its extension; CSV for ``"-"``).
+    output_format
+        The format written to the standard output (``output="-"``), a name of :data:`FILE_FORMATS`
+        (CSV by default); a file's format is its extension.
     progress
         Called with the number of rows of each chunk done (e.g. a progress bar's update).
     prefix
@@ -436,17 +464,24 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
         On SIGTERM or SIGINT during the run (a ``KeyboardInterrupt``); the temporary
         output is removed first. The previous signal handlers are restored afterwards.
     """
-    if input_format is not None and input_format not in FILE_FORMATS:
-        raise ValueError(f"input format {input_format!r}: unknown, expected one of {sorted(FILE_FORMATS)}")
+    for given, what in ((input_format, "input"), (output_format, "output")):
+        if given is not None and given not in FILE_FORMATS:
+            raise ValueError(f"{what} format {given!r}: unknown, expected one of {sorted(FILE_FORMATS)}")
+    if output_format is not None and str(output) != "-":
+        raise ValueError(f"output format {output_format!r}: for -o - only; a file's format is its extension")
+    options: dict[str, Any] = {
+        "lon_col": lon_col, "lat_col": lat_col, "chunk_rows": chunk_rows, "strict": strict, "delimiter": delimiter,
+        "encoding": encoding, "layer": layer, "input_format": input_format, "progress": progress, "prefix": prefix,
+        "keep_text": keep_text, "threads": threads,
+    }  # fmt: skip
+    if str(output) == "-":
+        fmt = FILE_FORMATS[output_format or "csv"]
+        return _to_stdout(lambda path: classify_file(corridor, source, path, **options), fmt)
     check_output_path(Path(output))  # before a byte of the input is read (stdin included)
     if str(source) == "-":
         with _stdin_copy(FILE_FORMATS[input_format or "csv"]) as copy:
             try:
-                return classify_file(
-                    corridor, copy, output, lon_col=lon_col, lat_col=lat_col, chunk_rows=chunk_rows, strict=strict,
-                    delimiter=delimiter, encoding=encoding, layer=layer, input_format=input_format or "csv",
-                    progress=progress, prefix=prefix, keep_text=keep_text, threads=threads,
-                )  # fmt: skip
+                return classify_file(corridor, copy, output, **{**options, "input_format": input_format or "csv"})
             except ValueError as exc:
                 raise ValueError(str(exc).replace(str(copy), "<stdin>")) from None
     src, out = Path(source), Path(output)

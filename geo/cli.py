@@ -280,14 +280,16 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     dataset = str(args.input) != "-" and (is_dataset(args.input) or args.scheduler is not None)
     if dataset:
         return _classify_dataset(args)
-    check_output_path(args.output)  # before the model is built
+    to_stdout = str(args.output) == "-"
+    if not to_stdout:
+        check_output_path(args.output)  # before the model is built
     c = _corridor(args)
     with _progress_bar(args) as update:
         report = classify_file(
-            c, args.input, args.output, layer=args.layer, input_format=args.input_format, progress=update,
-            **_reading_options(args),
+            c, args.input, args.output, layer=args.layer, input_format=args.input_format,
+            output_format=args.output_format, progress=update, **_reading_options(args),
         )  # fmt: skip
-    _report_classify(args, report)
+    _report_classify(args, report, out=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
@@ -305,10 +307,12 @@ def _classify_dataset(args: argparse.Namespace) -> int:
     from ._io import check_output_folder
     from .dataset import classify_dataset
 
-    for given, option in ((args.layer, "--layer"), (args.input_format, "--input-format")):
+    for given, option in (
+        (args.layer, "--layer"), (args.input_format, "--input-format"), (args.output_format, "--output-format")
+    ):  # fmt: skip
         if given is not None:
             raise ValueError(f"{option} applies to one file; a dataset's files are CSV or Parquet, by extension")
-    if _is_file_name(args.output):
+    if _is_file_name(args.output) or str(args.output) == "-":
         raise ValueError(f"output {args.output}: a dataset is written as a folder of GeoParquet files; name a folder")
     check_output_folder(args.output)  # before the model is built
     c = _corridor(args)
@@ -347,15 +351,21 @@ def _progress_bar(args: argparse.Namespace) -> Iterator[Callable[[int], Any] | N
         bar.close()
 
 
-def _report_classify(args: argparse.Namespace, report: Any, what: str = "") -> None:
-    """Print a classify run's warnings, then its figures (``--json``) or its one summary line."""
+def _report_classify(args: argparse.Namespace, report: Any, what: str = "", out: Any = None) -> None:
+    """Print a classify run's warnings, then its figures (``--json``) or its one summary line, on ``out``.
+
+    ``out`` is the standard output unless the rows went there (``-o -``).
+    """
     _warn_rows(report, "Use --strict to stop at the first one.")
+    out = out or sys.stdout
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
     elif not args.quiet:
+        where = "the standard output" if str(report.output) == "-" else report.output
         print(
-            f"wrote {report.output}: {what}{report.rows:,} rows in {report.seconds:.1f} s "
-            f"({report.rows_per_second:,.0f} rows/s)"
+            f"wrote {where}: {what}{report.rows:,} rows in {report.seconds:.1f} s "
+            f"({report.rows_per_second:,.0f} rows/s)",
+            file=out,
         )
 
 
@@ -484,9 +494,11 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
         help=f"input file ({extensions}), or - for the standard input; or a folder or quoted glob of CSV/Parquet "
         "files (a dataset: written as a folder of GeoParquet files)",
     )  # fmt: skip
+    writable = ", ".join(e for f in formats if f.output for e in f.extensions)
     k.add_argument(
         "-o", "--output", type=Path, required=True,
-        help="output file, format from its extension; for a dataset, a new or empty folder",
+        help=f"output file ({writable}), format from its extension; - for the standard output (CSV, or "
+        "--output-format), written once the run is complete; for a dataset, a new or empty folder",
     )  # fmt: skip
     k.add_argument(
         "--scheduler", metavar="ADDRESS",
@@ -498,6 +510,10 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
     k.add_argument(
         "--input-format", choices=list(FILE_FORMATS), help="the input's format (default: from its extension; csv for -)"
     )
+    k.add_argument(
+        "--output-format", choices=[name for name, f in FILE_FORMATS.items() if f.output],
+        help="the format written to the standard output, with -o - (default: csv)",
+    )  # fmt: skip
     _add_reading_options(k)
     k.add_argument("--strict", action="store_true", help="stop at the first row with missing or invalid coordinates")
     k.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
@@ -505,7 +521,10 @@ def _add_classify(sub: Any, common: argparse.ArgumentParser) -> None:
         "--keep-text", action="store_true",
         help="write a CSV's columns as text (default: a column of numbers, ISO dates or times gets that type)",
     )  # fmt: skip
-    k.add_argument("--json", action="store_true", help="print the run's figures as one JSON object on stdout")
+    k.add_argument(
+        "--json", action="store_true",
+        help="print the run's figures as one JSON object on stdout (on stderr with -o -)",
+    )  # fmt: skip
     k.add_argument(
         "--prefix", default=DEFAULT_PREFIX,
         help=f"put before an added column's name when the input has that column already (default {DEFAULT_PREFIX})",

@@ -4,10 +4,13 @@ names the true line of a bad row and refuses, in one line, coordinate columns it
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -302,3 +305,123 @@ def test_an_encoding_is_refused_for_a_format_that_says_its_own(tmp_path, corrido
     assert "--encoding applies to CSV" in _cli_error(capsys, str(parquet), "-o", str(out), "--encoding", "latin-1")
     assert not out.exists()
     assert main(["classify", str(parquet), "-o", str(out), "--encoding", "UTF-8", "-q"]) == 0  # the default, said
+
+
+# --- what a new user found past the first block, in the header and on the standard output ----------------------
+
+
+def _notes_csv(rows: int) -> str:
+    """A CSV over 4 MiB (one block) whose notes hold quoted line breaks and commas."""
+    note = '"' + "\n".join(f"part {i}, with a comma" for i in range(10)) + '"'
+    return "id,notes,lat,lon\n" + "".join(f"{i},{note},35.8,36.6\n" for i in range(rows))
+
+
+def test_a_bad_byte_or_a_short_row_past_the_first_block_is_named_by_its_line(tmp_path, corridor, capsys):
+    text = _notes_csv(20_000)
+    assert len(text) > 4 << 20
+    line = text.count("\n") + 1  # the row after them, counted by hand: the header, the notes' breaks, the rows
+    bad = tmp_path / "late_byte.csv"
+    bad.write_bytes(text.encode() + b'X,"caf\xe9",35.8,36.6\n')
+    err = _cli_error(capsys, str(bad), "-o", str(tmp_path / "out.parquet"))
+    assert f"late_byte.csv: line {line} is not valid utf-8 text (byte 0xe9)" in err
+    assert "--encoding latin-1" in err
+    short = tmp_path / "late_short.csv"
+    short.write_text(text + "X,35.8\n", encoding="utf-8")
+    err = _cli_error(capsys, str(short), "-o", str(tmp_path / "out.parquet"))
+    assert f"late_short.csv: line {line} has 2 fields, the header 4" in err
+    assert not list(tmp_path.glob("*.parquet"))
+    assert not list(tmp_path.glob(".*"))  # no temporary file either
+
+
+def test_a_field_longer_than_two_blocks_is_read_whole_first_or_past_the_first_block(tmp_path, corridor):
+    huge = 'one, "two"\nthree ' * (9 << 16)  # 9 MiB+, quotes and line breaks in it: more than two 4 MiB blocks
+    rows = [[str(i), f"note {i}", "35.8", "36.6"] for i in range(150_000)]  # 4 MiB+ before it
+    for name, at in (("late.csv", len(rows)), ("first.csv", 0)):
+        src = tmp_path / name
+        with open(src, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(["id", "notes", "lat", "lon"])
+            writer.writerows([*rows[:at], ["huge", huge, "35.7", "36.5"], *rows[at:]])
+        out = tmp_path / f"{name}.parquet"
+        report = classify_file(corridor, src, out)
+        assert (report.rows, report.bad_rows) == (150_001, 0)
+        got = pd.read_parquet(out, columns=["id", "notes"])
+        assert got["id"].tolist() == [r[0] for r in rows[:at]] + ["huge"] + [r[0] for r in rows[at:]]
+        assert got["notes"].iloc[at] == huge  # every byte, read once
+
+
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".gpkg", ".fgb"])
+def test_a_csv_of_a_header_only_keeps_its_columns_with_no_rows(tmp_path, corridor, ext):
+    src = tmp_path / "header.csv"
+    src.write_text("event_id,latitude,longitude\n", encoding="utf-8")
+    out = tmp_path / f"out{ext}"
+    assert classify_file(corridor, src, out).rows == 0
+    got = pd.read_csv(out) if ext == ".csv" else gpd.read_file(out) if ext != ".parquet" else gpd.read_parquet(out)
+    assert len(got) == 0
+    assert list(got.columns[:3]) == ["event_id", "latitude", "longitude"]
+    assert set(QUERY_NAMES) <= set(got.columns)
+
+
+def test_a_column_name_twice_or_two_columns_without_a_name_are_refused_up_front(tmp_path, corridor, capsys):
+    out = tmp_path / "out.parquet"
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,lat,lon,id\n1,35.8,36.6,2\n", encoding="utf-8")
+    assert "twice.csv: the column 'id' appears 2 times (columns 1, 4); rename one of them" in _cli_error(
+        capsys, str(twice), "-o", str(out)
+    )
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("id,lat,lon,,\n1,35.8,36.6,,\n", encoding="utf-8")
+    err = _cli_error(capsys, str(unnamed), "-o", str(out))
+    assert "unnamed.csv: the columns 4, 5 have no name in the header" in err
+    assert not out.exists()
+    one = tmp_path / "one_unnamed.csv"  # one column without a name is still one column: kept
+    one.write_text("id,lat,lon,\n1,35.8,36.6,x\n", encoding="utf-8")
+    assert classify_file(corridor, one, out).rows == 1
+    assert pd.read_parquet(out)[""].tolist() == ["x"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_unicode_text_file_with_its_byte_order_mark_needs_no_encoding(tmp_path, corridor, codec):
+    # Excel's "Unicode Text" is UTF-16 (little-endian) with a mark and tabs between the cells.
+    text = "name\tlat\tlon\r\nسراقب\t35.81\t36.61\r\nAriha\t35.81\t36.6\r\n"
+    mark = codecs.BOM_UTF16_BE if codec == "utf-16-be" else b""
+    src = tmp_path / "unicode.csv"
+    src.write_bytes(mark + text.encode(codec))
+    out = tmp_path / "out.csv"
+    assert classify_file(corridor, src, out).rows == 2
+    got = pd.read_csv(out, dtype=str)
+    assert got["name"].tolist() == ["سراقب", "Ariha"]
+    assert got["distance_m"].notna().all()
+
+
+def _run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "geo.cli", "classify", *argv], input=stdin, capture_output=True, check=False
+    )
+
+
+def test_dash_writes_the_standard_output_once_complete_in_the_format_asked(tmp_path):
+    rows = b"id;lat;lon\n1;35.8;36.6\n2;;36.5\n"
+    run = _run_cli("-", "-o", "-", "--json", stdin=rows)
+    assert run.returncode == 0
+    got = pd.read_csv(io.BytesIO(run.stdout), dtype=str, keep_default_na=False)
+    assert got["id"].tolist() == ["1", "2"]
+    assert got["distance_m"].tolist()[1] == ""
+    assert json.loads(run.stderr.decode().splitlines()[-1])["rows"] == 2  # the figures on stderr, not in the rows
+    src = tmp_path / "in.csv"
+    src.write_bytes(rows)
+    run = _run_cli(str(src), "-o", "-", "--output-format", "parquet", "-q")
+    assert run.returncode == 0
+    points = gpd.read_parquet(io.BytesIO(run.stdout))
+    assert points.crs.to_epsg() == 4326
+    assert points.geometry.notna().tolist() == [True, False]
+    short = tmp_path / "short.csv"
+    short.write_bytes(rows + b"3;35.8\n")
+    run = _run_cli(str(short), "-o", "-")
+    assert (run.returncode, run.stdout) == (2, b"")  # nothing written: not the rows before the bad one either
+    assert run.stderr.decode().startswith("idlib-corridor: error: ")
+    assert "short.csv: line 4 has 2 fields" in run.stderr.decode()
+    run = _run_cli(str(src), "-o", str(tmp_path / "out.csv"), "--output-format", "csv")
+    assert run.returncode == 2
+    assert "for -o - only; a file's format is its extension" in run.stderr.decode()
+    assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdout.*"))
