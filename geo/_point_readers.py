@@ -219,7 +219,7 @@ def guard(chunks: Iterator[Chunk], path: Path, explain: Callable[[Exception], st
     """Turn a reader's mid-file failure into a ValueError naming the file (and, with ``explain``, where)."""
     try:
         yield from chunks
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, OSError, UnicodeError) as exc:
         if explain is not None:
             raise ValueError(explain(exc)) from None
         raise ValueError(f"{path}: cannot read the file past a malformed part ({exc})") from None
@@ -376,8 +376,9 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
             with open(path, encoding=codec) as text:
                 for _ in iter(lambda: text.read(1 << 20), ""):
                     pass
-        except UnicodeDecodeError as exc:
-            return f"{path}: not valid {encoding} text ({exc.reason}); say what the file is with --encoding"
+        except UnicodeError as exc:  # a bad code unit, or (UTF-16 without a mark) no byte order
+            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+            return f"{path}: not valid {encoding} text ({reason}); say what the file is with --encoding"
         return None
     with _open_bytes(path) as f:
         for n, raw in enumerate(f, 1):
@@ -458,7 +459,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
         first.close()
         convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
         block, reader = open_reader(opts.block_bytes, convert)
-    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, OSError, UnicodeError) as exc:
         raise ValueError(explain(exc)) from None
 
     def batches() -> Iterator[pa.RecordBatch]:

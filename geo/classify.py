@@ -485,7 +485,10 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
             except ValueError as exc:
                 raise ValueError(str(exc).replace(str(copy), "<stdin>")) from None
     src, out = Path(source), Path(output)
-    in_fmt = FILE_FORMATS[input_format] if input_format else format_of(src, "input")
+    try:
+        in_fmt = FILE_FORMATS[input_format] if input_format else format_of(src, "input")
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or say the format with --input-format") from None
     format_of(out, "output")  # an unknown extension refused before the input is read
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")

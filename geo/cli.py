@@ -151,7 +151,8 @@ def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
         from .query import SWAP_FAR_M, SWAP_NEAR_M
 
         print(
-            f"warning: {where}{report.swapped_rows:,} rows look like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km "
+            f"warning: {where}{report.swapped_rows:,} {'row looks' if report.swapped_rows == 1 else 'rows look'} "
+            f"like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km "
             f"from the M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round "
             f"(first: {report.first_swapped}). They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,

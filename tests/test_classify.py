@@ -261,7 +261,7 @@ def test_rows_that_look_like_swapped_lat_lon_are_counted_and_named(tmp_path, cor
     assert report.swapped_rows == 1
     assert (report.first_swapped.row, report.first_swapped.line) == (2, 3)
     assert main(["classify", str(src), "-o", str(tmp_path / "out2.csv"), "--quiet"]) == 0
-    assert "warning: 1 rows look like swapped lat/lon" in capsys.readouterr().err
+    assert "warning: 1 row looks like swapped lat/lon" in capsys.readouterr().err
 
 
 def test_a_clean_file_has_no_swapped_rows(tmp_path, corridor, events_csv):

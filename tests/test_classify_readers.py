@@ -425,3 +425,19 @@ def test_dash_writes_the_standard_output_once_complete_in_the_format_asked(tmp_p
     assert run.returncode == 2
     assert "for -o - only; a file's format is its extension" in run.stderr.decode()
     assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdout.*"))
+
+
+def test_utf16_said_of_a_file_without_its_mark_and_an_unknown_extension_are_one_line_with_the_option(
+    tmp_path, corridor, capsys
+):
+    src = tmp_path / "plain.csv"
+    src.write_text("name,lat,lon\nx,35.8,36.6\n", encoding="utf-8")
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "utf-16")
+    assert "plain.csv: not valid utf-16 text (UTF-16 stream does not start with BOM)" in err
+    assert "--encoding" in err
+    tsv = tmp_path / "tabs.tsv"
+    tsv.write_text("name\tlat\tlon\nx\t35.8\t36.6\n", encoding="utf-8")
+    err = _cli_error(capsys, str(tsv), "-o", str(tmp_path / "out.csv"))
+    assert "unknown extension '.tsv'" in err
+    assert "--input-format" in err
+    assert main(["classify", str(tsv), "-o", str(tmp_path / "out.csv"), "--input-format", "csv", "-q"]) == 0
