@@ -132,6 +132,10 @@ def _check_type(schema: pa.Schema, name: str, what: str, path: Path) -> None:
         )
 
 
+#: A number with a decimal comma, which a coordinate column may hold: digits, one comma, digits.
+_DECIMAL_COMMA = r"\s*[-+]?\d+,\d+\s*"
+
+
 def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Column -> (float values with NaN for unusable, mask of entries that were present but not numbers)."""
     if pa.types.is_floating(col.type) or pa.types.is_integer(col.type) or pa.types.is_decimal(col.type):
@@ -143,7 +147,10 @@ def _to_float(col: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
         pass
     text = pd.Series(col.to_pandas(), dtype="object")
     present = text.notna() & (text.astype(str).str.strip() != "")
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    values = np.array(pd.to_numeric(text, errors="coerce"), dtype=float)  # a copy of its own, written below
+    # A decimal comma (35,81: a European spreadsheet's CSV, separated by ';'): no degree has a thousands separator.
+    comma = (np.isnan(values) & text.astype(str).str.fullmatch(_DECIMAL_COMMA).to_numpy(dtype=bool)).nonzero()[0]
+    values[comma] = pd.to_numeric(text.iloc[comma].str.replace(",", ".", regex=False)).to_numpy(dtype=float)
     return values, (present.to_numpy() & np.isnan(values))
 
 

@@ -441,3 +441,16 @@ def test_utf16_said_of_a_file_without_its_mark_and_an_unknown_extension_are_one_
     assert "unknown extension '.tsv'" in err
     assert "--input-format" in err
     assert main(["classify", str(tsv), "-o", str(tmp_path / "out.csv"), "--input-format", "csv", "-q"]) == 0
+
+
+def test_coordinates_with_a_decimal_comma_are_read_as_the_same_numbers_with_a_point(tmp_path, corridor):
+    # A European spreadsheet's CSV: ';' between the cells, ',' before the decimals. No degree has thousands.
+    src = tmp_path / "europe.csv"
+    src.write_text("id;lat;lon\n1;35,81;36,61\n2;35.81;36.61\n3; -35,8 ;36,6\n4;35,8,1;36,6\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    report = classify_file(corridor, src, out)
+    assert (report.bad_rows, report.first_bad.row) == (1, 4)  # two commas: no number
+    got = pd.read_parquet(out)
+    assert got["lat"].tolist() == ["35,81", "35.81", " -35,8 ", "35,8,1"]  # the input as it was
+    expected = corridor.query([36.61, 36.6], [35.81, -35.8])["distance_m"].tolist()
+    assert got["distance_m"].tolist()[:3] == [expected[0], expected[0], expected[1]]
