@@ -402,6 +402,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="idlib-corridor",
         description="The Idlib security corridor of 5 March 2020: M4, patrol segment, corridor and observation posts.",
     )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("summary", parents=[common], help="print the model's lengths and area")

@@ -46,6 +46,15 @@ def test_a_non_numeric_width_is_refused_by_the_parser(capsys):
     assert "'wide' is not a number" in capsys.readouterr().err
 
 
+def test_version_prints_the_installed_distributions_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"idlib-corridor {version('idlib-corridor')}\n"
+
+
 def test_console_script_runs_as_a_module():
     run = subprocess.run([sys.executable, "-m", "geo.cli", "summary"], capture_output=True, text=True, check=True)
     assert "Patrol segment" in run.stdout
