@@ -19,7 +19,7 @@ import shutil
 import signal
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -282,6 +282,29 @@ def check_output_path(path: Path) -> None:
     _check_name(path, "output")
     _refuse_non_regular(path)
     _check_folder(path, path.parent, "output")
+
+
+def refuse_inputs(output: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse an output that is one of the run's input files, however spelt (``./``, ``..``, a link, a hard link).
+
+    Parameters
+    ----------
+    output
+        A file the run will write (or replace).
+    inputs
+        The files it reads ("-", the standard input, is no file).
+
+    Raises
+    ------
+    ValueError
+        ``output OUT: the same file as the input IN``.
+    """
+    for given in inputs:
+        src = Path(given)
+        if str(given) == "-" or not src.exists():
+            continue
+        if src.resolve() == output.resolve() or (output.exists() and os.path.samefile(src, output)):
+            raise ValueError(f"output {output}: the same file as the input {src}; the input is never replaced")
 
 
 def check_output_folder(path: Path, names: tuple[str, ...] = ()) -> None:

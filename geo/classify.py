@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._column_types import StreamTypes, TypeInference, TypesChanged, convert
-from ._io import atomic_path, check_output_path, raise_on_signals
+from ._io import atomic_path, check_output_path, raise_on_signals, refuse_inputs
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._point_readers import encoding_of
 from ._point_writers import (
@@ -492,8 +492,7 @@ def classify_file(  # noqa: PLR0913 - one public call; every option past the fil
     format_of(out, "output")  # an unknown extension refused before the input is read
     if not src.is_file():
         raise ValueError(f"input {src}: no such file")
-    if src.resolve() == out.resolve() or (out.exists() and os.path.samefile(src, out)):
-        raise ValueError(f"output {out}: the same file as the input")
+    refuse_inputs(out, [src])
     if not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ValueError(f"chunk_rows={chunk_rows!r}: expected a positive whole number of rows")
     in_fmt = reading_format(src, in_fmt)

@@ -94,10 +94,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from ._io import check_output_path
+    from ._io import check_output_path, refuse_inputs
     from .maps import build_map, save_map
 
+    if args.output.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"output {args.output}: a map is an HTML file; name it .html")
     check_output_path(args.output)  # before the map is built or a points file read
+    refuse_inputs(args.output, args.points or [])
     c = _corridor(args)
     points = None
     if args.points:
@@ -133,7 +136,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         if name in points:
             raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
         points[name] = _read_points_warned(c, path)
-    paths = export_layers(c, args.output, fmt=args.format, points=points)
+    paths = export_layers(c, args.output, fmt=args.format, points=points, inputs=args.points or [])
     for p in paths:
         print(p)
     return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from ._gdal import write_layer
-from ._io import atomic_folder, check_output_folder, output_errors, raise_on_signals
+from ._io import atomic_folder, check_output_folder, output_errors, raise_on_signals, refuse_inputs
 
 if TYPE_CHECKING:
     from .corridor import Corridor
@@ -106,6 +106,7 @@ def export_layers(
     fmt: str = DEFAULT_EXPORT_FORMAT,
     *,
     points: Mapping[str, gpd.GeoDataFrame] | None = None,
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> list[Path]:
     """Write every layer of ``corridor`` into ``out_dir``, and the user's own layers with them.
 
@@ -123,6 +124,9 @@ def export_layers(
     points
         The user's own layers to write with the model's, by name: e.g. classified events from
         :func:`geo.read_points`. A name must differ from every layer of the model (in any case).
+    inputs
+        The files ``points`` were read from: a file of the export with the same path (however
+        spelt) is refused before anything is written, so the export never replaces its input.
 
     Returns
     -------
@@ -149,6 +153,9 @@ def export_layers(
     file_names, write = _FORMATS[fmt]
     names = file_names(layers)
     check_output_folder(out, tuple(names))
+    inputs = list(inputs)
+    for name in names:
+        refuse_inputs(out / name, inputs)
     with raise_on_signals(), output_errors(out), atomic_folder(out) as stage:
         write(layers, stage)
     return [out / name for name in names]

@@ -634,3 +634,43 @@ def test_output_into_a_closed_pipe_ends_quietly(argv, status):
         os.close(write_end)
     assert proc.stderr == b""
     assert proc.returncode == status
+
+
+# --- the points a map or an export reads are never what it writes ------------------------------------------------
+
+
+def test_a_map_refuses_to_write_over_its_points_or_under_a_name_that_is_not_html(tmp_path, capsys):
+    src = tmp_path / "a.csv"
+    src.write_text("longitude,latitude,name\n36.6,35.8,a\n", encoding="utf-8")
+    before = src.read_bytes()
+    assert main(["map", "-o", str(src), "--offline", "--points", str(src)]) == 2
+    assert "a map is an HTML file; name it .html" in capsys.readouterr().err
+    page = tmp_path / "page.html"
+    page.write_text("<p>the user's page</p>", encoding="utf-8")
+    (tmp_path / "same.html").symlink_to(page)
+    assert main(["map", "-o", str(tmp_path / "same.html"), "--offline", "--points", str(page)]) == 2
+    assert f"the same file as the input {page}" in capsys.readouterr().err
+    assert src.read_bytes() == before
+    assert page.read_text(encoding="utf-8") == "<p>the user's page</p>"
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_an_export_refuses_to_replace_a_points_file_it_reads(tmp_path, capsys, fmt):
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    if fmt == "geojson":  # the user's layer, written where the export writes its file of that layer
+        src = folder / "ev.geojson"
+        src.write_text(
+            '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"id": "00042"}, '
+            '"geometry": {"type": "Point", "coordinates": [36.612345678901, 35.812345678901]}}]}',
+            encoding="utf-8",
+        )
+    else:  # the user's GeoPackage, named as the export's own
+        src = folder / "idlib_corridor.gpkg"
+        assert main(["classify", str(_points(tmp_path)), "-o", str(src), "-q"]) == 0
+    before = src.read_bytes()
+    assert main(["export", "-o", str(folder), "--format", fmt, "--points", f"{folder}/../layers/{src.name}"]) == 2
+    err = capsys.readouterr().err
+    assert f"output {folder / src.name}: the same file as the input" in err
+    assert src.read_bytes() == before
+    assert sorted(p.name for p in folder.iterdir()) == [src.name]  # nothing else written either
