@@ -18,6 +18,7 @@ import codecs
 import csv
 import gzip
 import io
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -413,6 +414,46 @@ def _shape_problem(path: Path, delimiter: str, encoding: str) -> str | None:
     return None
 
 
+def _refuse_unclosed_quote(last: pa.RecordBatch | None, path: Path, delimiter: str, encoding: str) -> None:
+    """Refuse a CSV whose last record opens a quote never closed (``last``: its last batch; None for no rows).
+
+    Arrow takes such a quote to the end of the file as one value, every line after it
+    included, so the last row then holds a line break; only then is the file read again
+    (:func:`_unclosed_quote`).
+    """
+    if last is None:
+        return
+    row = last.slice(last.num_rows - 1)
+    texts = [column for column in row.columns if pa.types.is_string(column.type)]
+    if any(pc.any(pc.match_substring_regex(column, "[\r\n]")).as_py() for column in texts):
+        problem = _unclosed_quote(path, delimiter, encoding)
+        if problem:
+            raise ValueError(problem)
+
+
+def _unclosed_quote(path: Path, delimiter: str, encoding: str) -> str | None:
+    """Return, as a message, the line of a quote opened in the last record and never closed, or None.
+
+    Python's :mod:`csv`, strict, says "unexpected end of data" where the file ends inside quotes.
+    """
+    (start, _), *_ = deque(_records(path, delimiter, encoding), maxlen=1) or [(1, [])]
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding=codec, errors="replace", newline="") as text:
+        for _ in range(start - 1):
+            next(text, None)
+        try:
+            for _ in csv.reader(text, delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return (
+                    f"{path}: line {start}: a quoted value is never closed, so every line after it would be part of "
+                    "it; close the quote (or is the file cut short?)"
+                )
+    return None
+
+
 def _csv_failure(path: Path, delimiter: str, encoding: str) -> Callable[[Exception], str]:
     def explain(exc: Exception) -> str:
         problem = _decode_problem(path, encoding) or _shape_problem(path, delimiter, encoding)
@@ -476,6 +517,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
         while True:
             skip = done
             try:
+                batch = None
                 for read in reader:
                     if skip >= read.num_rows:
                         skip -= read.num_rows
@@ -483,6 +525,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
                     batch, skip = read.slice(skip), 0
                     done += batch.num_rows
                     yield batch
+                _refuse_unclosed_quote(batch, path, delimiter, encoding)
                 return
             except pa.ArrowInvalid as exc:
                 if not _record_too_long(exc, block):

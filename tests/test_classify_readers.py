@@ -454,3 +454,21 @@ def test_coordinates_with_a_decimal_comma_are_read_as_the_same_numbers_with_a_po
     assert got["lat"].tolist() == ["35,81", "35.81", " -35,8 ", "35,8,1"]  # the input as it was
     expected = corridor.query([36.61, 36.6], [35.81, -35.8])["distance_m"].tolist()
     assert got["distance_m"].tolist()[:3] == [expected[0], expected[0], expected[1]]
+
+
+def test_a_quote_never_closed_is_refused_naming_its_line_not_read_as_one_long_value(tmp_path, corridor, capsys):
+    lines = ["longitude,latitude,name"] + [f"36.6,35.8,r{i}" for i in range(1, 50_001)]
+    lines[3] = '36.6,35.8,"oops'  # line 4: the quote takes every later line into its value
+    src = tmp_path / "open_quote.csv"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.parquet"
+    err = _cli_error(capsys, str(src), "-o", str(out))
+    assert "open_quote.csv: line 4: a quoted value is never closed" in err
+    assert not out.exists()
+    last = tmp_path / "last.csv"  # the same in the last row
+    last.write_text('id,lat,lon\n1,35.8,36.6\n2,35.8,"36.6\n', encoding="utf-8")
+    assert "last.csv: line 3: a quoted value is never closed" in _cli_error(capsys, str(last), "-o", str(out))
+    closed = tmp_path / "closed.csv"  # a closed quote with a line break in the last row is a value like any other
+    closed.write_text('id,lat,lon\n1,35.8,36.6\n"2\nb",35.8,36.6\n', encoding="utf-8")
+    assert classify_file(corridor, closed, out).rows == 2
+    assert pd.read_parquet(out)["id"].tolist() == ["1", "2\nb"]
