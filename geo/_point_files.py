@@ -291,11 +291,15 @@ def _read_vector(path: Path, opts: ReadOptions, *, through_sql: bool = False) ->
     sql = {"sql": f'SELECT * FROM "{quoted}"', "sql_dialect": "SQLITE"} if through_sql else {"layer": layer}
 
     def gen() -> Iterator[Chunk]:
+        rows = 0
         with pyogrio.open_arrow(path, batch_size=opts.chunk_rows, use_pyarrow=True, **sql) as (meta, reader):
             gcol = meta["geometry_name"] or "wkb_geometry"
             own = {GEOMETRY_KEY: gcol.encode(), GEOMETRY_TYPE_KEY: layer_type, GEOMETRY_CRS_KEY: str(crs).encode()}
             for batch in at_least_one(reader, reader.schema):
+                rows += batch.num_rows
                 yield wkb_chunk(pa.Table.from_batches([batch]), gcol, to_lonlat, own)
+        if total is not None and rows != total:  # GDAL stops at a feature it cannot read, and says so only on stderr
+            raise ValueError(f"{path}: the layer has {total:,} features but only {rows:,} could be read (cut short?)")
 
     return guard(gen(), path), total
 

@@ -261,6 +261,7 @@ class _VectorWriter:
 
     def __init__(self, path: Path, layout: Layout, driver: str, layer_options: dict[str, str] | None = None) -> None:
         self.path, self.driver, self.layout, self.first = path, driver, layout, True
+        self.rows = 0
         self.layer_options = dict(layer_options or {})
         self._to_lonlat: Any = None
         if driver == "GPKG":  # GDAL's own columns, renamed when the input has them (see output_names)
@@ -292,6 +293,7 @@ class _VectorWriter:
         except (DataLayerError, DataSourceError) as exc:  # a full disk, a column GDAL refuses: one OSError
             raise OSError(f"GDAL could not write the {self.driver} file: {exc}") from None
         self.first = False
+        self.rows += table.num_rows
 
     def _wgs84(self, wkb: pa.ChunkedArray | pa.Array) -> pa.Array:
         """Return the rows' own geometries in WGS84 lon/lat (2D), as WKB (null where missing)."""
@@ -309,7 +311,22 @@ class _VectorWriter:
         return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
 
     def close(self) -> None:
-        """Finish the file (each chunk is complete once written)."""
+        """Finish the file: check that a FlatGeobuf says it has every row.
+
+        GDAL writes a FlatGeobuf's features again, behind its spatial index, when the layer
+        closes, and a write that fails then (a full disk) is not reported: the file is cut
+        short and its header wrong. Its header's count is read back (a few bytes).
+        """
+        if self.driver != "FlatGeobuf" or self.first:
+            return
+        import pyogrio
+
+        try:
+            count = pyogrio.read_info(self.path, layer=LAYER)["features"]
+        except Exception as exc:  # pyogrio's errors for a file it cannot open
+            raise OSError(f"GDAL wrote an unreadable FlatGeobuf file (is the disk full?): {exc}") from None
+        if count != self.rows:
+            raise OSError(f"GDAL could not finish the FlatGeobuf file of {self.rows:,} rows (is the disk full?)")
 
 
 def vector_writer(driver: str, **layer_options: str) -> Callable[[Path, Layout], ChunkWriter]:

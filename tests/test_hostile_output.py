@@ -22,6 +22,8 @@ from pathlib import Path
 from unittest import mock
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -674,3 +676,48 @@ def test_an_export_refuses_to_replace_a_points_file_it_reads(tmp_path, capsys, f
     assert f"output {folder / src.name}: the same file as the input" in err
     assert src.read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == [src.name]  # nothing else written either
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real file system of 2 MiB (tmpfs), to fill; skipped where mounting one is not allowed."""
+    folder = tmp_path / "small_disk"
+    folder.mkdir()
+    if shutil.which("mount") is None:
+        pytest.skip("no mount command here")
+    command = ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)]
+    mounted = subprocess.run(command, check=False, capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def _many_points(path: Path, rows: int) -> Path:
+    rng = np.random.default_rng(3)
+    kind = np.where(rng.random(rows) < 0.5, "Shelling", "Armed clash")
+    lon, lat = rng.uniform(35.5, 37.5, rows).round(5), rng.uniform(35.2, 36.6, rows).round(5)
+    pd.DataFrame({"id": np.arange(rows), "event_type": kind, "lon": lon, "lat": lat}).to_csv(path, index=False)
+    return path
+
+
+def test_a_flatgeobuf_that_fills_the_disk_is_one_line_and_no_file_not_a_short_one(tmp_path, small_disk, capsys):
+    # About 8 MB of FlatGeobuf, four times the disk: GDAL's own writes fit (in memory), the file's do not.
+    src = _many_points(tmp_path / "points.csv", 100_000)
+    err = _refused(capsys, ["classify", str(src), "-o", str(small_disk / "out.fgb"), "-q"], "is the disk full?")
+    assert f"output {small_disk / 'out.fgb'}: cannot write" in err
+    assert list(small_disk.iterdir()) == []
+
+
+def test_a_vector_file_cut_short_is_refused_not_read_as_a_shorter_one(tmp_path, capsys):
+    whole = tmp_path / "whole.fgb"
+    assert main(["classify", str(_many_points(tmp_path / "points.csv", 20_000)), "-o", str(whole), "-q"]) == 0
+    cut = tmp_path / "cut.fgb"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 6 // 10])
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(cut), "-o", str(out), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "cut.fgb: the layer has 20,000 features but only" in err
+    assert not out.exists()
