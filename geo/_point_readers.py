@@ -456,7 +456,10 @@ def _unclosed_quote(path: Path, delimiter: str, encoding: str) -> str | None:
 
 def _csv_failure(path: Path, delimiter: str, encoding: str) -> Callable[[Exception], str]:
     def explain(exc: Exception) -> str:
-        problem = _decode_problem(path, encoding) or _shape_problem(path, delimiter, encoding)
+        try:
+            problem = _decode_problem(path, encoding) or _shape_problem(path, delimiter, encoding)
+        except (EOFError, OSError) as again:  # a compressed file cut short fails the second reading too
+            return f"{path}: cannot read it to its end ({again}); is the file cut short?"
         return problem or f"{path}: cannot read as CSV ({exc})"
 
     return explain

@@ -472,3 +472,14 @@ def test_a_quote_never_closed_is_refused_naming_its_line_not_read_as_one_long_va
     closed.write_text('id,lat,lon\n1,35.8,36.6\n"2\nb",35.8,36.6\n', encoding="utf-8")
     assert classify_file(corridor, closed, out).rows == 2
     assert pd.read_parquet(out)["id"].tolist() == ["1", "2\nb"]
+
+
+def test_a_gzip_csv_cut_short_is_one_line_not_a_traceback(tmp_path, corridor, capsys):
+    plain = write_acled_csv(tmp_path / "events.csv", rows=2_000, seed=9)
+    whole = gzip.compress(plain.read_bytes())
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    err = _cli_error(capsys, str(cut), "-o", str(tmp_path / "out.csv"))
+    assert "cut.csv.gz: cannot read it to its end" in err
+    assert "is the file cut short?" in err
+    assert not (tmp_path / "out.csv").exists()
