@@ -566,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     reports for a command killed by it) without a word when the reader of the output
     has gone (``idlib-corridor events | head -1``).
     """
-    from ._io import Interrupted
+    from ._io import Interrupted, raise_on_signals
 
     try:
         try:
@@ -574,7 +574,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
             sys.stdout.flush()
             raise
-        status = int(args.func(args))
+        with raise_on_signals():  # a command's temporary files and folders are removed on SIGTERM too
+            status = int(args.func(args))
         sys.stdout.flush()  # a reader gone shows here, not at exit
         return status
     except BrokenPipeError:

@@ -721,3 +721,26 @@ def test_a_vector_file_cut_short_is_refused_not_read_as_a_shorter_one(tmp_path, 
     err = capsys.readouterr().err
     assert "cut.fgb: the layer has 20,000 features but only" in err
     assert not out.exists()
+
+
+def test_sigterm_while_a_map_reads_its_classified_points_back_leaves_no_temporary_file(tmp_path):
+    # The points are classified into a temporary GeoPackage, then read back: SIGTERM arrives during that reading.
+    probe = (
+        "import os, signal, sys, pyogrio\n"
+        "real = pyogrio.read_dataframe\n"
+        "def read_dataframe(*args, **kwargs):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    return real(*args, **kwargs)\n"
+        "pyogrio.read_dataframe = read_dataframe\n"
+        "from geo.cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    argv = ["map", "-o", str(tmp_path / "map.html"), "--offline", "--points", str(_points(tmp_path))]
+    env = {**os.environ, "TMPDIR": str(temp)}
+    run = subprocess.run([sys.executable, "-c", probe, *argv], check=False, capture_output=True, text=True, env=env)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert run.stderr.strip().splitlines()[-1] == "idlib-corridor: stopped by SIGTERM; nothing written"
+    assert list(temp.iterdir()) == []
+    assert not (tmp_path / "map.html").exists()
