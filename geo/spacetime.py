@@ -83,7 +83,10 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
     Parameters
     ----------
     values
-        The column's values: dates, timestamps or text (``YYYY-MM-DD``, any form pandas reads).
+        The column's values: dates, timestamps or text: ISO 8601 (``YYYY-MM-DD``, ``YYYY-MM``,
+        with a time or not), or a date with its month by name (``05 March 2020``, older ACLED
+        exports' form). Numbers alone in another order (``01/02/2020``: 1 February or 2 January?)
+        are refused rather than guessed.
     column
         The column's name, for the message.
 
@@ -92,12 +95,19 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
     ValueError
         Naming the first row (from 0) whose value is there but is not a date.
     """
-    days = pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True).dt.tz_localize(None)
+    text = values.astype("string")
+    days = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    named = days.isna() & text.str.contains("[A-Za-z]{3}", regex=True).fillna(False).astype(bool)
+    if named.any():  # a month by name cannot be read the wrong way round
+        days[named] = pd.to_datetime(text[named], errors="coerce", format="mixed", utc=True)
     bad = values.notna() & days.isna()
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
-        raise ValueError(f"date column {column!r}: row {i} holds {values.iloc[i]!r}; expected a date (YYYY-MM-DD)")
-    return days.dt.normalize()
+        raise ValueError(
+            f"date column {column!r}: row {i} holds {values.iloc[i]!r}; expected a date as YYYY-MM-DD "
+            "(or with its month by name, as 5 March 2020)"
+        )
+    return days.dt.tz_localize(None).dt.normalize()
 
 
 def spacetime_table(

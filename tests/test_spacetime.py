@@ -121,3 +121,14 @@ def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsy
     assert err.count("\n") == 1
     assert "unknown extension '.pdf'" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_dates_are_read_the_one_way_they_can_be_and_day_and_month_in_either_order_refused(corridor, events):
+    dated = events.iloc[:4].copy()
+    dated["event_date"] = ["2020-03-05", "2020-03", "05 March 2020", "2020-03-05T23:59:00"]
+    days = spacetime_table(corridor, dated, within_km=200)["day"]
+    assert sorted(days.dt.strftime("%Y-%m-%d")) == ["2020-03-01", "2020-03-05", "2020-03-05", "2020-03-05"]
+    for ambiguous in ("01/02/2020", "05.03.2020"):  # 1 February or 2 January? 5 March or 3 May?
+        dated["event_date"] = ["2020-03-05", ambiguous, "2020-03-05", "2020-03-05"]
+        with pytest.raises(ValueError, match=f"row 1 holds '{ambiguous}'; expected a date as YYYY-MM-DD"):
+            spacetime_table(corridor, dated, within_km=200)
