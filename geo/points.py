@@ -68,7 +68,12 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
 
     with tempfile.TemporaryDirectory(prefix="idlib-corridor-points-") as folder:
         out = Path(folder) / "points.gpkg"
-        report = classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
+        try:
+            report = classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
+        except ValueError as exc:  # the GeoPackage the points go through is nothing the user named
+            through = f"{path}: cannot take its points through a GeoPackage"
+            text = str(exc).replace(f"output {out}: cannot write", through)
+            raise ValueError(text.replace(str(out), "a temporary GeoPackage")) from None
         gdf = pyogrio.read_dataframe(out, use_arrow=True)
     names = [c.name for c in QUERY_COLUMNS]
     fresh = [_FRESH + n for n in names]

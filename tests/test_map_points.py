@@ -297,3 +297,16 @@ def test_cli_map_errors_are_one_line_and_exit_2(tmp_path, capsys):
     assert not out.exists()
     assert main(["map", "-o", str(out), "--points", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_a_points_file_wider_than_a_geopackage_is_one_line_naming_it_and_the_limit(tmp_path, capsys):
+    # The points reach the map through a temporary GeoPackage, whose tables hold 2,000 columns at most.
+    wide = tmp_path / "wide.csv"
+    names = ["lon", "lat"] + [f"c{i}" for i in range(2_100)]
+    wide.write_text(",".join(names) + "\n" + ",".join(["36.6", "35.8"] + ["x"] * 2_100) + "\n", encoding="utf-8")
+    assert main(["map", "-o", str(tmp_path / "map.html"), "--offline", "--points", str(wide)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{wide}: cannot take its points through a GeoPackage" in err
+    assert "Limit of 2000 columns" in err
+    assert "points.gpkg" not in err
