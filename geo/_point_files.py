@@ -362,12 +362,13 @@ def format_of(path: Path, what: str) -> FileFormat:
         For an extension no format has.
     """
     by_extension = {ext: f for f in FILE_FORMATS.values() for ext in f.extensions}
+    writable = sorted(ext for ext, f in by_extension.items() if f.output)
+    expected = writable if what == "output" else sorted(by_extension)
     name = path.name.lower()
     matches = [ext for ext in by_extension if name.endswith(ext)]
     if not matches:
-        raise ValueError(f"{what} {path}: unknown extension {path.suffix!r}, expected one of {sorted(by_extension)}")
+        raise ValueError(f"{what} {path}: unknown extension {path.suffix!r}, expected one of {expected}")
     fmt = by_extension[max(matches, key=len)]
     if what == "output" and not fmt.output:
-        writable = sorted(ext for f in FILE_FORMATS.values() if f.output for ext in f.extensions)
         raise ValueError(f"output {path}: {fmt.label} files are read, not written; write one of {writable}")
     return fmt

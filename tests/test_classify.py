@@ -186,8 +186,10 @@ def test_a_missing_coordinate_column_is_named(tmp_path, corridor):
 def test_unknown_extension_and_same_file_are_refused(tmp_path, corridor):
     src = tmp_path / "in.csv"
     src.write_text("lon,lat\n36.6,35.8\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"output .*out\.docx: unknown extension '\.docx'"):
+    with pytest.raises(ValueError, match=r"output .*out\.docx: unknown extension '\.docx'") as refused:
         classify_file(corridor, src, tmp_path / "out.docx")
+    assert ".parquet" in str(refused.value)
+    assert ".xlsx" not in str(refused.value)  # read, not written: not offered as an output
     with pytest.raises(ValueError, match="the same file as the input"):
         classify_file(corridor, src, src)
     with pytest.raises(ValueError, match="no such file"):
