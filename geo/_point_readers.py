@@ -236,6 +236,14 @@ def guard(chunks: Iterator[Chunk], path: Path, explain: Callable[[Exception], st
 # --- CSV ----------------------------------------------------------------------------------------------------
 
 
+def _open_text(path: Path, encoding: str, errors: str = "replace") -> io.TextIOBase:
+    """Open the file as text in ``encoding`` (a mark dropped), decompressed when it is gzip, line ends as they are."""
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    text: io.TextIOBase = opener(path, "rt", encoding=codec, errors=errors, newline="")
+    return text
+
+
 def _open_bytes(path: Path) -> io.BufferedIOBase:
     """Open the file's bytes, decompressed when it is gzip."""
     return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")
@@ -320,9 +328,7 @@ def _delimiter(path: Path, opts: ReadOptions, encoding: str) -> str:
 def _records(path: Path, delimiter: str, encoding: str) -> Iterator[tuple[int, list[str]]]:
     """Every non-blank record of a CSV (the header first) with the physical line it starts on."""
     csv.field_size_limit(1 << 30)
-    codec = "utf-8-sig" if encoding == "utf-8" else encoding
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding=codec, errors="replace", newline="") as text:
+    with _open_text(path, encoding) as text:
         reader = csv.reader(text, delimiter=delimiter)
         start = 1
         for record in reader:
@@ -381,7 +387,7 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
     codec = "utf-8-sig" if encoding == "utf-8" else encoding
     if encoding in ("utf-16", "utf-32"):  # a line break is not one byte: no line to name
         try:
-            with open(path, encoding=codec) as text:
+            with _open_text(path, encoding, errors="strict") as text:
                 for _ in iter(lambda: text.read(1 << 20), ""):
                     pass
         except UnicodeError as exc:  # a bad code unit, or (UTF-16 without a mark) no byte order
@@ -437,9 +443,7 @@ def _unclosed_quote(path: Path, delimiter: str, encoding: str) -> str | None:
     Python's :mod:`csv`, strict, says "unexpected end of data" where the file ends inside quotes.
     """
     (start, _), *_ = deque(_records(path, delimiter, encoding), maxlen=1) or [(1, [])]
-    codec = "utf-8-sig" if encoding == "utf-8" else encoding
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rt", encoding=codec, errors="replace", newline="") as text:
+    with _open_text(path, encoding) as text:
         for _ in range(start - 1):
             next(text, None)
         try:
