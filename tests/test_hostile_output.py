@@ -725,6 +725,15 @@ def test_a_vector_file_cut_short_is_refused_not_read_as_a_shorter_one(tmp_path, 
     err = capsys.readouterr().err
     assert "cut.fgb: the layer has 20,000 features but only" in err
     assert not out.exists()
+    # The program itself: GDAL's own "ERROR 1: ..." lines (its default handler writes them) are not shown.
+    program = "import sys; from geo.cli import console; sys.argv[0] = 'idlib-corridor'; sys.exit(console())"
+    env = {k: v for k, v in os.environ.items() if k != "CPL_LOG"}
+    run = subprocess.run(
+        [sys.executable, "-c", program, "classify", str(cut), "-o", str(out), "-q"],
+        check=False, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert run.stderr.splitlines() == [f"idlib-corridor: error: {err.split('error: ', 1)[1].strip()}"]
 
 
 def test_sigterm_while_a_map_reads_its_classified_points_back_leaves_no_temporary_file(tmp_path):
