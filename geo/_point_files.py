@@ -119,6 +119,9 @@ class FileFormat:
     typed
         Its values have types (False for CSV and Excel, read as text: the types of a typed
         output are then inferred; a CSV output keeps the input's text as it is).
+    case_blind
+        Its writer takes two column names that differ only in case for the same column
+        (GDAL's formats), so an input with such a pair cannot be written to it.
     """
 
     name: str
@@ -134,6 +137,7 @@ class FileFormat:
     line_word: str = "line"
     reserved: tuple[str, ...] = ()
     typed: bool = True
+    case_blind: bool = False
 
 
 # --- readers ------------------------------------------------------------------------------------------------
@@ -322,16 +326,16 @@ FILE_FORMATS: dict[str, FileFormat] = {
         FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
                    writer=parquet_writer, reserved=("geometry",)),
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
-                   writer=vector_writer("GeoJSON")),
+                   writer=vector_writer("GeoJSON"), case_blind=True),
         FileFormat("xlsx", "Excel", (".xlsx",), geometry=False, read=read_xlsx, writer=no_writer, output=False,
                    typed=False, lines=True, line_of=xlsx_row_of, line_word="sheet row"),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
-                   writer=vector_writer("GPKG"), reserved=("fid", "geom")),
+                   writer=vector_writer("GPKG"), reserved=("fid", "geom"), case_blind=True),
         # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
         # Read through SQL: GDAL's own FlatGeobuf Arrow stream (3.12) breaks on a row without geometry.
         FileFormat("flatgeobuf", "FlatGeobuf", (".fgb",), geometry=True,
                    read=partial(_read_vector, through_sql=True),
-                   writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO")),
+                   writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO"), case_blind=True),
     )
 }  # fmt: skip
 

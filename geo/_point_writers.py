@@ -135,6 +135,40 @@ def output_names(columns: list[str], adds: tuple[str, ...], prefix: str | None, 
     return names
 
 
+def refuse_case_twins(columns: list[str], label: str, where: Path) -> None:
+    """Refuse columns whose names differ only in case, for an output that takes them for one column.
+
+    Parameters
+    ----------
+    columns
+        The input's columns.
+    label
+        The output's format, for the message (``"GeoJSON"``).
+    where
+        The input, for the message.
+
+    Raises
+    ------
+    ValueError
+        Naming the first such pair.
+
+    Examples
+    --------
+    >>> refuse_case_twins(["id", "ID"], "GeoJSON", Path("in.csv"))
+    Traceback (most recent call last):
+    ...
+    ValueError: in.csv: the columns 'id' and 'ID' differ only in case, which GeoJSON takes for one column; rename one
+    """
+    seen: dict[str, str] = {}
+    for name in columns:
+        first = seen.setdefault(name.lower(), name)
+        if first != name:
+            raise ValueError(
+                f"{where}: the columns {first!r} and {name!r} differ only in case, which {label} takes for one column; "
+                "rename one"
+            )
+
+
 # --- tabular outputs ----------------------------------------------------------------------------------------
 
 

@@ -61,6 +61,7 @@ from ._point_writers import (
     ChunkWriter,
     Layout,
     output_names,
+    refuse_case_twins,
 )
 from ._validate import lonlat_ok, lonlat_problem, lonlat_problem_kinds
 from .columns import QUERY_COLUMNS, Column
@@ -248,6 +249,8 @@ class _Run:
     def plan(self, columns: list[str]) -> dict[str, str]:
         """Name what the run adds so that no input column is overwritten (decided on the first chunk)."""
         if self.names is None:
+            if self.out_fmt.case_blind:
+                refuse_case_twins(columns, self.out_fmt.label, self.src)
             self.names = output_names(columns, (*self.adds, *self.reserved), self.prefix, self.src)
             self.report.columns_added = [self.names[n] for n in self.adds]
         return self.names

@@ -72,7 +72,9 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
             report = classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
         except ValueError as exc:  # the GeoPackage the points go through is nothing the user named
             through = f"{path}: cannot take its points through a GeoPackage"
-            text = str(exc).replace(f"output {out}: cannot write", through)
+            text = str(exc).replace(f"output {out}: cannot write", through).replace(
+                "which GeoPackage takes", "which the map and the exports take"
+            )
             raise ValueError(text.replace(str(out), "a temporary GeoPackage")) from None
         gdf = pyogrio.read_dataframe(out, use_arrow=True)
     names = [c.name for c in QUERY_COLUMNS]

@@ -380,6 +380,26 @@ def test_a_column_name_twice_or_two_columns_without_a_name_are_refused_up_front(
     assert pd.read_parquet(out)[""].tolist() == ["x"]
 
 
+@pytest.mark.parametrize("ext", [".geojson", ".gpkg", ".fgb"])
+def test_names_differing_only_in_case_are_refused_up_front_for_gdal_outputs(tmp_path, capsys, ext):
+    """GDAL takes 'id' and 'ID' for one field: GeoJSON and FlatGeobuf kept one value under one name."""
+    src = tmp_path / "case.csv"
+    src.write_text("id,ID,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")
+    out = tmp_path / f"out{ext}"
+    err = _cli_error(capsys, str(src), "-o", str(out))
+    assert "case.csv: the columns 'id' and 'ID' differ only in case" in err
+    assert not out.exists()
+
+
+def test_names_differing_only_in_case_are_both_kept_in_parquet_and_csv(tmp_path, corridor):
+    src = tmp_path / "case.csv"
+    src.write_text("id,ID,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")
+    for out in (tmp_path / "out.parquet", tmp_path / "out.csv"):
+        classify_file(corridor, src, out)
+        got = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out)
+        assert got[["id", "ID"]].values.tolist() == [[1, 2]]
+
+
 @pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
 def test_a_unicode_text_file_with_its_byte_order_mark_needs_no_encoding(tmp_path, corridor, codec):
     # Excel's "Unicode Text" is UTF-16 (little-endian) with a mark and tabs between the cells.

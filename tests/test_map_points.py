@@ -310,3 +310,15 @@ def test_a_points_file_wider_than_a_geopackage_is_one_line_naming_it_and_the_lim
     assert f"{wide}: cannot take its points through a GeoPackage" in err
     assert "Limit of 2000 columns" in err
     assert "points.gpkg" not in err
+
+
+def test_a_points_file_with_names_differing_only_in_case_is_refused_naming_them(tmp_path, capsys):
+    # The map's popups and every export layer (GeoPackage, GeoJSON, KML) would take 'id' and 'ID' for one column.
+    src = tmp_path / "case.csv"
+    src.write_text("id,ID,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")
+    out = tmp_path / "map.html"
+    assert main(["map", "-o", str(out), "--offline", "--points", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{src}: the columns 'id' and 'ID' differ only in case, which the map and the exports take" in err
+    assert not out.exists()
