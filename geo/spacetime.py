@@ -135,8 +135,9 @@ def spacetime_table(
     -------
     pandas.DataFrame
         ``chainage_km`` (where along the route, from Trumba), ``chainage_end_km`` (the other end of a line; equal
-        for a point), ``day`` (datetime64), ``distance_m``, ``side`` and every column of ``events`` but its
-        geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment.
+        for a point), ``day`` (datetime64), the other query columns (:data:`geo.columns.QUERY_COLUMNS`:
+        ``distance_m``, ``in_corridor``, ``side``..., a line's at its start) and every column of ``events``
+        but its geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment.
     """
     from .columns import QUERY_COLUMNS
 
@@ -148,8 +149,9 @@ def spacetime_table(
         rows = rows.drop(columns=col)  # answered afresh below, against this corridor
     a = corridor.query(shapely.get_x(starts), shapely.get_y(starts))
     b = corridor.query(shapely.get_x(ends), shapely.get_y(ends))
-    rows["chainage_km"], rows["chainage_end_km"] = a["chainage_km"].to_numpy(), b["chainage_km"].to_numpy()
-    rows["distance_m"], rows["side"] = a["distance_m"].to_numpy(), a["side"].astype(str).to_numpy()
+    for col in a.columns:  # a line's answers are its start's
+        rows[col] = a[col].to_numpy()
+    rows["chainage_end_km"] = b["chainage_km"].to_numpy()
     rows["day"] = event_days(rows[column], column)
     keep = (np.minimum(a["distance_m"].to_numpy(), b["distance_m"].to_numpy()) <= limit_m) & rows["day"].notna()
     out: pd.DataFrame = rows[keep].reset_index(drop=True)

@@ -115,6 +115,23 @@ def test_cli_profile_draws_an_acled_export(tmp_path, suffix, capsys):
     assert "events within 6 km of the patrol segment" in capsys.readouterr().out
 
 
+def test_cli_profile_of_a_file_colours_by_in_corridor_by_default_classified_or_not(tmp_path, capsys):
+    acled = write_acled_csv(tmp_path / "acled.csv", rows=400, seed=5)
+    classified = tmp_path / "classified.csv"
+    assert main(["classify", str(acled), "-o", str(classified), "-q"]) == 0
+    for src in (acled, classified):
+        out = tmp_path / f"{src.stem}.svg"
+        assert main(["profile", str(src), "-o", str(out)]) == 0, capsys.readouterr().err
+        assert b"<!-- in_corridor -->" in out.read_bytes()  # the legend's title (matplotlib notes each text)
+
+
+def test_the_table_answers_each_event_afresh_with_every_query_column(corridor, events):
+    table = spacetime_table(corridor, events.assign(in_corridor=False, side="made up"), within_km=200)
+    assert table["in_corridor"].tolist() == (table["distance_m"] <= corridor.width_km * 1000).tolist()
+    assert set(table["side"]) <= {"north", "south"}
+    assert table["nearest_post"].notna().all()
+
+
 def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsys):
     assert main(["profile", "-o", str(tmp_path / "chart.pdf")]) == 2
     err = capsys.readouterr().err
