@@ -196,7 +196,10 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     if args.input is not None:
         events = _read_points_warned(c, args.input)
     color_by = args.color_by or ("type" if events is None else "in_corridor")
-    ax = plot_spacetime(c, events, color_by=color_by, date_col=args.date_col, within_km=args.within_km)
+    try:
+        ax = plot_spacetime(c, events, color_by=color_by, date_col=args.date_col, within_km=args.within_km)
+    except ValueError as exc:  # a column or a date of the user's file: name it
+        raise ValueError(f"{args.input}: {exc}" if events is not None else str(exc)) from None
     with raise_on_signals():
         write_bytes_atomic(out, chart_bytes(ax.figure, kind))
     print(f"wrote {out}: {ax.get_title()}")

@@ -46,7 +46,8 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
         Every row of the file, in order, with its own geometry (a tabular file's point; none for a row
         whose coordinates are missing or invalid), the file's columns typed as classify types them, and
         the query columns (:data:`geo.columns.QUERY_COLUMNS`). ``attrs["classify_report"]`` is the
-        :class:`~geo.classify.ClassifyReport` of the read: the bad rows and the rows that look swapped.
+        :class:`~geo.classify.ClassifyReport` of the read: the bad rows and the rows that look swapped;
+        ``attrs["source"]`` the file's path. The index is each row's data row in the file, from 0.
 
     Raises
     ------
@@ -83,6 +84,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
         gdf = gdf.drop(columns=fresh)
     gdf = gdf.set_crs("EPSG:4326", allow_override=True)
     gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
+    gdf.attrs["source"] = str(path)  # the file, for a message about one of its rows (the index is its data row - 1)
     return gdf
 
 

@@ -93,18 +93,23 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
     Raises
     ------
     ValueError
-        Naming the first row (from 0) whose value is there but is not a date.
+        Naming the first value there (not blank) that is not a date, with its row: its index
+        label plus one (a file's data row, from 1, when ``values`` keeps the index of
+        :func:`geo.read_points`).
     """
     text = values.astype("string")
-    days = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+    blank = text.str.strip().eq("").fillna(False).astype(bool)  # an empty cell of a text column: no date
+    days = pd.to_datetime(text.mask(blank), errors="coerce", format="ISO8601", utc=True)
     named = days.isna() & text.str.contains("[A-Za-z]{3}", regex=True).fillna(False).astype(bool)
     if named.any():  # a month by name cannot be read the wrong way round
         days[named] = pd.to_datetime(text[named], errors="coerce", format="mixed", utc=True)
-    bad = values.notna() & days.isna()
+    bad = values.notna() & ~blank & days.isna()
     if bad.any():
         i = int(np.argmax(bad.to_numpy()))
+        label = values.index[i]
+        row = label + 1 if isinstance(label, (int, np.integer)) else label
         raise ValueError(
-            f"date column {column!r}: row {i} holds {values.iloc[i]!r}; expected a date as YYYY-MM-DD "
+            f"date column {column!r}: row {row} holds {values.iloc[i]!r}; expected a date as YYYY-MM-DD "
             "(or with its month by name, as 5 March 2020)"
         )
     return days.dt.tz_localize(None).dt.normalize()
@@ -144,6 +149,7 @@ def spacetime_table(
     events, column, geoms, located = _located(corridor, events, date_col)
     limit_m = (corridor.width_km if within_km is None else float(within_km)) * 1000.0
     starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))
+    days = event_days(events[column][located], column)  # before the index is dropped: it names a bad row
     rows = pd.DataFrame(events.drop(columns=events.geometry.name)[located]).reset_index(drop=True)
     for col in (c.name for c in QUERY_COLUMNS if c.name in rows.columns):
         rows = rows.drop(columns=col)  # answered afresh below, against this corridor
@@ -152,7 +158,7 @@ def spacetime_table(
     for col in a.columns:  # a line's answers are its start's
         rows[col] = a[col].to_numpy()
     rows["chainage_end_km"] = b["chainage_km"].to_numpy()
-    rows["day"] = event_days(rows[column], column)
+    rows["day"] = days.to_numpy()
     keep = (np.minimum(a["distance_m"].to_numpy(), b["distance_m"].to_numpy()) <= limit_m) & rows["day"].notna()
     out: pd.DataFrame = rows[keep].reset_index(drop=True)
     out.attrs["left_out"] = len(events) - len(out)
@@ -305,7 +311,7 @@ def post_summary(
     from .geodesy import GEOD
 
     events, column, geoms, located = _located(corridor, events, date_col)
-    months = event_days(pd.Series(events[column].to_numpy()[located]), column).dt.strftime("%Y-%m")
+    months = event_days(events[column][located], column).dt.strftime("%Y-%m")
     points = [g if isinstance(g, shapely.Point) else shapely.centroid(g) for g in geoms[located]]
     lon, lat = np.array([p.x for p in points]), np.array([p.y for p in points])
     posts = corridor.posts

@@ -238,7 +238,7 @@ def test_a_bad_argument_is_refused_in_one_line_naming_it(corridor, kwargs, messa
 
 
 def test_a_value_of_the_date_column_that_is_no_date_is_refused_naming_the_row(corridor):
-    with pytest.raises(ValueError, match=r"points\['Your points'\]: date column 'date': row 2 holds 'soon'"):
+    with pytest.raises(ValueError, match=r"points\['Your points'\]: date column 'date': row 3 holds 'soon'"):
         build_map(corridor, offline=True, points=_gdf(date=["2020-01-01", None, "soon", "2020-01-02"]))
 
 
@@ -262,7 +262,7 @@ def test_cli_map_colours_by_a_column_and_reads_a_named_date_column(tmp_path, cap
     out = tmp_path / "m.html"
     args = ["map", "-o", str(out), "--offline", "--points", str(path), "--color-by", "event_type"]
     assert main([*args, "--date-col", "timestamp"]) == 2  # epoch seconds are no dates: refused, naming the row
-    assert "date column 'timestamp': row 0 holds" in capsys.readouterr().err
+    assert f"{path}: date column 'timestamp': row 1 holds" in capsys.readouterr().err  # the first data row
     with pytest.raises(SystemExit, match="2"):  # one or the other: a usage error
         main([*args, "--date-col", "notes", "--no-dates"])
     assert "not allowed with argument" in capsys.readouterr().err

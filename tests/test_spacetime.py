@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from acled import write_acled_csv
@@ -84,7 +85,7 @@ def test_a_colour_column_that_is_not_there_is_one_line(corridor, events):
 
 def test_a_date_that_is_not_a_date_is_named_with_its_row(corridor, events):
     events.loc[1, "date"] = "soon"
-    with pytest.raises(ValueError, match=r"^date column 'date': row 1 holds 'soon'; expected a date"):
+    with pytest.raises(ValueError, match=r"^date column 'date': row 2 holds 'soon'; expected a date"):
         spacetime_table(corridor, events)
 
 
@@ -132,6 +133,26 @@ def test_the_table_answers_each_event_afresh_with_every_query_column(corridor, e
     assert table["nearest_post"].notna().all()
 
 
+def test_a_blank_date_is_no_date_whatever_form_the_others_take(corridor, events):
+    dated = events.iloc[:4].copy()
+    dated["date"] = pd.array(["05 March 2020", "", "  ", "2020-06-01"], dtype="string")
+    days = spacetime_table(corridor, dated, within_km=200)["day"]
+    assert days.dt.strftime("%Y-%m-%d").tolist() == ["2020-03-05", "2020-06-01"]
+
+
+def test_cli_profile_reads_a_file_with_empty_dates_and_names_the_file_and_row_of_a_bad_one(tmp_path, capsys):
+    src = tmp_path / "mine.csv"
+    src.write_text("id,event_date,lat,lon\n1,05 March 2020,35.80,36.61\n2,,35.80,36.62\n3,2020-06-01,35.80,36.63\n")
+    assert main(["profile", str(src), "-o", str(tmp_path / "chart.svg")]) == 0, capsys.readouterr().err
+    assert "wrote" in capsys.readouterr().out
+    src.write_text(src.read_text() + "4,soon,35.80,36.64\n")
+    assert main(["profile", str(src), "-o", str(tmp_path / "bad.svg")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{src}: date column 'event_date': row 4 holds 'soon'" in err
+    assert not (tmp_path / "bad.svg").exists()
+
+
 def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsys):
     assert main(["profile", "-o", str(tmp_path / "chart.pdf")]) == 2
     err = capsys.readouterr().err
@@ -147,5 +168,5 @@ def test_dates_are_read_the_one_way_they_can_be_and_day_and_month_in_either_orde
     assert sorted(days.dt.strftime("%Y-%m-%d")) == ["2020-03-01", "2020-03-05", "2020-03-05", "2020-03-05"]
     for ambiguous in ("01/02/2020", "05.03.2020"):  # 1 February or 2 January? 5 March or 3 May?
         dated["event_date"] = ["2020-03-05", ambiguous, "2020-03-05", "2020-03-05"]
-        with pytest.raises(ValueError, match=f"row 1 holds '{ambiguous}'; expected a date as YYYY-MM-DD"):
+        with pytest.raises(ValueError, match=f"row 2 holds '{ambiguous}'; expected a date as YYYY-MM-DD"):
             spacetime_table(corridor, dated, within_km=200)

@@ -190,7 +190,7 @@ def _layer(
     corridor: Corridor, name: str, gdf: gpd.GeoDataFrame, point_color: str, date_col: str | bool | None, dated: bool
 ) -> PointLayer:
     """Return one layer: the rows' points in lon/lat, the query columns where missing, colours, days, texts."""
-    where = f"points[{name!r}]"
+    where = str(gdf.attrs.get("source") or f"points[{name!r}]")  # read_points' file, named in a message
     if not _has_geometry(gdf):
         raise ValueError(f"{where}: the GeoDataFrame has no geometry column; expected one of points (or shapes)")
     if gdf.crs is None:
@@ -264,7 +264,7 @@ def _date_column(table: pd.DataFrame, date_col: str | bool | None, where: str) -
 def _days(drawn: pd.DataFrame, column: str, where: str) -> list[int | None]:
     """Each drawn row's day as days since 1970-01-01 (None for no date)."""
     try:
-        days = event_days(pd.Series(drawn[column].to_numpy(), dtype=object), column)
+        days = event_days(drawn[column].astype(object), column)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc} (date_col=None, or --no-dates, for none)") from None
     numbers = (days - pd.Timestamp("1970-01-01")).dt.days
