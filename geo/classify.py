@@ -352,6 +352,8 @@ def _to_stdout(run: Callable[[Path], ClassifyReport], fmt: FileFormat) -> Classi
     """
     if not fmt.output:
         raise ValueError(f"output -: {fmt.label} is read, not written; choose another --output-format")
+    if sys.stdout is None:  # started with the standard output closed (>&-)
+        raise ValueError("output -: the standard output is closed; redirect it (> FILE) or name a file")
     out = sys.stdout.buffer
     if fmt.name != "csv" and out.isatty():
         raise ValueError(f"output -: refusing to write {fmt.label} to a terminal; redirect it (> FILE) or name a file")

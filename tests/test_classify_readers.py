@@ -9,6 +9,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -445,6 +446,19 @@ def test_dash_writes_the_standard_output_once_complete_in_the_format_asked(tmp_p
     assert run.returncode == 2
     assert "for -o - only; a file's format is its extension" in run.stderr.decode()
     assert not list(Path(tempfile.gettempdir()).glob("idlib-corridor-*/stdout.*"))
+
+
+def test_dash_with_the_standard_output_closed_is_one_line(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("id,lat,lon\n1,35.8,36.6\n", encoding="utf-8")
+    run = subprocess.run(  # as a shell's ">&-" starts it: file descriptor 1 closed
+        [sys.executable, "-m", "geo.cli", "classify", str(src), "-o", "-"],
+        capture_output=False, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1), check=False,
+    )
+    assert run.returncode == 2
+    assert run.stderr.decode() == (
+        "idlib-corridor: error: output -: the standard output is closed; redirect it (> FILE) or name a file\n"
+    )
 
 
 def test_utf16_said_of_a_file_without_its_mark_and_an_unknown_extension_are_one_line_with_the_option(
