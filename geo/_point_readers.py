@@ -274,10 +274,32 @@ def csv_encoding(opts: ReadOptions, path: Path) -> str:
         return encoding
     try:
         with _open_bytes(path) as f:
-            start = f.read(4)
+            start = f.read(256)
     except OSError:  # not gzip after all, unreadable: the reader says so
         return encoding
-    return next((codec for bom, codec in _OTHER_BOMS if start.startswith(bom)), encoding)
+    marked = next((codec for bom, codec in _OTHER_BOMS if start.startswith(bom)), encoding)
+    unmarked = _utf16_without_mark(start) if marked == encoding else None
+    if unmarked is not None:
+        raise ValueError(
+            f"{path}: looks like {unmarked} text without a byte-order mark; say so with --encoding {unmarked}"
+        )
+    return marked
+
+
+def _utf16_without_mark(start: bytes) -> str | None:
+    """Return ``"utf-16-le"`` or ``"utf-16-be"`` when the file starts as that text with no mark, else None.
+
+    The sign is a NUL in every other byte, and in those only: ASCII characters in 16 bits.
+    """
+    half = len(start) // 2
+    even, odd = start[0 : 2 * half : 2], start[1 : 2 * half : 2]
+    if not half or even.count(0) == odd.count(0):
+        return None
+    if odd.count(0) > half // 2 and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) > half // 2 and not odd.count(0):
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -302,7 +324,10 @@ def sniff_delimiter(sample: str) -> str:
     """
     best, best_key = ",", (False, 1)
     for d in DELIMITERS:
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        try:
+            rows = [r for r in csv.reader(io.StringIO(sample), delimiter=d) if r]
+        except csv.Error:  # a NUL, a lone carriage return: not a CSV this separator reads; the reader names it
+            continue
         if len(rows) > 1:
             rows = rows[:-1]  # the last may be cut short by the end of the sample
         if not rows:
@@ -391,8 +416,12 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
                 for _ in iter(lambda: text.read(1 << 20), ""):
                     pass
         except UnicodeError as exc:  # a bad code unit, or (UTF-16 without a mark) no byte order
-            reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
-            return f"{path}: not valid {encoding} text ({reason}); say what the file is with --encoding"
+            if isinstance(exc, UnicodeDecodeError):
+                return f"{path}: not valid {encoding} text ({exc.reason}); say what the file is with --encoding"
+            return (  # no mark: its byte order must be said
+                f"{path}: not valid {encoding} text ({exc}); say its byte order, --encoding {encoding}-le or "
+                f"{encoding}-be"
+            )
         return None
     with _open_bytes(path) as f:
         for n, raw in enumerate(f, 1):

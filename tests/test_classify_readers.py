@@ -421,6 +421,19 @@ def _run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[byte
     )
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_mark_is_one_line_naming_the_byte_order_to_say(tmp_path, corridor, capsys, codec):
+    src = tmp_path / "unmarked.csv"
+    src.write_bytes("name\tlat\tlon\r\nسراقب\t35.81\t36.61\r\n".encode(codec))
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
+    assert f"unmarked.csv: looks like {codec} text without a byte-order mark; say so with --encoding {codec}" in err
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "utf-16")
+    assert "say its byte order, --encoding utf-16-le or utf-16-be" in err
+    assert not (tmp_path / "out.csv").exists()
+    assert classify_file(corridor, src, tmp_path / "out.csv", encoding=codec).rows == 1
+    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب"]
+
+
 def test_dash_writes_the_standard_output_once_complete_in_the_format_asked(tmp_path):
     rows = b"id;lat;lon\n1;35.8;36.6\n2;;36.5\n"
     run = _run_cli("-", "-o", "-", "--json", stdin=rows)
@@ -468,7 +481,7 @@ def test_utf16_said_of_a_file_without_its_mark_and_an_unknown_extension_are_one_
     src.write_text("name,lat,lon\nx,35.8,36.6\n", encoding="utf-8")
     err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "utf-16")
     assert "plain.csv: not valid utf-16 text (UTF-16 stream does not start with BOM)" in err
-    assert "--encoding" in err
+    assert "--encoding utf-16-le or utf-16-be" in err
     tsv = tmp_path / "tabs.tsv"
     tsv.write_text("name\tlat\tlon\nx\t35.8\t36.6\n", encoding="utf-8")
     err = _cli_error(capsys, str(tsv), "-o", str(tmp_path / "out.csv"))
