@@ -544,7 +544,9 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
         convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
         block, reader = open_reader(opts.block_bytes, convert)
     except (pa.ArrowInvalid, OSError, UnicodeError) as exc:
-        raise ValueError(explain(exc)) from None
+        if "Empty CSV file" not in str(exc):
+            raise ValueError(explain(exc)) from None
+        return tabular_chunks(path, _lone_header(path, delimiter, encoding), iter(()), opts, explain), None
 
     def batches() -> Iterator[pa.RecordBatch]:
         """Yield the batches; a record longer than two blocks reads the file again in larger ones, from its row."""
@@ -570,6 +572,20 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
             block, reader = open_reader(block * 4, convert)
 
     return tabular_chunks(path, reader.schema, batches(), opts, explain), None
+
+
+def _lone_header(path: Path, delimiter: str, encoding: str) -> pa.Schema:
+    """Return the text columns of a CSV Arrow finds empty: a header with no line break after it, or nothing.
+
+    Raises
+    ------
+    ValueError
+        For a file with no header either.
+    """
+    header = next(_records(path, delimiter, encoding), (0, []))[1]
+    if not header:
+        raise ValueError(f"{path}: the file is empty; expected a header line naming the columns")
+    return pa.schema([(n, pa.string()) for n in header])
 
 
 #: The largest block a CSV is read in (Arrow's blocks are at most 2 GiB): a record must fit in two.

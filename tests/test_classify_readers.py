@@ -351,16 +351,26 @@ def test_a_field_longer_than_two_blocks_is_read_whole_first_or_past_the_first_bl
         assert got["notes"].iloc[at] == huge  # every byte, read once
 
 
+@pytest.mark.parametrize("end", ["\n", ""], ids=["line-break", "no-line-break"])
 @pytest.mark.parametrize("ext", [".csv", ".parquet", ".gpkg", ".fgb"])
-def test_a_csv_of_a_header_only_keeps_its_columns_with_no_rows(tmp_path, corridor, ext):
+def test_a_csv_of_a_header_only_keeps_its_columns_with_no_rows(tmp_path, corridor, ext, end):
     src = tmp_path / "header.csv"
-    src.write_text("event_id,latitude,longitude\n", encoding="utf-8")
+    src.write_text(f"event_id,latitude,longitude{end}", encoding="utf-8")
     out = tmp_path / f"out{ext}"
     assert classify_file(corridor, src, out).rows == 0
     got = pd.read_csv(out) if ext == ".csv" else gpd.read_file(out) if ext != ".parquet" else gpd.read_parquet(out)
     assert len(got) == 0
     assert list(got.columns[:3]) == ["event_id", "latitude", "longitude"]
     assert set(QUERY_NAMES) <= set(got.columns)
+
+
+def test_an_empty_csv_is_one_line_asking_for_a_header(tmp_path, capsys):
+    for name, data in (("empty.csv", b""), ("blank.csv", b"\n\n"), ("empty.csv.gz", gzip.compress(b""))):
+        src = tmp_path / name
+        src.write_bytes(data)
+        err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.parquet"))
+        assert f"{name}: the file is empty; expected a header line naming the columns" in err
+    assert not (tmp_path / "out.parquet").exists()
 
 
 def test_a_column_name_twice_or_two_columns_without_a_name_are_refused_up_front(tmp_path, corridor, capsys):
