@@ -323,6 +323,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
                    by_rows=False, lines=True, line_of=csv_line_of, typed=False),
         FileFormat("csv.gz", "gzip CSV", (".csv.gz",), geometry=False, read=read_csv, writer=csv_gz_writer,
                    by_rows=False, lines=True, line_of=csv_line_of, typed=False),
+        # Tab-separated text as spreadsheets save it (Excel's "Unicode Text" is a .txt), read as CSV is.
+        FileFormat("text", "delimited text", (".tsv", ".tab", ".txt"), geometry=False, read=read_csv,
+                   writer=no_writer, output=False, by_rows=False, lines=True, line_of=csv_line_of, typed=False),
         FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
                    writer=parquet_writer, reserved=("geometry",)),
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,

@@ -425,6 +425,17 @@ def test_a_unicode_text_file_with_its_byte_order_mark_needs_no_encoding(tmp_path
     assert got["distance_m"].notna().all()
 
 
+@pytest.mark.parametrize("ext", [".txt", ".tsv", ".tab"])
+def test_tab_separated_text_as_spreadsheets_save_it_is_read_but_not_written(tmp_path, corridor, capsys, ext):
+    src = tmp_path / f"unicode{ext}"  # Excel's "Unicode Text" is a .txt: UTF-16 with its mark, tabs
+    src.write_bytes("name\tlat\tlon\r\nسراقب\t35.81\t36.61\r\n".encode("utf-16"))
+    out = tmp_path / "out.parquet"
+    assert main(["classify", str(src), "-o", str(out), "-q"]) == 0
+    assert pd.read_parquet(out)["name"].tolist() == ["سراقب"]
+    err = _cli_error(capsys, str(out), "-o", str(tmp_path / f"back{ext}"))
+    assert f"back{ext}: delimited text files are read, not written" in err
+
+
 def _run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [sys.executable, "-m", "geo.cli", "classify", *argv], input=stdin, capture_output=True, check=False
@@ -492,10 +503,10 @@ def test_utf16_said_of_a_file_without_its_mark_and_an_unknown_extension_are_one_
     err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "utf-16")
     assert "plain.csv: not valid utf-16 text (UTF-16 stream does not start with BOM)" in err
     assert "--encoding utf-16-le or utf-16-be" in err
-    tsv = tmp_path / "tabs.tsv"
+    tsv = tmp_path / "tabs.dat"
     tsv.write_text("name\tlat\tlon\nx\t35.8\t36.6\n", encoding="utf-8")
     err = _cli_error(capsys, str(tsv), "-o", str(tmp_path / "out.csv"))
-    assert "unknown extension '.tsv'" in err
+    assert "unknown extension '.dat'" in err
     assert "--input-format" in err
     assert main(["classify", str(tsv), "-o", str(tmp_path / "out.csv"), "--input-format", "csv", "-q"]) == 0
 
