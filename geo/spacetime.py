@@ -77,6 +77,10 @@ def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
     return found
 
 
+#: A time's UTC offset (``+03:00``, ``-0500``, ``Z``), after the time it follows: dropped, the day is the local one.
+_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$"
+
+
 def event_days(values: pd.Series, column: str) -> pd.Series:
     """Return each value of a date column as its day (datetime64, midnight; NaT where the value is missing).
 
@@ -85,8 +89,9 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
     values
         The column's values: dates, timestamps or text: ISO 8601 (``YYYY-MM-DD``, ``YYYY-MM``,
         with a time or not), or a date with its month by name (``05 March 2020``, older ACLED
-        exports' form). Numbers alone in another order (``01/02/2020``: 1 February or 2 January?)
-        are refused rather than guessed.
+        exports' form). A time with a UTC offset gives its own day, where the event was, not
+        UTC's. Numbers alone in another order (``01/02/2020``: 1 February or 2 January?) are
+        refused rather than guessed.
     column
         The column's name, for the message.
 
@@ -97,7 +102,7 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
         label plus one (a file's data row, from 1, when ``values`` keeps the index of
         :func:`geo.read_points`).
     """
-    text = values.astype("string")
+    text = values.astype("string").str.replace(_UTC_OFFSET, r"\1", regex=True)  # the day where the event was
     blank = text.str.strip().eq("").fillna(False).astype(bool)  # an empty cell of a text column: no date
     days = pd.to_datetime(text.mask(blank), errors="coerce", format="ISO8601", utc=True)
     named = days.isna() & text.str.contains("[A-Za-z]{3}", regex=True).fillna(False).astype(bool)
