@@ -18,6 +18,7 @@ own geometry in WGS84.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -318,6 +319,7 @@ class _VectorWriter:
             )
         from pyogrio.errors import DataLayerError, DataSourceError
 
+        free = _free_bytes(self.path)
         try:
             pyogrio.write_arrow(
                 table.append_column(column, wkb), self.path, driver=self.driver, layer=LAYER, geometry_name=column,
@@ -325,7 +327,8 @@ class _VectorWriter:
                 layer_options=self.layer_options or None,
             )  # fmt: skip
         except (DataLayerError, DataSourceError) as exc:  # a full disk, a column GDAL refuses: one OSError
-            raise OSError(f"GDAL could not write the {self.driver} file: {exc}") from None
+            full = _if_full(self.path, free, table.nbytes)
+            raise OSError(f"GDAL could not write the {self.driver} file{full}: {exc}") from None
         self.first = False
         self.rows += table.num_rows
 
@@ -361,6 +364,30 @@ class _VectorWriter:
             raise OSError(f"GDAL wrote an unreadable FlatGeobuf file (is the disk full?): {exc}") from None
         if count != self.rows:
             raise OSError(f"GDAL could not finish the FlatGeobuf file of {self.rows:,} rows (is the disk full?)")
+
+
+def _free_bytes(path: Path) -> int | None:
+    """Return the bytes free on the file system of the folder of ``path`` (None if it cannot be told)."""
+    try:
+        return shutil.disk_usage(path.parent).free
+    except OSError:
+        return None
+
+
+def _if_full(path: Path, free_before: int | None, chunk_bytes: int) -> str:
+    """Return why a GDAL write failed when the disk is the likely cause, else ``""``.
+
+    GDAL's error, as pyogrio gives it, is its last message, which may not say why
+    (``Cannot write feature``, or a GeoPackage's failed rollback after "disk is full").
+    The disk is taken for full when the chunk's Arrow size was more than the free space
+    before the write, or under 1 MiB is free after it.
+    """
+    free_after = _free_bytes(path)
+    if free_before is None or free_after is None:
+        return ""
+    if free_before >= chunk_bytes and free_after >= 1 << 20:
+        return ""
+    return f" (is the disk full? {free_before / 2**20:.1f} MiB were free for a chunk of {chunk_bytes / 2**20:.1f} MiB)"
 
 
 def vector_writer(driver: str, **layer_options: str) -> Callable[[Path, Layout], ChunkWriter]:

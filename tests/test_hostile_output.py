@@ -715,6 +715,15 @@ def test_a_flatgeobuf_that_fills_the_disk_is_one_line_and_no_file_not_a_short_on
     assert list(small_disk.iterdir()) == []
 
 
+@pytest.mark.parametrize("ext", [".gpkg", ".geojson"])
+def test_a_gdal_output_that_fills_the_disk_says_the_disk_is_the_likely_cause(tmp_path, small_disk, capsys, ext):
+    # GDAL's last message, which pyogrio gives, is "Cannot write feature" or a failed rollback: not why.
+    src = _many_points(tmp_path / "points.csv", 100_000)
+    err = _refused(capsys, ["classify", str(src), "-o", str(small_disk / f"out{ext}"), "-q"], "is the disk full?")
+    assert "MiB were free for a chunk of" in err
+    assert list(small_disk.iterdir()) == []
+
+
 def test_a_vector_file_cut_short_is_refused_not_read_as_a_shorter_one(tmp_path, capsys):
     whole = tmp_path / "whole.fgb"
     assert main(["classify", str(_many_points(tmp_path / "points.csv", 20_000)), "-o", str(whole), "-q"]) == 0
