@@ -460,11 +460,16 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 class Interrupted(KeyboardInterrupt):
-    """A run stopped by a signal (SIGTERM, SIGINT); :attr:`signum` is the signal's number."""
+    """A run stopped by a signal (SIGTERM, SIGINT); :attr:`signum` is the signal's number.
+
+    :attr:`written` says what the run left: nothing, as a rule (its temporary files are
+    removed), unless a step that cannot be taken back had begun (a copy to a pipe).
+    """
 
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+        self.written = "nothing written"
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:

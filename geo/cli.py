@@ -587,7 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"idlib-corridor: error: {_one_line(exc)}", file=sys.stderr)
         return 2
     except Interrupted as exc:  # SIGTERM or SIGINT: the output's temporary file is gone already
-        print(f"idlib-corridor: stopped by {exc}; nothing written", file=sys.stderr)
+        print(f"idlib-corridor: stopped by {exc}; {exc.written}", file=sys.stderr)
         return 128 + exc.signum
     except KeyboardInterrupt:  # Ctrl-C outside a run that catches it
         print("idlib-corridor: stopped by SIGINT", file=sys.stderr)

@@ -766,3 +766,23 @@ def test_sigterm_while_a_map_reads_its_classified_points_back_leaves_no_temporar
     assert run.stderr.strip().splitlines()[-1] == "idlib-corridor: stopped by SIGTERM; nothing written"
     assert list(temp.iterdir()) == []
     assert not (tmp_path / "map.html").exists()
+
+
+def test_sigterm_while_the_output_goes_down_a_pipe_says_the_pipe_has_only_its_start(tmp_path):
+    # The run is complete and its copy to the standard output has begun: what went out cannot be taken back.
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    src = _many_points(tmp_path / "points.csv", 100_000)  # about 15 MB of CSV out, far more than a pipe holds
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geo.cli", "classify", str(src), "-o", "-", "-q"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.read(1000).startswith(b'"id","event_type","lon","lat",')
+    proc.send_signal(signal.SIGTERM)  # the copy is blocked writing: the pipe is full
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.decode().strip().splitlines()[-1] == (
+        "idlib-corridor: stopped by SIGTERM; the standard output holds only the start of the output"
+    )
+    assert list(temp.iterdir()) == []
