@@ -8,6 +8,7 @@ import gc
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -584,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except (ValueError, OSError) as exc:  # DataError, input and output errors: a clear message, no traceback
-        print(f"idlib-corridor: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"idlib-corridor: error: {_option_words(_one_line(exc))}", file=sys.stderr)
         return 2
     except Interrupted as exc:  # SIGTERM or SIGINT: the output's temporary file is gone already
         print(f"idlib-corridor: stopped by {exc}; {exc.written}", file=sys.stderr)
@@ -615,6 +616,22 @@ def _one_line(exc: BaseException) -> str:
     else:
         text = str(exc)
     return " ".join(text.split())
+
+
+#: A message's ``name=value`` of a library parameter (a value given: quoted, or a number), and the option that sets it.
+_PARAMETER_GIVEN = re.compile(r"\b(width_km|within_km|chunk_rows|point_color|color_by|date_col)=(?=['\"\d.-])")
+_OPTION_OF = {"point_color": "--color-by"}
+
+
+def _option_words(message: str) -> str:
+    """Return a library message in the program's words: ``width_km=0.0`` becomes ``--width-km 0.0``.
+
+    Examples
+    --------
+    >>> _option_words("a.csv: point_color='nope' is not a column")
+    "a.csv: --color-by 'nope' is not a column"
+    """
+    return _PARAMETER_GIVEN.sub(lambda m: _OPTION_OF.get(m[1], "--" + m[1].replace("_", "-")) + " ", message)
 
 
 def console() -> int:

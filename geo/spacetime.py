@@ -13,6 +13,7 @@ Only events near the segment are drawn (within ``within_km`` of it, the corridor
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -151,6 +152,8 @@ def spacetime_table(
     """
     from .columns import QUERY_COLUMNS
 
+    if within_km is not None and not (math.isfinite(within_km) and within_km >= 0):
+        raise ValueError(f"within_km={within_km!r}: expected a distance of 0 km or more")
     events, column, geoms, located = _located(corridor, events, date_col)
     limit_m = (corridor.width_km if within_km is None else float(within_km)) * 1000.0
     starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))

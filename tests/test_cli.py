@@ -106,3 +106,26 @@ def test_a_usage_error_is_one_line_naming_the_value_and_exit_2(capsys, argv, nam
     assert err.count("\n") == 1
     assert named in err
     assert err.rstrip().endswith("--help)")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["classify", "{csv}", "-o", "{out}.csv", "--width-km", "0"], "--width-km 0.0: expected a finite width"),
+        (["classify", "{csv}", "-o", "{out}.csv", "--chunk-rows", "0"], "--chunk-rows 0: expected a positive"),
+        (["map", "-o", "{out}.html", "--offline", "--points", "{csv}", "--color-by", "nope"],
+         "events.csv: --color-by 'nope' is not a column"),
+        (["map", "-o", "{out}.html", "--offline", "--points", "{csv}", "--date-col", "nope"],
+         "events.csv: --date-col 'nope' is not a column"),
+        (["profile", "{csv}", "-o", "{out}.png", "--color-by", "nope"], "events.csv: --color-by 'nope': not a column"),
+        (["profile", "{csv}", "-o", "{out}.png", "--within-km", "-1"], "--within-km -1.0: expected a distance of 0 km"),
+    ],
+)  # fmt: skip
+def test_a_bad_option_value_is_named_by_its_option_not_the_librarys_parameter(tmp_path, capsys, argv, message):
+    csv = tmp_path / "events.csv"
+    csv.write_text("id,event_date,lat,lon\n1,2020-03-05,35.80,36.61\n", encoding="utf-8")
+    assert main([a.format(csv=csv, out=tmp_path / "out") for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message in err
+    assert list(tmp_path.iterdir()) == [csv]
