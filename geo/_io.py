@@ -140,9 +140,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     whatever ``path``'s length (at most 58 bytes), keeps ``path``'s suffix (drivers that
     go by it still work) and does not exist yet (writers that insist on creating their
     file can). When the ``with`` block ends normally the file gets :func:`file_mode` and
-    replaces ``path``; when it raises, the temporary file and any sidecar of it are
-    removed and ``path`` is untouched. An existing ``path`` that is not a regular file
-    (checked before the block and again before the move) is refused and left as it is.
+    replaces ``path`` (a symlink's target, as a shell's ``>`` writes through it); when it
+    raises, the temporary file and any sidecar of it are removed and ``path`` is untouched.
+    An existing ``path`` that is not a regular file (checked before the block and again
+    before the move) is refused and left as it is.
 
     Parameters
     ----------
@@ -170,7 +171,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
     ('done', ['out.txt'])
     """
-    target = Path(path)
+    target = through_link(Path(path))
     _refuse_non_regular(target)
     tmp = _temporary(target)
     try:
@@ -265,7 +266,7 @@ def check_output_path(path: Path) -> None:
 
     An existing ``path`` must be a regular file (a symlink is followed): a directory, a
     device, a FIFO or a socket is refused without being opened (and nothing is written
-    under ``/dev``). The folder must exist and be writable (tried by creating and
+    under ``/dev``). The folder (a symlink's target's) must exist and be writable (tried by creating and
     removing an empty file, which also catches a read-only file system when run as
     root), and the name must fit the folder's ``NAME_MAX`` (255 bytes, usually).
 
@@ -281,7 +282,15 @@ def check_output_path(path: Path) -> None:
     """
     _check_name(path, "output")
     _refuse_non_regular(path)
-    _check_folder(path, path.parent, "output")
+    _check_folder(path, through_link(path).parent, "output")
+
+
+def through_link(path: Path) -> Path:
+    """Return the file a symlink ``path`` points to (through every link; it may not exist yet), else ``path``.
+
+    An output named by a link is written to its target, which is replaced; the link stays.
+    """
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def refuse_inputs(output: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:

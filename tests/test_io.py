@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import LineString
 
 import geo
-from geo._io import atomic_path, write_bytes_atomic
+from geo._io import atomic_path, check_output_path, write_bytes_atomic
 from geo.classify import classify_file
 from geo.osm import write_m4_geojson
 
@@ -88,3 +88,28 @@ def test_write_bytes_atomic_replaces_the_whole_file(tmp_path):
     target.write_text("a much longer old content")
     assert write_bytes_atomic(target, b"new") == target
     assert target.read_bytes() == b"new"
+
+
+def test_an_output_named_by_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    # As a shell's "> link" writes through it: the link is the user's way to name the file.
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "real.html").write_text("old")
+    link = tmp_path / "latest.html"
+    link.symlink_to(data / "real.html")
+    write_bytes_atomic(link, b"new")
+    assert link.is_symlink()
+    assert (data / "real.html").read_bytes() == b"new"
+    assert sorted(p.name for p in data.iterdir()) == ["real.html"]  # the temporary file was beside the target
+    dangling = tmp_path / "next.html"
+    dangling.symlink_to(data / "next.html")
+    write_bytes_atomic(dangling, b"first")
+    assert dangling.is_symlink()
+    assert (data / "next.html").read_bytes() == b"first"
+
+
+def test_an_output_symlinked_into_a_missing_folder_names_that_folder(tmp_path):
+    link = tmp_path / "out.csv"
+    link.symlink_to(tmp_path / "gone" / "out.csv")
+    with pytest.raises(ValueError, match=f"the folder {tmp_path / 'gone'} does not exist"):
+        check_output_path(link)
