@@ -101,7 +101,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if args.output.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"output {args.output}: a map is an HTML file; name it .html")
     check_output_path(args.output)  # before the map is built or a points file read
-    refuse_inputs(args.output, args.points or [])
+    refuse_inputs(args.output, [*(args.points or []), *([args.m4] if args.m4 else [])])
     c = _corridor(args)
     points = None
     if args.points:
@@ -179,7 +179,7 @@ def _read_points_warned(c: Any, path: str, **options: Any) -> Any:
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
-    from ._io import check_output_path, raise_on_signals, write_bytes_atomic
+    from ._io import check_output_path, raise_on_signals, refuse_inputs, write_bytes_atomic
     from .spacetime import chart_bytes, plot_spacetime
 
     try:
@@ -192,6 +192,7 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     if kind not in _PROFILE_FORMATS:
         raise ValueError(f"output {out}: unknown extension {out.suffix!r}, expected one of .png, .svg, .html")
     check_output_path(out)  # before the model is built or the events read
+    refuse_inputs(out, [p for p in (args.input, args.m4) if p])  # a chart never replaces what it reads
     c = _corridor(args)
     events = None
     if args.input is not None:
@@ -576,11 +577,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             args = _parser().parse_args(argv)
         except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
-            sys.stdout.flush()
+            _flush_stdout()
             raise
         with raise_on_signals():  # a command's temporary files and folders are removed on SIGTERM too
             status = int(args.func(args))
-        sys.stdout.flush()  # a reader gone shows here, not at exit
+        _flush_stdout()  # a reader gone shows here, not at exit
         return status
     except BrokenPipeError:
         return _reader_gone()
@@ -593,6 +594,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C outside a run that catches it
         print("idlib-corridor: stopped by SIGINT", file=sys.stderr)
         return 130
+
+
+def _flush_stdout() -> None:
+    """Flush the standard output, if the program was started with one (not ``>&-``, where it is None)."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
 
 
 def _reader_gone() -> int:

@@ -135,8 +135,8 @@ def test_hostile_data_file_is_refused_naming_the_file_and_feature(data_copy, edi
 
 
 CLI_CASES: list[tuple[str, list[str], str]] = [
-    ("width 0", ["summary", "--width-km", "0"], "width_km=0.0: expected a finite width in (0, 100] km"),
-    ("width past the limit", ["summary", "--width-km", "100.01"], "width_km=100.01: expected a finite width in (0, 100] km"),
+    ("width 0", ["summary", "--width-km", "0"], "--width-km 0.0: expected a finite width in (0, 100] km"),
+    ("width past the limit", ["summary", "--width-km", "100.01"], "--width-km 100.01: expected a finite width in (0, 100] km"),
     ("m4 file crossing itself", ["summary", "--m4", "crossing.geojson"], "the M4 meets itself at lon 36.425000, lat 35.800000"),
     ("m4 file doubling back", ["summary", "--m4", "doubling.geojson"], "the M4 doubles back: vertex 2"),
 ]  # fmt: skip

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from shapely.geometry import LineString
 import geo
 from geo._io import atomic_path, check_output_path, write_bytes_atomic
 from geo.classify import classify_file
+from geo.cli import main
 from geo.osm import write_m4_geojson
 
 
@@ -113,3 +116,31 @@ def test_an_output_symlinked_into_a_missing_folder_names_that_folder(tmp_path):
     link.symlink_to(tmp_path / "gone" / "out.csv")
     with pytest.raises(ValueError, match=f"the folder {tmp_path / 'gone'} does not exist"):
         check_output_path(link)
+
+
+@pytest.mark.parametrize("command", ["profile", "map"])
+def test_an_output_symlinked_to_a_file_the_command_reads_is_refused_and_the_file_kept(tmp_path, capsys, command):
+    # Written through its link, the output would replace the events or the M4 line the command reads.
+    events = tmp_path / "events.csv"
+    events.write_text("id,event_date,lat,lon\n1,2020-03-05,35.80,36.61\n", encoding="utf-8")
+    m4 = tmp_path / "m4.geojson"
+    write_m4_geojson(geo.load_corridor().m4, [], m4)
+    before = {p: p.read_bytes() for p in (events, m4)}
+    reads = {"map": (["--offline", "--points", str(events)], ["--offline", "--m4", str(m4)]),
+             "profile": ([str(events)], ["--m4", str(m4)])}[command]  # fmt: skip
+    for target, argv in zip((events, m4), reads, strict=True):
+        link = tmp_path / ("out.html" if command == "map" else "out.svg")
+        link.unlink(missing_ok=True)
+        link.symlink_to(target)
+        args = [command, "-o", str(link), *argv]
+        assert main(args) == 2
+        assert f"the same file as the input {target}" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (events, m4)} == before
+
+
+def test_a_command_started_with_its_standard_output_closed_does_its_work_without_a_traceback(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "summary"], stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1),
+        check=False,
+    )  # fmt: skip
+    assert (run.returncode, run.stderr) == (0, b"")
