@@ -252,9 +252,12 @@ def _open_bytes(path: Path) -> io.BufferedIOBase:
 def encoding_of(opts: ReadOptions, path: Path) -> str:
     """Return the codec name of ``opts.encoding`` (ValueError for an unknown one)."""
     try:
-        return codecs.lookup(opts.encoding).name
+        info = codecs.lookup(opts.encoding)
     except LookupError:
         raise ValueError(f"{path}: unknown encoding {opts.encoding!r} (e.g. utf-8, latin-1, cp1252)") from None
+    if not getattr(info, "_is_text_encoding", True):  # rot13, base64...: codecs of bytes to bytes or str to str
+        raise ValueError(f"{path}: {opts.encoding!r} is not a text encoding (e.g. utf-8, latin-1, cp1252)")
+    return info.name
 
 
 #: Byte-order marks that say a text file is not UTF-8 (Excel's "Unicode Text" is UTF-16), longest first.

@@ -551,3 +551,12 @@ def test_a_gzip_csv_cut_short_is_one_line_not_a_traceback(tmp_path, corridor, ca
     assert "cut.csv.gz: cannot read it to its end" in err
     assert "is the file cut short?" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("codec", ["rot13", "base64"])
+def test_a_codec_that_is_no_text_encoding_is_one_line(tmp_path, capsys, codec):
+    src = tmp_path / "in.csv"
+    src.write_text("id,lat,lon\n1,35.8,36.6\n", encoding="utf-8")
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", codec)
+    assert f"in.csv: {codec!r} is not a text encoding" in err
+    assert not (tmp_path / "out.csv").exists()
