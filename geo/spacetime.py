@@ -79,7 +79,7 @@ def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
 
 
 #: A time's UTC offset (``+03:00``, ``-0500``, ``Z``), after the time it follows: dropped, the day is the local one.
-_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{2}(?::?\d{2})?)$"
+_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{1,2}(?::?\d{2})?)$"
 
 
 def event_days(values: pd.Series, column: str) -> pd.Series:
@@ -103,8 +103,8 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
         label plus one (a file's data row, from 1, when ``values`` keeps the index of
         :func:`geo.read_points`).
     """
-    text = values.astype("string").str.replace(_UTC_OFFSET, r"\1", regex=True)  # the day where the event was
-    blank = text.str.strip().eq("").fillna(False).astype(bool)  # an empty cell of a text column: no date
+    text = values.astype("string").str.strip().str.replace(_UTC_OFFSET, r"\1", regex=True)  # the event's own day
+    blank = text.eq("").fillna(False).astype(bool)  # an empty cell of a text column: no date
     days = pd.to_datetime(text.mask(blank), errors="coerce", format="ISO8601", utc=True)
     named = days.isna() & text.str.contains("[A-Za-z]{3}", regex=True).fillna(False).astype(bool)
     if named.any():  # a month by name cannot be read the wrong way round
