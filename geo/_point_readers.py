@@ -296,8 +296,6 @@ def _utf16_without_mark(start: bytes) -> str | None:
     """
     half = len(start) // 2
     even, odd = start[0 : 2 * half : 2], start[1 : 2 * half : 2]
-    if not half or even.count(0) == odd.count(0):
-        return None
     if odd.count(0) > half // 2 and not even.count(0):
         return "utf-16-le"
     if even.count(0) > half // 2 and not odd.count(0):

@@ -150,12 +150,14 @@ def spacetime_table(
         ``distance_m``, ``in_corridor``, ``side``..., a line's at its start) and every column of ``events``
         but its geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment.
     """
+    from ._validate import real_number
     from .columns import QUERY_COLUMNS
 
-    if within_km is not None and not (math.isfinite(within_km) and within_km >= 0):
+    km = corridor.width_km if within_km is None else real_number(within_km, "within_km", "kilometres")
+    if not (math.isfinite(km) and km >= 0):
         raise ValueError(f"within_km={within_km!r}: expected a distance of 0 km or more")
     events, column, geoms, located = _located(corridor, events, date_col)
-    limit_m = (corridor.width_km if within_km is None else float(within_km)) * 1000.0
+    limit_m = km * 1000.0
     starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))
     days = event_days(events[column][located], column)  # before the index is dropped: it names a bad row
     rows = pd.DataFrame(events.drop(columns=events.geometry.name)[located]).reset_index(drop=True)
