@@ -122,6 +122,9 @@ class FileFormat:
     case_blind
         Its writer takes two column names that differ only in case for the same column
         (GDAL's formats), so an input with such a pair cannot be written to it.
+    nul_ends_text
+        Its writer ends a text value at a NUL character (GDAL's formats take C strings), so a
+        value holding one cannot be written to it whole.
     """
 
     name: str
@@ -138,6 +141,7 @@ class FileFormat:
     reserved: tuple[str, ...] = ()
     typed: bool = True
     case_blind: bool = False
+    nul_ends_text: bool = False
 
 
 # --- readers ------------------------------------------------------------------------------------------------
@@ -329,16 +333,16 @@ FILE_FORMATS: dict[str, FileFormat] = {
         FileFormat("parquet", "Parquet", (".parquet", ".pq"), geometry=False, read=_read_parquet,
                    writer=parquet_writer, reserved=("geometry",)),
         FileFormat("geojson", "GeoJSON", (".geojson", ".json"), geometry=True, read=_read_vector,
-                   writer=vector_writer("GeoJSON"), case_blind=True),
+                   writer=vector_writer("GeoJSON"), case_blind=True, nul_ends_text=True),
         FileFormat("xlsx", "Excel", (".xlsx",), geometry=False, read=read_xlsx, writer=no_writer, output=False,
                    typed=False, lines=True, line_of=xlsx_row_of, line_word="sheet row"),
         FileFormat("gpkg", "GeoPackage", (".gpkg",), geometry=True, read=_read_vector,
-                   writer=vector_writer("GPKG"), reserved=("fid", "geom"), case_blind=True),
+                   writer=vector_writer("GPKG"), reserved=("fid", "geom"), case_blind=True, nul_ends_text=True),
         # Written with no spatial index: GDAL cannot index a file holding rows without geometry (the bad rows).
         # Read through SQL: GDAL's own FlatGeobuf Arrow stream (3.12) breaks on a row without geometry.
         FileFormat("flatgeobuf", "FlatGeobuf", (".fgb",), geometry=True,
                    read=partial(_read_vector, through_sql=True),
-                   writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO"), case_blind=True),
+                   writer=vector_writer("FlatGeobuf", SPATIAL_INDEX="NO"), case_blind=True, nul_ends_text=True),
     )
 }  # fmt: skip
 

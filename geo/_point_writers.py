@@ -39,6 +39,7 @@ __all__ = [
     "Layout",
     "csv_gz_writer",
     "csv_writer",
+    "first_nul",
     "no_writer",
     "output_names",
     "parquet_writer",
@@ -168,6 +169,32 @@ def refuse_case_twins(columns: list[str], label: str, where: Path) -> None:
                 f"{where}: the columns {first!r} and {name!r} differ only in case, which {label} takes for one column; "
                 "rename one"
             )
+
+
+def first_nul(table: pa.Table) -> tuple[str, int] | None:
+    r"""Return the first text column holding a NUL character and its first such row (from 0), or None.
+
+    GDAL's formats end a text value at a NUL (``"a\x00b"`` is written ``"a"``), so a table
+    holding one cannot be written to them whole.
+
+    Examples
+    --------
+    >>> first_nul(pa.table({"id": [1, 2], "note": ["fine", "cut\x00here"]}))
+    ('note', 1)
+    >>> first_nul(pa.table({"note": ["fine"]})) is None
+    True
+    """
+    import pyarrow.compute as pc
+
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        values = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
+        if not (pa.types.is_string(values) or pa.types.is_large_string(values)):
+            continue
+        text = column.cast(values) if pa.types.is_dictionary(column.type) else column
+        found = pc.match_substring(text, "\x00")
+        if pc.any(found).as_py():
+            return name, int(pc.index(found, True).as_py())
+    return None
 
 
 # --- tabular outputs ----------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from ._point_writers import (
     REPRESENTATIVE_KEY,
     ChunkWriter,
     Layout,
+    first_nul,
     output_names,
     refuse_case_twins,
 )
@@ -225,6 +226,12 @@ def _open_input(src: Path, fmt: FileFormat, opts: ReadOptions) -> Iterator[Chunk
     return chunks
 
 
+#: What a NUL character in the input leaves a user who needs it: the formats that keep it.
+_NUL_ELSE = ", or write Parquet or CSV"
+#: Why a GDAL format refuses it.
+_CANNOT_CARRY = "cannot carry (its text ends there)"
+
+
 class _Run:
     """One classification: every chunk checked, answered and counted into the report."""
 
@@ -295,6 +302,8 @@ class _Run:
         Swapped rows are counted on the way.
         """
         table, geometry, stand_ins = self.own_geometry(table)
+        if self.out_fmt.nul_ends_text:
+            self.refuse_nul(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
         names = self.plan(table.column_names)
         if self.add_lonlat:
@@ -314,6 +323,19 @@ class _Run:
                 )
             self.report.swapped_rows += int(swapped.size)
         return table, geometry
+
+    def refuse_nul(self, table: pa.Table) -> None:
+        """Refuse a chunk with a NUL character in a text value or a column name, which the output would cut short."""
+        cannot = f"which {self.out_fmt.label} {_CANNOT_CARRY}"
+        named = next((n for n in table.column_names if "\x00" in n), None)
+        if named is not None:
+            raise ValueError(
+                f"{self.src}: the column name {named!r} holds a NUL character, {cannot}; rename the column{_NUL_ELSE}"
+            )
+        found = first_nul(table)
+        if found is not None:
+            where = self.row_ref(found[1], f"column {found[0]!r} holds a NUL character (\\x00)")
+            raise ValueError(f"{self.src}: {where}, {cannot}; remove it{_NUL_ELSE}")
 
     def typed_chunks(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
         """Return ``chunks`` with their text columns typed (:attr:`typed`), when the output has types.

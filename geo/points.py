@@ -65,7 +65,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     """
     import pyogrio
 
-    from .classify import classify_file
+    from .classify import _CANNOT_CARRY, _NUL_ELSE, classify_file
 
     with tempfile.TemporaryDirectory(prefix="idlib-corridor-points-") as folder:
         out = Path(folder) / "points.gpkg"
@@ -73,8 +73,12 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
             report = classify_file(corridor, path, out, prefix=_FRESH, progress=None, **options)
         except ValueError as exc:  # the GeoPackage the points go through is nothing the user named
             through = f"{path}: cannot take its points through a GeoPackage"
-            text = str(exc).replace(f"output {out}: cannot write", through).replace(
-                "which GeoPackage takes", "which the map and the exports take"
+            text = (
+                str(exc)
+                .replace(f"output {out}: cannot write", through)
+                .replace("which GeoPackage takes", "which the map and the exports take")
+                .replace(f"which GeoPackage {_CANNOT_CARRY}", "which the map and the exports cannot carry")
+                .replace(_NUL_ELSE, "")
             )
             raise ValueError(text.replace(str(out), "a temporary GeoPackage")) from None
         gdf = pyogrio.read_dataframe(out, use_arrow=True)

@@ -402,6 +402,33 @@ def test_names_differing_only_in_case_are_refused_up_front_for_gdal_outputs(tmp_
     assert not out.exists()
 
 
+@pytest.mark.parametrize("ext", [".geojson", ".gpkg", ".fgb"])
+def test_a_nul_character_in_a_value_or_a_name_is_refused_for_gdal_outputs_naming_its_row(tmp_path, capsys, ext):
+    """GDAL ends a text value at a NUL: 'cut\\x00here' was written 'cut', exit 0."""
+    rows = "".join(f"{i},note {i},35.8,36.6\n" for i in range(300_000))  # the NUL past the first chunk
+    src = tmp_path / "nul.csv"
+    src.write_bytes(f"id,notes,lat,lon\n{rows}x,\"two\nlines\",35.8,36.6\ny,cut\x00here,35.8,36.6\n".encode())
+    out = tmp_path / f"out{ext}"
+    err = _cli_error(capsys, str(src), "-o", str(out))
+    assert "nul.csv: row 300002 (line 300004): column 'notes' holds a NUL character" in err
+    assert "write Parquet or CSV" in err
+    assert not out.exists()
+    named = tmp_path / "named.csv"
+    named.write_bytes(b"id,no\x00tes,lat,lon\n1,a,35.8,36.6\n")
+    err = _cli_error(capsys, str(named), "-o", str(out))
+    assert "named.csv: the column name 'no\\x00tes' holds a NUL character" in err
+    assert not out.exists()
+
+
+def test_a_nul_character_is_kept_in_parquet_and_csv(tmp_path, corridor):
+    src = tmp_path / "nul.csv"
+    src.write_bytes(b"id,notes,lat,lon\n1,cut\x00here,35.8,36.6\n")
+    for out in (tmp_path / "out.parquet", tmp_path / "out.csv"):
+        classify_file(corridor, src, out)
+        got = pd.read_parquet(out) if out.suffix == ".parquet" else pd.read_csv(out)
+        assert got["notes"].tolist() == ["cut\x00here"]
+
+
 def test_names_differing_only_in_case_are_both_kept_in_parquet_and_csv(tmp_path, corridor):
     src = tmp_path / "case.csv"
     src.write_text("id,ID,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")

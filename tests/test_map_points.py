@@ -312,6 +312,20 @@ def test_a_points_file_wider_than_a_geopackage_is_one_line_naming_it_and_the_lim
     assert "points.gpkg" not in err
 
 
+def test_a_points_file_with_a_nul_character_is_refused_naming_its_row(tmp_path, capsys):
+    # The points go through a GeoPackage, which ends text at a NUL: the popup would show 'cut'.
+    src = tmp_path / "nul.csv"
+    src.write_bytes(b"id,notes,lat,lon\n1,fine,35.8,36.6\n2,cut\x00here,35.8,36.6\n")
+    out = tmp_path / "map.html"
+    assert main(["map", "-o", str(out), "--offline", "--points", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{src}: row 2 (line 3): column 'notes' holds a NUL character" in err
+    assert "which the map and the exports cannot carry; remove it" in err
+    assert "Parquet" not in err
+    assert not out.exists()
+
+
 def test_a_points_file_with_names_differing_only_in_case_is_refused_naming_them(tmp_path, capsys):
     # The map's popups and every export layer (GeoPackage, GeoJSON, KML) would take 'id' and 'ID' for one column.
     src = tmp_path / "case.csv"
