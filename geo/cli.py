@@ -100,6 +100,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
     if args.output.suffix.lower() not in (".html", ".htm"):
         raise ValueError(f"output {args.output}: a map is an HTML file; name it .html")
+    _refuse_options_without_file(args, args.points, "--points", ("color_by", "date_col", "no_dates"))
     check_output_path(args.output)  # before the map is built or a points file read
     refuse_inputs(args.output, [*(args.points or []), *([args.m4] if args.m4 else [])])
     c = _corridor(args)
@@ -107,14 +108,13 @@ def _cmd_map(args: argparse.Namespace) -> int:
     if args.points:
         from .points import layer_name, unique_names
 
-        options = {k: getattr(args, k) for k in ("lon_col", "lat_col", "delimiter", "encoding", "layer")}
         names = unique_names([layer_name(p) for p in args.points])
-        points = {name: _read_points_warned(c, p, **options) for name, p in zip(names, args.points, strict=True)}
+        points = {name: _read_points_warned(c, p, args) for name, p in zip(names, args.points, strict=True)}
     m = build_map(
         c,
         offline=args.offline,
         points=points,
-        point_color=args.color_by or "in_corridor",
+        point_color="in_corridor" if args.color_by is None else args.color_by,
         date_col=None if args.no_dates else True if args.date_col is None else args.date_col,
     )
     path = save_map(m, args.output)
@@ -129,6 +129,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from .export import export_layers
     from .points import layer_name
 
+    _refuse_options_without_file(args, args.points, "--points")
     check_output_folder(args.output)  # before the model is built or a points file read
     c = _corridor(args)
     points = {}
@@ -136,7 +137,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
         name = layer_name(path)
         if name in points:
             raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
-        points[name] = _read_points_warned(c, path)
+        points[name] = _read_points_warned(c, path, args)
     paths = export_layers(c, args.output, fmt=args.format, points=points, inputs=args.points or [])
     for p in paths:
         print(p)
@@ -169,13 +170,30 @@ def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
         )
 
 
-def _read_points_warned(c: Any, path: str, **options: Any) -> Any:
-    """Read a user's points file (:func:`geo.read_points` with the ``options`` given), printing its row warnings."""
+#: How a file of points is read (:func:`_add_reading_options`), by its ``argparse`` names.
+_READING = ("lon_col", "lat_col", "delimiter", "encoding", "layer")
+
+
+def _read_points_warned(c: Any, path: str, args: argparse.Namespace) -> Any:
+    """Read a user's points file (:func:`geo.read_points` with the reading options given), printing its warnings."""
     from .points import read_points
 
-    gdf = read_points(c, path, **{k: v for k, v in options.items() if v is not None})
+    options = {k: getattr(args, k) for k in _READING if getattr(args, k) is not None}
+    gdf = read_points(c, path, **options)
     _warn_rows(gdf.attrs["classify_report"], where=f"{path}: ")
     return gdf
+
+
+def _refuse_options_without_file(
+    args: argparse.Namespace, files: Any, option: str, also: tuple[str, ...] = ()
+) -> None:
+    """Refuse an option of how a file is read (or drawn) when no such file is given, rather than ignore it."""
+    if files:
+        return
+    for name in (*_READING, *also):
+        if getattr(args, name) not in (None, False):
+            flag = "--" + name.replace("_", "-")
+            raise ValueError(f"{flag} applies to a file of points ({option} FILE), and none is given")
 
 
 def _cmd_profile(args: argparse.Namespace) -> int:
@@ -191,13 +209,14 @@ def _cmd_profile(args: argparse.Namespace) -> int:
     kind = out.suffix.lower().lstrip(".")
     if kind not in _PROFILE_FORMATS:
         raise ValueError(f"output {out}: unknown extension {out.suffix!r}, expected one of .png, .svg, .html")
+    _refuse_options_without_file(args, args.input, "profile")
     check_output_path(out)  # before the model is built or the events read
     refuse_inputs(out, [p for p in (args.input, args.m4) if p])  # a chart never replaces what it reads
     c = _corridor(args)
     events = None
     if args.input is not None:
-        events = _read_points_warned(c, args.input)
-    color_by = args.color_by or ("type" if events is None else "in_corridor")
+        events = _read_points_warned(c, args.input, args)
+    color_by = args.color_by if args.color_by is not None else "type" if events is None else "in_corridor"
     try:
         ax = plot_spacetime(c, events, color_by=color_by, date_col=args.date_col, within_km=args.within_km)
     except ValueError as exc:  # a column or a date of the user's file: name it
@@ -306,7 +325,7 @@ def _reading_options(args: argparse.Namespace) -> dict[str, Any]:
     """Return the options classify takes alike for a file and for a dataset's every file."""
     return {
         "lon_col": args.lon_col, "lat_col": args.lat_col, "chunk_rows": args.chunk_rows, "strict": args.strict,
-        "delimiter": args.delimiter, "encoding": args.encoding,
+        "delimiter": args.delimiter, "encoding": args.encoding or "utf-8",
         "prefix": None if args.refuse_clashes else args.prefix, "keep_text": args.keep_text,
     }  # fmt: skip
 
@@ -463,6 +482,7 @@ def _add_profile(sub: Any, common: argparse.ArgumentParser) -> None:
     pr.add_argument("--color-by", help="the column that colours the events (default: type, or in_corridor for a file)")
     pr.add_argument("--date-col", help="the events' date column (default: event_date, date, ... any case)")
     pr.add_argument("--within-km", type=_finite, help="keep events this near the patrol segment (default: the width)")
+    _add_reading_options(pr)
     pr.set_defaults(func=_cmd_profile)
 
 
@@ -479,17 +499,18 @@ def _add_export(sub: Any, common: argparse.ArgumentParser) -> None:
         help="also export this file of points (any file classify reads, classified or not) as a layer named "
         "after it; repeatable",
     )
+    _add_reading_options(e)
     e.set_defaults(func=_cmd_export)
 
 
 def _add_reading_options(p: argparse.ArgumentParser) -> None:
-    """Add how to read a file of points (classify's input, map's --points): its columns, separator, encoding, layer."""
+    """Add how to read a file of points (classify's input, profile's, --points): columns, separator, encoding, layer."""
     from ._point_files import LAT_NAMES, LON_NAMES
 
     p.add_argument("--lon-col", help=f"longitude column (default: {', '.join(LON_NAMES[:-1])} or {LON_NAMES[-1]})")
     p.add_argument("--lat-col", help=f"latitude column (default: {', '.join(LAT_NAMES[:-1])} or {LAT_NAMES[-1]})")
     p.add_argument("--delimiter", help="a CSV's separator (default: sniffed among , ; tab |)")
-    p.add_argument("--encoding", default="utf-8", help="a CSV's encoding, e.g. latin-1 or cp1252 (default: utf-8)")
+    p.add_argument("--encoding", help="a CSV's encoding, e.g. latin-1 or cp1252 (default: utf-8)")
     p.add_argument("--layer", help="the GeoPackage layer or Excel sheet to read (default: the only one / the first)")
 
 

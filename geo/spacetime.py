@@ -78,8 +78,9 @@ def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
     return found
 
 
-#: A time's UTC offset (``+03:00``, ``-0500``, ``Z``), after the time it follows: dropped, the day is the local one.
-_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-]\d{1,2}(?::?\d{2})?)$"
+#: A time's UTC offset (``+03:00``, ``-0500``, ``Z``; real ones run from -12 to +14 hours), after the time it
+#: follows: dropped, the day is the local one. An offset of no time zone (``+25``) is left, and refused as a date.
+_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-](?:0?\d|1[0-4])(?::?[0-5]\d)?)$"
 
 
 def event_days(values: pd.Series, column: str) -> pd.Series:
@@ -148,7 +149,8 @@ def spacetime_table(
         ``chainage_km`` (where along the route, from Trumba), ``chainage_end_km`` (the other end of a line; equal
         for a point), ``day`` (datetime64), the other query columns (:data:`geo.columns.QUERY_COLUMNS`:
         ``distance_m``, ``in_corridor``, ``side``..., a line's at its start) and every column of ``events``
-        but its geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment.
+        but its geometry. ``attrs["left_out"]`` counts events with no geometry, no date, or too far from the segment;
+        ``attrs["left_out_by"]`` splits that count by those three reasons.
     """
     from ._validate import real_number
     from .columns import QUERY_COLUMNS
@@ -172,6 +174,11 @@ def spacetime_table(
     keep = (np.minimum(a["distance_m"].to_numpy(), b["distance_m"].to_numpy()) <= limit_m) & rows["day"].notna()
     out: pd.DataFrame = rows[keep].reset_index(drop=True)
     out.attrs["left_out"] = len(events) - len(out)
+    out.attrs["left_out_by"] = {
+        "with no location": int(np.count_nonzero(~located)),
+        "with no date": int(rows["day"].isna().sum()),
+        "farther away": int(np.count_nonzero(~keep & rows["day"].notna().to_numpy())),
+    }
     return out
 
 
@@ -279,10 +286,23 @@ def plot_spacetime(
     ax.invert_yaxis()  # time runs down the page, as in a train graph
     ax.legend(handles=handles, title=color_by, fontsize=7, title_fontsize=8, loc="lower left",
               bbox_to_anchor=(1.01, 0.0))  # fmt: skip
-    left = table.attrs.get("left_out", 0)
-    ax.set_title(f"{len(table)} events within {corridor.width_km if within_km is None else within_km:g} km of the "
-                 f"patrol segment" + (f" ({left} others left out)" if left else ""), fontsize=9, pad=60)  # fmt: skip
+    ax.set_title(_title(table, corridor.width_km if within_km is None else within_km), fontsize=9, pad=60)
     return ax
+
+
+def _title(table: pd.DataFrame, km: float) -> str:
+    """Return the chart's title: how many events it shows, and how many it leaves out and why.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"day": [1]})
+    >>> table.attrs["left_out_by"] = {"with no location": 0, "with no date": 2, "farther away": 1}
+    >>> _title(table, 6.0)
+    '1 event within 6 km of the patrol segment (left out: 2 with no date, 1 farther away)'
+    """
+    shown = f"{len(table)} {'event' if len(table) == 1 else 'events'} within {km:g} km of the patrol segment"
+    left = [f"{n} {why}" for why, n in table.attrs.get("left_out_by", {}).items() if n]
+    return shown + (f" (left out: {', '.join(left)})" if left else "")
 
 
 def post_summary(

@@ -119,6 +119,15 @@ def test_a_usage_error_is_one_line_naming_the_value_and_exit_2(capsys, argv, nam
          "events.csv: --date-col 'nope' is not a column"),
         (["profile", "{csv}", "-o", "{out}.png", "--color-by", "nope"], "events.csv: --color-by 'nope': not a column"),
         (["profile", "{csv}", "-o", "{out}.png", "--within-km", "-1"], "--within-km -1.0: expected a distance of 0 km"),
+        (["profile", "{csv}", "-o", "{out}.png", "--color-by", ""], "events.csv: --color-by '': not a column"),
+        (["map", "-o", "{out}.html", "--offline", "--points", "{csv}", "--color-by", ""],
+         "--color-by '': expected 'in_corridor', 'side' or a column"),
+        # An option of how the points are read or drawn, given with no points, was silently ignored.
+        (["map", "-o", "{out}.html", "--offline", "--color-by", "side"], "--color-by applies to a file of points"),
+        (["map", "-o", "{out}.html", "--offline", "--no-dates"], "--no-dates applies to a file of points"),
+        (["map", "-o", "{out}.html", "--offline", "--encoding", "latin-1"], "--encoding applies to a file of points"),
+        (["export", "-o", "{out}", "--lat-col", "y"], "--lat-col applies to a file of points (--points FILE)"),
+        (["profile", "-o", "{out}.png", "--delimiter", ";"], "--delimiter applies to a file of points (profile FILE)"),
     ],
 )  # fmt: skip
 def test_a_bad_option_value_is_named_by_its_option_not_the_librarys_parameter(tmp_path, capsys, argv, message):
@@ -129,3 +138,24 @@ def test_a_bad_option_value_is_named_by_its_option_not_the_librarys_parameter(tm
     assert err.count("\n") == 1
     assert message in err
     assert list(tmp_path.iterdir()) == [csv]
+
+
+@pytest.mark.parametrize("command", ["profile", "map", "export"])
+def test_every_command_reading_points_takes_the_reading_options(tmp_path, capsys, command):
+    # A Latin-1 CSV with ';', decimal commas and coordinate columns of no common name, as a European spreadsheet has it.
+    src = tmp_path / "été.csv"
+    src.write_bytes("id;event_date;lieu;Y;X\n1;2020-03-05;Sarāqib é;35,80;36,61\n".encode("latin-1", "replace"))
+    options = ["--delimiter", ";", "--encoding", "latin-1", "--lat-col", "Y", "--lon-col", "X"]
+    out = tmp_path / {"profile": "chart.svg", "map": "map.html", "export": "layers"}[command]
+    argv = [command, *([str(src)] if command == "profile" else ["--points", str(src)]), "-o", str(out), *options]
+    assert main(argv + (["--offline"] if command == "map" else [])) == 0, capsys.readouterr().err
+    if command == "profile":
+        assert "1 event within 6 km" in capsys.readouterr().out
+    elif command == "map":
+        assert "Sar?qib \\u00e9" in out.read_text(encoding="utf-8") or "Sar?qib é" in out.read_text(encoding="utf-8")
+    else:
+        import geopandas as gpd
+
+        got = gpd.read_file(out / "été.geojson")
+        assert got["lieu"].tolist() == ["Sar?qib é"]
+        assert got.geometry.x.round(2).tolist() == [36.61]

@@ -160,6 +160,27 @@ def test_cli_profile_reads_a_file_with_empty_dates_and_names_the_file_and_row_of
     assert not (tmp_path / "bad.svg").exists()
 
 
+def test_the_chart_says_how_many_events_it_leaves_out_and_why(tmp_path, capsys):
+    src = tmp_path / "undated.csv"
+    src.write_text("id,event_date,lat,lon\n1,,35.80,36.61\n2, ,35.80,36.62\n3,2020-03-05,35.80,36.63\n4,2020-03-05,,\n")
+    assert main(["profile", str(src), "-o", str(tmp_path / "chart.svg")]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "1 event within 6 km of the patrol segment (left out: 1 with no location, 2 with no date)" in out
+    far = tmp_path / "far.csv"
+    far.write_text("id,event_date,lat,lon\n1,,35.80,36.61\n2,2020-03-05,36.5,37.5\n")
+    assert main(["profile", str(far), "-o", str(tmp_path / "far.svg")]) == 0, capsys.readouterr().err
+    assert "0 events within 6 km of the patrol segment (left out: 1 with no date, 1 farther away)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_an_offset_of_no_time_zone_is_refused_not_dropped(corridor, events):
+    dated = events.iloc[:2].copy()
+    dated["date"] = ["2020-03-05T01:00+14:00", "2020-03-05T01:00+25:00"]
+    with pytest.raises(ValueError, match=r"row 2 holds '2020-03-05T01:00\+25:00'"):
+        spacetime_table(corridor, dated, within_km=200)
+
+
 def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsys):
     assert main(["profile", "-o", str(tmp_path / "chart.pdf")]) == 2
     err = capsys.readouterr().err
