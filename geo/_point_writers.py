@@ -46,6 +46,8 @@ __all__ = [
     "vector_writer",
 ]
 
+#: What to do when an added column and its prefixed name are both taken (:func:`output_names`).
+_OTHER_PREFIX = "choose another prefix (--prefix)"
 #: The layer name of vector outputs.
 LAYER = "classified"
 #: What an added column whose name the input already has is prefixed with, by default.
@@ -121,19 +123,20 @@ def output_names(columns: list[str], adds: tuple[str, ...], prefix: str | None, 
     >>> output_names(["id", "Side"], ("side", "distance_m"), "corridor_", Path("in.csv"))
     {'side': 'corridor_side', 'distance_m': 'distance_m'}
     """
-    taken = {c.lower() for c in columns}
+    taken = {c.lower(): c for c in reversed(columns)}  # each name as the input first spells it
     clashes = [n for n in adds if n.lower() in taken]
     if clashes and prefix is None:
         raise ValueError(
-            f"{where}: the input already has the column(s) {', '.join(clashes)}, which the output adds; "
-            "rename them, or give a prefix for the added ones (--prefix)"
+            f"{where}: the input already has the column(s) {', '.join(taken[n.lower()] for n in clashes)}, which the "
+            "output adds; rename them, or give a prefix for the added ones (--prefix)"
         )
     if clashes and not prefix:
         raise ValueError(f"prefix {prefix!r}: expected some text to put before {', '.join(clashes)}")
     names = {n: f"{prefix}{n}" if n in clashes else n for n in adds}
-    still = [names[n] for n in clashes if names[n].lower() in taken]
-    if still:
-        raise ValueError(f"{where}: the input has both {clashes} and {still}; choose another prefix (--prefix)")
+    both = [(taken[n.lower()], taken[names[n].lower()]) for n in clashes if names[n].lower() in taken]
+    if both:
+        pairs = "; ".join(f"{a!r} and {b!r}, the name an added column has and the one prefixed" for a, b in both)
+        raise ValueError(f"{where}: the input has both {pairs}; {_OTHER_PREFIX}")
     return names
 
 

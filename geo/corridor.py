@@ -460,6 +460,8 @@ def _one_piece(geom: shapely.Geometry, what: str, width_km: float) -> Polygon:
     if isinstance(parts, Polygon):
         return parts
     parts = list(parts.geoms)
+    if not parts:  # a width below what the metric frame's floating point can draw
+        raise ValueError(f"width_km={width_km:g}: the {what} is empty at this width; expected a larger width")
     raise ValueError(
         f"width_km={width_km:g}: on this M4 the {what} falls into {len(parts)} separate pieces; expected one "
         "piece (use a smaller width)"

@@ -65,6 +65,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     """
     import pyogrio
 
+    from ._point_writers import _OTHER_PREFIX
     from .classify import _CANNOT_CARRY, _NUL_ELSE, classify_file
 
     with tempfile.TemporaryDirectory(prefix="idlib-corridor-points-") as folder:
@@ -79,6 +80,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
                 .replace("which GeoPackage takes", "which the map and the exports take")
                 .replace(f"which GeoPackage {_CANNOT_CARRY}", "which the map and the exports cannot carry")
                 .replace(_NUL_ELSE, "")
+                .replace(_OTHER_PREFIX, "rename one of them")
             )
             raise ValueError(text.replace(str(out), "a temporary GeoPackage")) from None
         gdf = pyogrio.read_dataframe(out, use_arrow=True)

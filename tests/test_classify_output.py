@@ -561,6 +561,9 @@ def test_a_prefix_that_clashes_too_or_is_empty_is_refused(tmp_path, capsys):
     out = str(tmp_path / "out.csv")
     _refused(capsys, ["classify", str(src), "-o", out], "choose another prefix")
     _refused(capsys, ["classify", str(src), "-o", out, "--prefix", ""], "expected some text")
+    src.write_text("lon,lat,Side,corridor_side\n36.61,35.81,x,y\n", encoding="utf-8")  # named as the file has them
+    _refused(capsys, ["classify", str(src), "-o", out], "the input has both 'Side' and 'corridor_side'")
+    _refused(capsys, ["classify", str(src), "-o", out, "--refuse-clashes"], "already has the column(s) Side,")
     assert main(["classify", str(src), "-o", out, "--prefix", "m4_", "-q"]) == 0
     assert pd.read_csv(out).columns[-3:].tolist() == ["chainage_km", "nearest_post", "nearest_post_m"]
     assert "m4_side" in pd.read_csv(out).columns

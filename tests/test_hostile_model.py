@@ -252,6 +252,13 @@ def test_a_corridor_in_separate_pieces_is_refused_not_cut_to_its_largest():
         _one_piece(two, "corridor", 50.0)
 
 
+@pytest.mark.parametrize("width_km", [1e-300, 1e-12])
+def test_a_width_too_small_to_draw_asks_for_a_larger_one(width_km):
+    # It said "falls into 0 separate pieces ... (use a smaller width)".
+    with pytest.raises(ValueError, match=r"the corridor is empty at this width; expected a larger width$"):
+        geo.load_corridor(width_km=width_km)
+
+
 def test_a_sliver_of_the_arithmetic_is_no_piece():
     poly = _one_piece(MultiPolygon([box(0, 0, 1000, 1000), box(2000, 0, 2000.5, 0.5)]), "corridor", 6.0)
     assert isinstance(poly, Polygon)

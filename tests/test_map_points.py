@@ -312,6 +312,16 @@ def test_a_points_file_wider_than_a_geopackage_is_one_line_naming_it_and_the_lim
     assert "points.gpkg" not in err
 
 
+def test_a_points_file_clashing_with_the_prefixed_names_is_refused_without_an_option_map_lacks(tmp_path, capsys):
+    src = tmp_path / "clash.csv"
+    src.write_text("id,Side,corridor_side,lat,lon\n1,a,b,35.8,36.6\n", encoding="utf-8")
+    assert main(["map", "-o", str(tmp_path / "map.html"), "--offline", "--points", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert f"{src}: the input has both 'Side' and 'corridor_side'" in err
+    assert err.rstrip().endswith("rename one of them")
+    assert "--prefix" not in err
+
+
 def test_a_points_file_with_a_nul_character_is_refused_naming_its_row(tmp_path, capsys):
     # The points go through a GeoPackage, which ends text at a NUL: the popup would show 'cut'.
     src = tmp_path / "nul.csv"
