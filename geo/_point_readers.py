@@ -193,6 +193,8 @@ def tabular_chunks(
         coordinates or of the wrong type.
     """
     names = list(schema.names)
+    if any(names) and not any(n.strip() for n in names):  # a first line of spaces: no header
+        raise ValueError(f"{path}: the first line is blank; expected a header line naming the columns")
     _refuse_repeated(names, path)
     lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
     lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
@@ -290,16 +292,25 @@ def csv_encoding(opts: ReadOptions, path: Path) -> str:
 
 
 def _utf16_without_mark(start: bytes) -> str | None:
-    """Return ``"utf-16-le"`` or ``"utf-16-be"`` when the file starts as that text with no mark, else None.
+    r"""Return the UTF-16 or UTF-32 codec (with its byte order) the file starts as with no mark, else None.
 
-    The sign is a NUL in every other byte, and in those only: ASCII characters in 16 bits.
+    The sign is ASCII in 16 or 32 bits: a NUL in every byte but one of each unit of 2 or 4, and
+    in those bytes only.
+
+    Examples
+    --------
+    >>> _utf16_without_mark("id,lat\n".encode("utf-16-be")), _utf16_without_mark("id,lat\n".encode("utf-32-le"))
+    ('utf-16-be', 'utf-32-le')
+    >>> _utf16_without_mark(b"id,lat\n") is None
+    True
     """
-    half = len(start) // 2
-    even, odd = start[0 : 2 * half : 2], start[1 : 2 * half : 2]
-    if odd.count(0) > half // 2 and not even.count(0):
-        return "utf-16-le"
-    if even.count(0) > half // 2 and not odd.count(0):
-        return "utf-16-be"
+    for width in (4, 2):
+        n = len(start) // width * width
+        lanes = [start[k:n:width] for k in range(width)]
+        zero = [lane.count(0) > len(lane) // 2 for lane in lanes]
+        for order, text in (("le", 0), ("be", width - 1)):
+            if not lanes[text].count(0) and all(zero[k] for k in range(width) if k != text):
+                return f"utf-{8 * width}-{order}"
     return None
 
 
@@ -416,8 +427,10 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
             with _open_text(path, encoding, errors="strict") as text:
                 for _ in iter(lambda: text.read(1 << 20), ""):
                     pass
-        except UnicodeError as exc:  # a bad code unit, or (UTF-16 without a mark) no byte order
-            if isinstance(exc, UnicodeDecodeError):
+        except UnicodeError as exc:  # a bad code unit, or (no mark) no byte order
+            with _open_bytes(path) as f:
+                marked = any(f.read(4).startswith(bom) for bom, codec in _OTHER_BOMS if codec == encoding)
+            if isinstance(exc, UnicodeDecodeError) and marked:
                 return f"{path}: not valid {encoding} text ({exc.reason}); say what the file is with --encoding"
             return (  # no mark: its byte order must be said
                 f"{path}: not valid {encoding} text ({exc}); say its byte order, --encoding {encoding}-le or "

@@ -392,6 +392,10 @@ def _to_stdout(run: Callable[[Path], ClassifyReport], fmt: FileFormat) -> Classi
         except Interrupted as exc:  # what went down the pipe cannot be taken back
             exc.written = "the standard output holds only the start of the output"
             raise
+        except BrokenPipeError:  # the reader went away: the program's quiet exit (141)
+            raise
+        except OSError as exc:  # a full disk behind a redirection (> /dev/full)
+            raise ValueError(f"output -: cannot write to the standard output: {exc.strerror or exc}") from None
     report.output = Path("-")
     return report
 

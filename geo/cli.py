@@ -391,7 +391,7 @@ def _report_classify(args: argparse.Namespace, report: Any, what: str = "", out:
     elif not args.quiet:
         where = "the standard output" if str(report.output) == "-" else report.output
         print(
-            f"wrote {where}: {what}{report.rows:,} rows in {report.seconds:.1f} s "
+            f"wrote {where}: {what}{report.rows:,} {'row' if report.rows == 1 else 'rows'} in {report.seconds:.1f} s "
             f"({report.rows_per_second:,.0f} rows/s)",
             file=out,
         )
@@ -600,9 +600,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
             _flush_stdout()
             raise
-        with raise_on_signals():  # a command's temporary files and folders are removed on SIGTERM too
+        named = contextlib.redirect_stdout(_NamedStdout(sys.stdout)) if sys.stdout else contextlib.nullcontext()
+        with named, raise_on_signals():  # a command's temporary files and folders are removed on SIGTERM too
             status = int(args.func(args))
-        _flush_stdout()  # a reader gone shows here, not at exit
+            _flush_stdout()  # a reader gone shows here, not at exit
         return status
     except BrokenPipeError:
         return _reader_gone()
@@ -621,6 +622,39 @@ def _flush_stdout() -> None:
     """Flush the standard output, if the program was started with one (not ``>&-``, where it is None)."""
     if sys.stdout is not None:
         sys.stdout.flush()
+
+
+class _NamedStdout:
+    """The standard output, whose write errors name it (``> /dev/full``): an OSError there has no file name.
+
+    A reader gone (BrokenPipeError) is left as it is: the program's quiet exit (141).
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text``."""
+        with self._named():
+            return int(self._stream.write(text))
+
+    def flush(self) -> None:
+        """Flush what is buffered."""
+        with self._named():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _named() -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise ValueError(f"output -: cannot write to the standard output: {exc.strerror or exc}") from None
 
 
 def _reader_gone() -> int:
@@ -649,6 +683,8 @@ def _one_line(exc: BaseException) -> str:
 #: A message's ``name=value`` of a library parameter (a value given: quoted, or a number), and the option that sets it.
 _PARAMETER_GIVEN = re.compile(r"\b(width_km|within_km|chunk_rows|point_color|color_by|date_col)=(?=['\"\d.-])")
 _OPTION_OF = {"point_color": "--color-by"}
+#: A library's words for what the program says with an option of no value, or with no value given.
+_PHRASES = {"date_col=None": "--no-dates", "(date_col=)": "(--date-col)"}
 
 
 def _option_words(message: str) -> str:
@@ -658,7 +694,11 @@ def _option_words(message: str) -> str:
     --------
     >>> _option_words("a.csv: point_color='nope' is not a column")
     "a.csv: --color-by 'nope' is not a column"
+    >>> _option_words("a.csv: row 1 holds 'xx' (date_col=None for none)")
+    "a.csv: row 1 holds 'xx' (--no-dates for none)"
     """
+    for words, option in _PHRASES.items():
+        message = message.replace(words, option)
     return _PARAMETER_GIVEN.sub(lambda m: _OPTION_OF.get(m[1], "--" + m[1].replace("_", "-")) + " ", message)
 
 

@@ -259,7 +259,8 @@ def plot_spacetime(
 
     table = spacetime_table(corridor, events, date_col=date_col, within_km=within_km)
     if color_by not in table.columns:
-        raise ValueError(f"color_by={color_by!r}: not a column of the events; columns are {list(table.columns)}")
+        columns = [c for c in table.columns if c not in ("chainage_end_km", "day")]  # the events' and the query's
+        raise ValueError(f"color_by={color_by!r}: not a column of the events; columns are {columns}")
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 6), layout="constrained")
     length = geodesic_length_m(corridor.patrol_segment) / 1000.0

@@ -370,6 +370,10 @@ def test_an_empty_csv_is_one_line_asking_for_a_header(tmp_path, capsys):
         src.write_bytes(data)
         err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.parquet"))
         assert f"{name}: the file is empty; expected a header line naming the columns" in err
+    spaces = tmp_path / "spaces.csv"
+    spaces.write_bytes(b"   \n  \n")  # it said "no longitude column"
+    err = _cli_error(capsys, str(spaces), "-o", str(tmp_path / "out.parquet"))
+    assert "spaces.csv: the first line is blank; expected a header line naming the columns" in err
     assert not (tmp_path / "out.parquet").exists()
 
 
@@ -469,15 +473,18 @@ def _run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[byte
     )
 
 
-@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
-def test_utf16_without_its_mark_is_one_line_naming_the_byte_order_to_say(tmp_path, corridor, capsys, codec):
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_or_32_without_its_mark_is_one_line_naming_the_byte_order_to_say(tmp_path, corridor, capsys, codec):
     src = tmp_path / "unmarked.csv"
     src.write_bytes("name\tlat\tlon\r\nسراقب\t35.81\t36.61\r\n".encode(codec))
     err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
     assert f"unmarked.csv: looks like {codec} text without a byte-order mark; say so with --encoding {codec}" in err
-    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", "utf-16")
-    assert "say its byte order, --encoding utf-16-le or utf-16-be" in err
+    family = codec[:-3]
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", family)
+    assert f"say its byte order, --encoding {family}-le or {family}-be" in err
     assert not (tmp_path / "out.csv").exists()
+    assert main(["classify", str(src), "-o", str(tmp_path / "out.csv"), "--encoding", codec, "-q"]) == 0
+    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب"]
     assert classify_file(corridor, src, tmp_path / "out.csv", encoding=codec).rows == 1
     assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب"]
 

@@ -159,3 +159,28 @@ def test_every_command_reading_points_takes_the_reading_options(tmp_path, capsys
         got = gpd.read_file(out / "été.geojson")
         assert got["lieu"].tolist() == ["Sar?qib é"]
         assert got.geometry.x.round(2).tolist() == [36.61]
+
+
+@pytest.mark.parametrize(
+    "argv", [["summary", "--json"], ["events"], ["classify", "{csv}", "-o", "-"]], ids=["summary", "events", "classify"]
+)
+def test_a_full_standard_output_is_one_line_naming_it(tmp_path, argv):
+    # '> /dev/full': the write fails with ENOSPC and no file name; it said only "No space left on device".
+    csv = tmp_path / "events.csv"
+    csv.write_text("id,lat,lon\n1,35.80,36.61\n", encoding="utf-8")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "geo.cli", *(a.format(csv=csv) for a in argv)],
+            stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "idlib-corridor: error: output -: cannot write to the standard output: No space left on device\n"
+    )
+
+
+def test_the_summary_line_counts_one_row_as_a_row(tmp_path, capsys):
+    csv = tmp_path / "events.csv"
+    csv.write_text("id,lat,lon\n1,35.80,36.61\n", encoding="utf-8")
+    assert main(["classify", str(csv), "-o", str(tmp_path / "out.csv")]) == 0
+    assert f"wrote {tmp_path / 'out.csv'}: 1 row in " in capsys.readouterr().out

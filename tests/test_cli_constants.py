@@ -106,7 +106,10 @@ def test_the_cli_copies_no_library_value_by_hand(copy):
 
 
 def test_classify_reading_options_default_like_the_library():
-    assert _option("classify", "encoding").default == _default_of(classify_file, "encoding") == "utf-8"
+    # --encoding not given is None (so that a command reading no file can refuse it), read as the library's default.
+    args = geo.cli._parser().parse_args(["classify", "in.csv", "-o", "out.csv"])
+    assert args.encoding is None
+    assert geo.cli._reading_options(args)["encoding"] == _default_of(classify_file, "encoding") == "utf-8"
     for dest in ("delimiter", "layer", "input_format"):
         assert _option("classify", dest).default is None
         assert _default_of(classify_file, dest) is None

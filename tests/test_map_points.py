@@ -262,7 +262,9 @@ def test_cli_map_colours_by_a_column_and_reads_a_named_date_column(tmp_path, cap
     out = tmp_path / "m.html"
     args = ["map", "-o", str(out), "--offline", "--points", str(path), "--color-by", "event_type"]
     assert main([*args, "--date-col", "timestamp"]) == 2  # epoch seconds are no dates: refused, naming the row
-    assert f"{path}: date column 'timestamp': row 1 holds" in capsys.readouterr().err  # the first data row
+    err = capsys.readouterr().err
+    assert f"{path}: date column 'timestamp': row 1 holds" in err  # the first data row
+    assert err.rstrip().endswith("(--no-dates for none)")  # the program's option, not the library's date_col=None
     with pytest.raises(SystemExit, match="2"):  # one or the other: a usage error
         main([*args, "--date-col", "notes", "--no-dates"])
     assert "not allowed with argument" in capsys.readouterr().err

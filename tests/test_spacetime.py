@@ -174,6 +174,14 @@ def test_the_chart_says_how_many_events_it_leaves_out_and_why(tmp_path, capsys):
     )
 
 
+def test_an_unknown_colour_column_lists_the_events_columns_not_the_charts_own(corridor, events):
+    with pytest.raises(ValueError, match="not a column of the events") as caught:
+        plot_spacetime(corridor, events, color_by="nope")
+    assert "'distance_m'" in str(caught.value)
+    assert "'day'" not in str(caught.value)
+    assert "chainage_end_km" not in str(caught.value)
+
+
 def test_an_offset_of_no_time_zone_is_refused_not_dropped(corridor, events):
     dated = events.iloc[:2].copy()
     dated["date"] = ["2020-03-05T01:00+14:00", "2020-03-05T01:00+25:00"]

@@ -266,7 +266,7 @@ def _days(drawn: pd.DataFrame, column: str, where: str) -> list[int | None]:
     try:
         days = event_days(drawn[column].astype(object), column)
     except ValueError as exc:
-        raise ValueError(f"{where}: {exc} (date_col=None, or --no-dates, for none)") from None
+        raise ValueError(f"{where}: {exc} (date_col=None for none)") from None
     numbers = (days - pd.Timestamp("1970-01-01")).dt.days
     return [None if pd.isna(d) else int(d) for d in numbers]
 
