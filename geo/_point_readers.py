@@ -539,14 +539,21 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
 
     def open_reader(block: int, convert: pacsv.ConvertOptions | None = None) -> tuple[int, pacsv.CSVStreamingReader]:
-        """Open the file in blocks of ``block`` bytes, or larger ones if its first record needs them."""
+        """Open the file in blocks of ``block`` bytes, or larger ones if its first record needs them.
+
+        A reader and its file are never closed here, only let go: Arrow reads blocks ahead on
+        a thread of its own, which may still be reading when the reader has failed or is left.
+        Closing the file then freed its descriptor while that read was under way, and the next
+        file opened (this one again, in larger blocks) took the same number: the stray read
+        took a block from it, and the new reader started in the middle of a record (2 runs in
+        100). Let go, the file is closed by the last of its users, that read included.
+        """
         read = pacsv.ReadOptions(block_size=block, encoding=arrow_encoding)
         gz = path.name.lower().endswith(".gz")
         source = pa.input_stream(str(path), compression="gzip" if gz else None)
         try:
             return block, pacsv.open_csv(source, read_options=read, parse_options=parse, convert_options=convert)
         except pa.ArrowInvalid as exc:
-            source.close()
             if not _record_too_long(exc, block):
                 raise
         return open_reader(block * 4, convert)
@@ -554,7 +561,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
     try:
         _, first = open_reader(1 << 16)
         header = first.schema.names
-        first.close()
+        del first  # let go, not closed: see open_reader
         convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in header}, strings_can_be_null=False)
         block, reader = open_reader(opts.block_bytes, convert)
     except (pa.ArrowInvalid, OSError, UnicodeError) as exc:
@@ -582,8 +589,7 @@ def read_csv(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int | None
             except pa.ArrowInvalid as exc:
                 if not _record_too_long(exc, block):
                     raise
-            reader.close()
-            block, reader = open_reader(block * 4, convert)
+            block, reader = open_reader(block * 4, convert)  # the old one let go, not closed: see open_reader
 
     return tabular_chunks(path, reader.schema, batches(), opts, explain), None
 
