@@ -140,6 +140,10 @@ def output_names(columns: list[str], adds: tuple[str, ...], prefix: str | None, 
     return names
 
 
+#: GDAL's case folding of field names: ASCII letters only ('É' and 'é' are two fields to it).
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
 def refuse_case_twins(columns: list[str], label: str, where: Path) -> None:
     """Refuse columns whose names differ only in case, for an output that takes them for one column.
 
@@ -159,6 +163,7 @@ def refuse_case_twins(columns: list[str], label: str, where: Path) -> None:
 
     Examples
     --------
+    >>> refuse_case_twins(["é", "É", "ß", "SS"], "GeoJSON", Path("in.csv"))  # GDAL folds ASCII letters only
     >>> refuse_case_twins(["id", "ID"], "GeoJSON", Path("in.csv"))
     Traceback (most recent call last):
     ...
@@ -166,7 +171,7 @@ def refuse_case_twins(columns: list[str], label: str, where: Path) -> None:
     """
     seen: dict[str, str] = {}
     for name in columns:
-        first = seen.setdefault(name.lower(), name)
+        first = seen.setdefault(name.translate(_ASCII_LOWER), name)
         if first != name:
             raise ValueError(
                 f"{where}: the columns {first!r} and {name!r} differ only in case, which {label} takes for one column; "

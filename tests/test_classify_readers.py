@@ -433,6 +433,16 @@ def test_a_nul_character_is_kept_in_parquet_and_csv(tmp_path, corridor):
         assert got["notes"].tolist() == ["cut\x00here"]
 
 
+@pytest.mark.parametrize("ext", [".geojson", ".gpkg", ".fgb"])
+def test_names_differing_in_the_case_of_other_letters_than_ascii_are_two_columns_to_gdal(tmp_path, corridor, ext):
+    """GDAL folds only A-Z: 'é' and 'É' were refused as twins, though it keeps both."""
+    src = tmp_path / "accents.csv"
+    src.write_text("é,É,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")
+    out = tmp_path / f"out{ext}"
+    classify_file(corridor, src, out)
+    assert gpd.read_file(out)[["é", "É"]].values.tolist() == [[1, 2]]
+
+
 def test_names_differing_only_in_case_are_both_kept_in_parquet_and_csv(tmp_path, corridor):
     src = tmp_path / "case.csv"
     src.write_text("id,ID,lat,lon\n1,2,35.8,36.6\n", encoding="utf-8")
