@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 __all__ = [
+    "STOP_SIGNALS",
     "Interrupted",
     "OutputError",
     "atomic_folder",
@@ -36,6 +37,10 @@ __all__ = [
     "raise_on_signals",
     "write_bytes_atomic",
 ]
+
+#: The signals that stop a run, its temporary files removed: kill and timeout's SIGTERM, Ctrl-C's SIGINT, and
+#: SIGHUP, sent when the terminal the command runs in is closed.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 #: The folder of devices: no output is written in it.
 _DEVICES = Path("/dev")
@@ -360,7 +365,7 @@ def _folder_entries(folder: Path) -> list[str]:
 
 
 @contextlib.contextmanager
-def _deferred_signals(signums: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> Iterator[None]:
+def _deferred_signals(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     """Hold back ``signums`` while the block runs; one that came is raised as :class:`Interrupted` after it.
 
     For the few renames that must all happen or none: a signal cannot stop them half-way.
@@ -370,7 +375,7 @@ def _deferred_signals(signums: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)
         yield
         return
     came: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: came.append(signum)) for s in signums}
+    previous = {s: signal.signal(s, lambda signum, frame: came.append(signum)) for s in _not_ignored(signums)}
     try:
         yield
     finally:
@@ -469,7 +474,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 class Interrupted(KeyboardInterrupt):
-    """A run stopped by a signal (SIGTERM, SIGINT); :attr:`signum` is the signal's number.
+    """A run stopped by a signal (SIGTERM, SIGINT, SIGHUP); :attr:`signum` is the signal's number.
 
     :attr:`written` says what the run left: nothing, as a rule (its temporary files are
     removed), unless a step that cannot be taken back had begun (a copy to a pipe).
@@ -481,18 +486,25 @@ class Interrupted(KeyboardInterrupt):
         self.written = "nothing written"
 
 
+def _not_ignored(signums: tuple[int, ...]) -> list[int]:
+    """Return the signals of ``signums`` the process does not ignore (``nohup``, a background job's SIGINT)."""
+    return [s for s in signums if signal.getsignal(s) is not signal.SIG_IGN]
+
+
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signum)
 
 
 @contextlib.contextmanager
-def raise_on_signals(signums: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT)) -> Iterator[None]:
+def raise_on_signals(signums: tuple[int, ...] = STOP_SIGNALS) -> Iterator[None]:
     """Turn the signals ``signums`` into :class:`Interrupted` while the block runs, so its cleanup runs.
 
     SIGTERM's default action ends the process at once, leaving :func:`atomic_path`'s
     temporary file behind; raised as an exception, it unwinds the ``with`` blocks
-    instead. The previous handlers are restored afterwards. Outside the main thread
-    (where Python cannot set handlers) the block runs unchanged.
+    instead. The previous handlers are restored afterwards. A signal the process was
+    started ignoring stays ignored (``nohup`` ignores SIGHUP; a shell ignores SIGINT
+    for a job it runs in the background). Outside the main thread (where Python cannot
+    set handlers) the block runs unchanged.
 
     Parameters
     ----------
@@ -507,7 +519,7 @@ def raise_on_signals(signums: tuple[int, ...] = (signal.SIGTERM, signal.SIGINT))
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {s: signal.signal(s, _raise_interrupted) for s in signums}
+    previous = {s: signal.signal(s, _raise_interrupted) for s in _not_ignored(signums)}
     try:
         yield
     finally:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -120,9 +121,8 @@ def test_the_previous_signal_handlers_are_restored(tmp_path, corridor):
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-def test_a_signal_half_way_removes_the_temporary_file(tmp_path, signum, status):
+def _classify_started(tmp_path: Path, **popen: Any) -> tuple[subprocess.Popen[str], Path]:
+    """Start classifying 2,000,000 rows in a child process; return it once its temporary output exists."""
     n = 2_000_000
     rng = np.random.default_rng(1)
     src = tmp_path / "big.parquet"
@@ -131,18 +131,36 @@ def test_a_signal_half_way_removes_the_temporary_file(tmp_path, signum, status):
     out_dir.mkdir()
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     cmd = [sys.executable, "-m", "geo.cli", "classify", str(src), "-o", str(out_dir / "out.parquet"), "-q"]
-    proc = subprocess.Popen([*cmd, "--chunk-rows", "2000"], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([*cmd, "--chunk-rows", "2000"], env=env, stderr=subprocess.PIPE, text=True, **popen)
     deadline = time.monotonic() + 60
     while not list(out_dir.iterdir()):
         assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.01)
+    return proc, out_dir
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)])
+def test_a_signal_half_way_removes_the_temporary_file(tmp_path, signum, status):
+    proc, out_dir = _classify_started(tmp_path)
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == status, err
     assert err.count("\n") == 1
     assert signal.Signals(signum).name in err
     assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_signal_the_run_was_started_ignoring_stays_ignored(tmp_path):
+    # nohup starts a command with SIGHUP ignored, so that closing the terminal does not stop it.
+    proc, out_dir = _classify_started(tmp_path, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert [p.name for p in out_dir.iterdir()] == ["out.parquet"]
+    assert pq.read_metadata(out_dir / "out.parquet").num_rows == 2_000_000
 
 
 # --- never overwrite the user's columns -------------------------------------------------------------------

@@ -577,7 +577,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)], ids=["TERM", "INT"])
+@pytest.mark.parametrize(
+    ("signum", "status"),
+    [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)],
+    ids=["TERM", "INT", "HUP"],
+)
 @pytest.mark.parametrize(
     "argv", [["map", "--offline"], ["export"], ["export", "--format", "gpkg"]], ids=["map", "export", "export-gpkg"]
 )
