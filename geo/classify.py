@@ -666,6 +666,7 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
         # Typed on the reader's thread, which is stopped on any way out (not when collected).
         contextlib.closing(_read_ahead(run.typed_chunks(chunks))) as ahead,
     ):
+        done = False
         try:
             kernel = None  # loaded on the writer's thread while it has no work and the first chunk is read
             if run.src.is_file() and run.src.stat().st_size >= _KERNEL_FROM_BYTES:
@@ -691,11 +692,15 @@ def _write_all(run: _Run, chunks: Iterator[Chunk], tmp: Path, progress: Callable
                 run.plan([])
                 writer = run.out_fmt.writer(tmp, run.layout())
                 writer.write(_empty_table(), np.empty(0), np.empty(0), np.empty(0, dtype=bool))
+            done = True
         finally:
             if pending is not None:
                 wait([pending])  # never close the file under a write in flight
-            if writer is not None:
+            if writer is not None and done:
                 writer.close()
+            elif writer is not None:  # the run's own error says what went wrong, not the closing's of a file cut short
+                with contextlib.suppress(Exception):
+                    writer.close()
 
 
 def _empty_table() -> pa.Table:

@@ -115,6 +115,23 @@ def test_a_full_disk_is_one_line_and_leaves_no_file(tmp_path, capsys, monkeypatc
     _only(tmp_path, "points.csv")
 
 
+def test_a_failed_write_is_reported_as_itself_not_as_the_closing_of_the_file(tmp_path, capsys, monkeypatch):
+    # A FlatGeobuf's close checks its header's count, which a failed write leaves wrong: that said "could not
+    # finish the FlatGeobuf file of N rows" in place of the write's own error.
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "the write's own error")
+
+    def unfinished(self):
+        raise OSError("the closing's error")
+
+    monkeypatch.setattr(point_writers._VectorWriter, "write", full)
+    monkeypatch.setattr(point_writers._VectorWriter, "close", unfinished)
+    argv = ["classify", str(_points(tmp_path)), "-o", str(tmp_path / "out.fgb")]
+    err = _refused(capsys, argv, "the write's own error")
+    assert "closing" not in err
+    _only(tmp_path, "points.csv")
+
+
 def test_the_previous_signal_handlers_are_restored(tmp_path, corridor):
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     classify_file(corridor, _points(tmp_path), tmp_path / "out.csv")
