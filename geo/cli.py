@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from ._validate import is_missing
+from ._words import counted
 from .corridor import DEFAULT_WIDTH_KM, MAX_WIDTH_KM, Corridor, load_corridor
 from .dates import parse_day, validate_partial_date
 
@@ -127,17 +128,14 @@ def _cmd_map(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from ._io import check_output_folder
     from .export import export_layers
-    from .points import layer_name
+    from .points import layer_name, unique_names
 
     _refuse_options_without_file(args, args.points, "--points")
     check_output_folder(args.output)  # before the model is built or a points file read
     c = _corridor(args)
-    points = {}
-    for path in args.points or []:
-        name = layer_name(path)
-        if name in points:
-            raise ValueError(f"--points {path}: another file gives the layer name {name!r} too; rename one")
-        points[name] = _read_points_warned(c, path, args)
+    files = args.points or []
+    names = unique_names([layer_name(p) for p in files], taken=c.layers() if files else ())  # events.csv: "events (2)"
+    points = {name: _read_points_warned(c, path, args) for name, path in zip(names, files, strict=True)}
     paths = export_layers(c, args.output, fmt=args.format, points=points, inputs=args.points or [])
     for p in paths:
         print(p)
@@ -156,7 +154,7 @@ def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
         from .query import SWAP_FAR_M, SWAP_NEAR_M
 
         print(
-            f"warning: {where}{report.swapped_rows:,} {'row looks' if report.swapped_rows == 1 else 'rows look'} "
+            f"warning: {where}{counted(report.swapped_rows, 'row looks', 'rows look')} "
             f"like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km "
             f"from the M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round "
             f"(first: {report.first_swapped}). They were answered as given; check --lon-col and --lat-col.",
@@ -391,7 +389,7 @@ def _report_classify(args: argparse.Namespace, report: Any, what: str = "", out:
     elif not args.quiet:
         where = "the standard output" if str(report.output) == "-" else report.output
         print(
-            f"wrote {where}: {what}{report.rows:,} {'row' if report.rows == 1 else 'rows'} in {report.seconds:.1f} s "
+            f"wrote {where}: {what}{counted(report.rows, 'row')} in {report.seconds:.1f} s "
             f"({report.rows_per_second:,.0f} rows/s)",
             file=out,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,9 +89,24 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     fresh = [_FRESH + n for n in names]
     if all(f in gdf.columns for f in fresh):  # the file was classified: keep its own answers
         gdf = gdf.drop(columns=fresh)
-    gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+    gdf = _nullable_booleans(gdf.set_crs("EPSG:4326", allow_override=True))
     gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
     gdf.attrs["source"] = str(path)  # the file, for a message about one of its rows (the index is its data row - 1)
+    return gdf
+
+
+def _nullable_booleans(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a column of booleans with gaps (``in_corridor`` of a bad row) pandas' nullable ``boolean`` type.
+
+    Read from Arrow it is an object column: ``gdf[gdf.in_corridor]`` raises on its gaps, and a
+    GeoJSON export writes its values as the text "True". As ``boolean``, a gap selects nothing.
+    """
+    import pandas as pd
+
+    for column in gdf.columns:
+        values = gdf[column]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) == "boolean":
+            gdf[column] = values.astype("boolean")
     return gdf
 
 
@@ -111,25 +127,31 @@ def layer_name(path: str | os.PathLike[str]) -> str:
     return Path(file_name[:-3] if file_name.lower().endswith(".gz") else file_name).stem
 
 
-def unique_names(names: list[str]) -> list[str]:
+def unique_names(names: list[str], taken: Iterable[str] = ()) -> list[str]:
     """Return ``names`` with a repeated one numbered from its second use on: ``a``, ``a (2)``, ``a (3)``.
+
+    Names are told apart in any case (a GeoPackage's layers are, and some file systems' files).
 
     Parameters
     ----------
     names
         Layer names, in order.
+    taken
+        Names in use already (the model's own layers, in an export): a name among them is numbered too.
 
     Examples
     --------
-    >>> unique_names(["events", "other", "events", "events (2)"])
-    ['events', 'other', 'events (2)', 'events (2) (2)']
+    >>> unique_names(["events", "other", "Events", "events (2)"])
+    ['events', 'other', 'Events (2)', 'events (2) (2)']
+    >>> unique_names(["events", "acled"], taken=["m4", "events"])
+    ['events (2)', 'acled']
     """
-    taken: set[str] = set()
+    seen = {name.lower() for name in taken}
     out = []
     for name in names:
         unique, n = name, 2
-        while unique in taken:
+        while unique.lower() in seen:
             unique, n = f"{name} ({n})", n + 1
-        taken.add(unique)
+        seen.add(unique.lower())
         out.append(unique)
     return out

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ._words import counted
+
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.axes import Axes
@@ -301,7 +303,7 @@ def _title(table: pd.DataFrame, km: float) -> str:
     >>> _title(table, 6.0)
     '1 event within 6 km of the patrol segment (left out: 2 with no date, 1 farther away)'
     """
-    shown = f"{len(table)} {'event' if len(table) == 1 else 'events'} within {km:g} km of the patrol segment"
+    shown = f"{counted(len(table), 'event')} within {km:g} km of the patrol segment"
     left = [f"{n} {why}" for why, n in table.attrs.get("left_out_by", {}).items() if n]
     return shown + (f" (left out: {', '.join(left)})" if left else "")
 

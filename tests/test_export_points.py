@@ -6,6 +6,7 @@ back from every export format by another program than the writer.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import zipfile
 from xml.etree import ElementTree as ET
@@ -103,3 +104,32 @@ def test_cli_warns_about_the_bad_rows_of_a_points_file_and_exports_them_without_
     table = pyogrio.read_dataframe(out / "idlib_corridor.gpkg", layer="mine")
     assert len(table) == 2
     assert table.geometry.isna().tolist() == [False, True]
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg"])
+def test_cli_a_points_file_named_like_a_model_layer_is_numbered_not_refused(tmp_path, fmt):
+    # events.csv is the name most users give their file; the export has a layer 'events' of its own.
+    src = tmp_path / "events.csv"
+    src.write_text("id,lat,lon\n1,35.80,36.61\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["export", "-o", str(out), "--format", fmt, "--points", str(src), "--points", str(src)]) == 0
+    if fmt == "geojson":
+        model, mine, again = (gpd.read_file(out / f"{n}.geojson") for n in ("events", "events (2)", "events (3)"))
+    else:
+        model, mine, again = (
+            gpd.read_file(out / "idlib_corridor.gpkg", layer=n) for n in ("events", "events (2)", "events (3)")
+        )
+    assert len(model) > 1  # the model's own events, untouched
+    assert mine["id"].tolist() == again["id"].tolist() == [1]
+
+
+def test_read_points_gives_in_corridor_as_booleans_with_gaps_and_a_geojson_export_true_and_false(tmp_path, corridor):
+    # An object column of True/None: gdf[gdf.in_corridor] raised, and GeoJSON got the text "True".
+    src = tmp_path / "mine.csv"
+    src.write_text("id,lat,lon\n1,35.80,36.61\n2,,\n3,36.2,37.15\n", encoding="utf-8")
+    gdf = geo.read_points(corridor, src)
+    assert gdf["in_corridor"].dtype == "boolean"
+    assert gdf[gdf["in_corridor"]]["id"].tolist() == [1]
+    export_layers(corridor, tmp_path / "out", fmt="geojson", points={"mine": gdf})
+    features = json.loads((tmp_path / "out" / "mine.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["in_corridor"] for f in features] == [True, None, False]

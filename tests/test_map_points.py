@@ -93,6 +93,9 @@ def test_rows_with_no_point_are_counted_not_drawn_and_the_legend_says_so(corrido
     assert layer.data["row"] == [1, 4]
     html = map_html(build_map(corridor, offline=True, points=gdf))
     assert "2 rows not drawn" in html
+    one = map_html(build_map(corridor, offline=True, points=gdf.iloc[:2]))  # a count of one is a row, a point
+    assert "1 row not drawn" in one
+    assert ": 1 point drawn" in one
 
 
 def test_a_file_is_read_as_classify_reads_it_and_named_for_its_file(corridor, tmp_path):

@@ -35,6 +35,7 @@ from folium.template import Template
 
 from .._point_files import points_of
 from .._validate import lonlat_ok
+from .._words import counted
 from ..columns import QUERY_COLUMNS
 from ..corridor import Corridor
 from ..points import layer_name, read_points
@@ -399,12 +400,12 @@ def legend_rows(layer: PointLayer, timeline: bool) -> str:
         Whether the map has the time slider (then the rows say which points it filters).
     """
     swatch = '<span class="sw idlib-user-dot" style="background:{}"></span>'
-    rows = [f'<li class="idlib-legend-head idlib-user-layer">{text(layer.name)}: {layer.drawn:,} points drawn</li>']
+    head = f"{text(layer.name)}: {counted(layer.drawn, 'point')} drawn"
+    rows = [f'<li class="idlib-legend-head idlib-user-layer">{head}</li>']
     rows += [legend_row(swatch.format(color), f"{words} ({n:,})") for color, words, n in layer.classes]
     if layer.not_drawn:
-        rows.append(
-            f'<li class="idlib-user-note">{layer.not_drawn:,} rows not drawn: no geometry or no valid coordinates</li>'
-        )
+        note = f"{counted(layer.not_drawn, 'row')} not drawn: no geometry or no valid coordinates"
+        rows.append(f'<li class="idlib-user-note">{note}</li>')
     if timeline and layer.date_col is not None and layer.data["day"] is not None:
         note = f"Dated by {layer.date_col}: on the slider's day, points up to that day"
         if layer.undated:
