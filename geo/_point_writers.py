@@ -334,8 +334,10 @@ class _VectorWriter:
         self.rows = 0
         self.layer_options = dict(layer_options or {})
         self._to_lonlat: Any = None
+        self.dataset_options: dict[str, str] | None = None
         if driver == "GPKG":  # GDAL's own columns, renamed when the input has them (see output_names)
             self.layer_options |= {"FID": layout.name("fid"), "GEOMETRY_NAME": layout.name("geom")}
+            self.dataset_options = {"VERSION": "1.2"}  # as the export's (geo.gpkg): older GDAL and QGIS warn at 1.4
 
     def write(
         self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
@@ -359,7 +361,7 @@ class _VectorWriter:
             pyogrio.write_arrow(
                 table.append_column(column, wkb), self.path, driver=self.driver, layer=LAYER, geometry_name=column,
                 geometry_type=self.layout.geometry_type, crs="EPSG:4326", append=not self.first,
-                layer_options=self.layer_options or None,
+                layer_options=self.layer_options or None, dataset_options=self.dataset_options if self.first else None,
             )  # fmt: skip
         except (DataLayerError, DataSourceError) as exc:  # a full disk, a column GDAL refuses: one OSError
             full = _if_full(self.path, free, table.nbytes)

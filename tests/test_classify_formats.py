@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import sqlite3
 import stat
 import subprocess
 from pathlib import Path
@@ -127,6 +128,18 @@ def test_flatgeobuf_output_reads_back_with_gdal_ogrinfo(tmp_path, corridor):
         assert f"\n{name}: " in run.stdout, name
     full = subprocess.run([ogrinfo, "-ro", "-al", str(out)], capture_output=True, text=True, check=True).stdout
     assert full.count("POINT (") == 5
+
+
+def test_a_geopackage_output_is_version_1_2_which_the_systems_ogrinfo_reads_without_a_warning(tmp_path, corridor):
+    # GDAL 3.10+ writes GeoPackage 1.4 by default, which Debian's GDAL 3.6 reads "partially supported".
+    ogrinfo = require_tool("ogrinfo", "gdal-bin")
+    out = tmp_path / "out.gpkg"
+    classify_file(corridor, _points_csv(tmp_path), out)
+    with sqlite3.connect(f"file:{out}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (10200,)
+    run = subprocess.run([ogrinfo, "-ro", "-so", str(out), "classified"], capture_output=True, text=True, check=True)
+    assert "Feature Count: 6" in run.stdout
+    assert "Warning" not in run.stdout + run.stderr
 
 
 def test_a_projected_flatgeobuf_input_is_read_in_its_crs(tmp_path, corridor):
