@@ -231,10 +231,34 @@ def _description(fields: Iterable[tuple[str, str]]) -> str:
 def _name(layer: str, row: pd.Series) -> str:
     if layer == "posts":
         return f"{_text(row.get('number'))}. {_text(row.get('name'))}"
-    for key in ("name", "id"):
-        if _text(row.get(key)):
-            return _text(row.get(key))
+    keys = ("name", "id") if layer in _MODEL_LAYERS else _USER_NAMES
+    lower = {str(k).lower(): k for k in row.index}
+    for key in keys:
+        if key in lower and _text(row.get(lower[key])):
+            return _text(row.get(lower[key]))
     return layer
+
+
+#: The columns a user's point is named by in Google Earth's list, the first one given (any case): a place's
+#: name, ACLED's location, an event's id.
+_USER_NAMES = ("name", "location", "place", "event_id_cnty", "event_id", "id")
+
+
+def _user_days(gdf: gpd.GeoDataFrame) -> pd.Series | None:
+    """Return the day of each row of a user's layer, from its date column (as the map's slider reads it).
+
+    None when it has no such column, or one that does not read as dates (its values are then in the
+    descriptions only, as every column's are).
+    """
+    from .spacetime import event_days, find_date_column
+
+    column = find_date_column(gdf.columns)
+    if column is None:
+        return None
+    try:
+        return event_days(gdf[column], column)
+    except ValueError:
+        return None
 
 
 # --- geometry --------------------------------------------------------------------------------------------------
@@ -265,14 +289,16 @@ def _geometry(parent: ET.Element, geom: shapely.Geometry) -> None:
         raise ValueError(f"geometry {geom.geom_type}: expected a point, line or polygon (or several)")
 
 
-def _placemark(folder: ET.Element, layer: str, row: pd.Series, events: gpd.GeoDataFrame | None) -> None:
+def _placemark(
+    folder: ET.Element, layer: str, row: pd.Series, events: gpd.GeoDataFrame | None, day: Any = None
+) -> None:
     placemark = _sub(folder, "Placemark")
     _sub(placemark, "name", _name(layer, row))
     if layer in _HIDDEN:
         _sub(placemark, "visibility", "0")
     fields = _fields(row)
     _sub(placemark, "description", _description(fields))
-    _time(placemark, _time_of(layer, row, events))
+    _time(placemark, _time_of(layer, row, events) if day is None else ("TimeStamp", day.date().isoformat(), None))
     _sub(placemark, "styleUrl", f"#{_style_of(layer, row)}")
     extended = _sub(placemark, "ExtendedData")
     for key, value in fields:
@@ -331,8 +357,10 @@ def kml_document(layers: Mapping[str, gpd.GeoDataFrame], *, title: str = "Idlib 
         folder = _sub(document, "Folder")
         _sub(folder, "name", name)
         _sub(folder, "visibility", "0" if name in _HIDDEN else "1")
-        for _, row in gdf.iterrows():
-            _placemark(folder, name, row, events)
+        days = None if name in _MODEL_LAYERS else _user_days(gdf)
+        for i, row in gdf.iterrows():
+            day = None if days is None or pd.isna(days.get(i)) else days.get(i)
+            _placemark(folder, name, row, events, day)
     ET.indent(kml)
     document_bytes: bytes = ET.tostring(kml, encoding="utf-8", xml_declaration=True)
     return document_bytes

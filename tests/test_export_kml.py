@@ -181,3 +181,30 @@ def test_cli_exports_a_kmz(tmp_path, capsys):
     assert main(["export", "-o", str(tmp_path), "--format", "kmz"]) == 0
     assert zipfile.is_zipfile(tmp_path / "idlib_corridor.kmz")
     assert "idlib_corridor.kmz" in capsys.readouterr().out
+
+
+def test_a_users_points_are_named_by_their_place_and_dated_for_the_time_slider(tmp_path, capsys):
+    # They were all named after the layer, and undated, so Google Earth's slider ignored them.
+    src = tmp_path / "mine.csv"
+    src.write_text(
+        "event_id_cnty,event_date,location,lat,lon\n"
+        "SYR1,2020-03-05,Ariha,35.8,36.6\nSYR2,,,35.86,36.8\nSYR3,2020-06,Saraqib,35.86,36.8\n",
+        encoding="utf-8",
+    )
+    undatable = tmp_path / "undatable.csv"
+    undatable.write_text("id,date,lat,lon\n7,13/08/2020,35.8,36.6\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["export", "-o", str(out), "--format", "kml", "--points", str(src), "--points", str(undatable)]) == 0
+    xmllint = require_tool("xmllint", "libxml2-utils")
+    document = out / "idlib_corridor.kml"
+    command = [xmllint, "--noout", "--nonet", "--schema", str(SCHEMA), str(document)]
+    run = subprocess.run(command, capture_output=True, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    root = ET.fromstring(document.read_bytes())
+    mine = _folder(root, "mine").findall("k:Placemark", NS)
+    assert [p.findtext("k:name", namespaces=NS) for p in mine] == ["Ariha", "SYR2", "Saraqib"]
+    assert [p.findtext("k:TimeStamp/k:when", namespaces=NS) for p in mine] == ["2020-03-05", None, "2020-06-01"]
+    (other,) = _folder(root, "undatable").findall("k:Placemark", NS)
+    assert other.findtext("k:name", namespaces=NS) == "7"
+    assert other.find("k:TimeStamp", NS) is None  # a date that is no ISO date: in its description only
+    assert "13/08/2020" in other.findtext("k:description", namespaces=NS)
