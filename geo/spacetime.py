@@ -80,9 +80,11 @@ def _date_column(events: pd.DataFrame, date_col: str | None) -> str:
     return found
 
 
-#: A time's UTC offset (``+03:00``, ``-0500``, ``Z``; real ones run from -12 to +14 hours), after the time it
-#: follows: dropped, the day is the local one. An offset of no time zone (``+25``) is left, and refused as a date.
-_UTC_OFFSET = r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|UTC|[+-](?:0?\d|1[0-4])(?::?[0-5]\d)?)$"
+#: A time (``T02``, ``T02:00``, `` 020000.5``) and the UTC offset after it (``+03:00``, ``-0500``, ``+3``, ``Z``):
+#: the offset is dropped, so the day is the local one, where the event was.
+_TIME_OFFSET = r"((?:T|\s)\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)\s*(Z|UTC|[+-]\d{1,2}(?::?\d{2})?)$"
+#: An offset's hours and minutes; real ones run from -12:00 to +14:00, so a larger one is no time zone's.
+_OFFSET_PARTS = r"^[+-](\d{1,2}):?(\d{2})?$"
 
 
 def event_days(values: pd.Series, column: str) -> pd.Series:
@@ -106,7 +108,14 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
         label plus one (a file's data row, from 1, when ``values`` keeps the index of
         :func:`geo.read_points`).
     """
-    text = values.astype("string").str.strip().str.replace(_UTC_OFFSET, r"\1", regex=True)  # the event's own day
+    text = values.astype("string").str.strip()
+    offset = text.str.extract(_TIME_OFFSET)[1].str.extract(_OFFSET_PARTS).astype("Float64")
+    wrong = ((offset[0] > 14) | (offset[1] > 59) | ((offset[0] == 14) & (offset[1] > 0))).fillna(False).astype(bool)
+    if wrong.any():
+        raise ValueError(
+            _bad_date(values, wrong, column, "its UTC offset is no time zone's (they run -12:00 to +14:00)")
+        )
+    text = text.str.replace(_TIME_OFFSET, r"\1", regex=True)  # the event's own day, not UTC's
     blank = text.eq("").fillna(False).astype(bool)  # an empty cell of a text column: no date
     days = pd.to_datetime(text.mask(blank), errors="coerce", format="ISO8601", utc=True)
     named = days.isna() & text.str.contains("[A-Za-z]{3}", regex=True).fillna(False).astype(bool)
@@ -114,14 +123,20 @@ def event_days(values: pd.Series, column: str) -> pd.Series:
         days[named] = pd.to_datetime(text[named], errors="coerce", format="mixed", utc=True)
     bad = values.notna() & ~blank & days.isna()
     if bad.any():
-        i = int(np.argmax(bad.to_numpy()))
-        label = values.index[i]
-        row = label + 1 if isinstance(label, (int, np.integer)) else label
         raise ValueError(
-            f"date column {column!r}: row {row} holds {values.iloc[i]!r}; expected a date as YYYY-MM-DD "
-            "(or with its month by name, as 5 March 2020)"
+            _bad_date(values, bad, column, "expected a date as YYYY-MM-DD (or with its month by name, as 5 March 2020)")
         )
     return days.dt.tz_localize(None).dt.normalize()
+
+
+def _bad_date(values: pd.Series, bad: pd.Series, column: str, why: str) -> str:
+    """Name the first value ``bad`` marks: its row (its index label plus one) and the value as a Python one."""
+    i = int(np.argmax(bad.to_numpy()))
+    label = values.index[i]
+    row = label + 1 if isinstance(label, (int, np.integer)) else label
+    value = values.iloc[i]
+    value = value.item() if isinstance(value, np.generic) else value  # 35.8, not np.float64(35.8)
+    return f"date column {column!r}: row {row} holds {value!r}; {why}"
 
 
 def spacetime_table(
@@ -162,7 +177,8 @@ def spacetime_table(
         raise ValueError(f"within_km={within_km!r}: expected a distance of 0 km or more")
     events, column, geoms, located = _located(corridor, events, date_col)
     limit_m = km * 1000.0
-    starts, ends = (np.array(points) for points in zip(*(_ends(g) for g in geoms[located]), strict=True))
+    pairs = [_ends(g) for g in geoms[located]]
+    starts, ends = (np.array([pair[k] for pair in pairs], dtype=object) for k in (0, 1))  # none: no event has a place
     days = event_days(events[column][located], column)  # before the index is dropped: it names a bad row
     rows = pd.DataFrame(events.drop(columns=events.geometry.name)[located]).reset_index(drop=True)
     for col in (c.name for c in QUERY_COLUMNS if c.name in rows.columns):

@@ -174,6 +174,16 @@ def test_the_chart_says_how_many_events_it_leaves_out_and_why(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize("rows", ["1,2020-03-05,,\n2,2020-03-06,,\n", ""], ids=["no-location", "header-only"])
+def test_a_file_with_no_located_event_draws_an_empty_chart_saying_so(tmp_path, capsys, rows):
+    # It said "not enough values to unpack (expected 2, got 0)".
+    src = tmp_path / "none.csv"
+    src.write_text("id,event_date,lat,lon\n" + rows, encoding="utf-8")
+    assert main(["profile", str(src), "-o", str(tmp_path / "chart.svg")]) == 0, capsys.readouterr().err
+    left = " (left out: 2 with no location)" if rows else ""
+    assert f"0 events within 6 km of the patrol segment{left}\n" in capsys.readouterr().out
+
+
 def test_an_unknown_colour_column_lists_the_events_columns_not_the_charts_own(corridor, events):
     with pytest.raises(ValueError, match="not a column of the events") as caught:
         plot_spacetime(corridor, events, color_by="nope")
@@ -182,11 +192,27 @@ def test_an_unknown_colour_column_lists_the_events_columns_not_the_charts_own(co
     assert "chainage_end_km" not in str(caught.value)
 
 
-def test_an_offset_of_no_time_zone_is_refused_not_dropped(corridor, events):
+@pytest.mark.parametrize("offset", ["+15:00", "+1500", "+23:59", "-20:00", "+14:01", "+03:60", "+25:00"])
+def test_an_offset_of_no_time_zone_is_refused_not_taken_to_utcs_day(corridor, events, offset):
+    # +15:00 was left to pandas, which moved the event to UTC's day (2020-03-04).
     dated = events.iloc[:2].copy()
-    dated["date"] = ["2020-03-05T01:00+14:00", "2020-03-05T01:00+25:00"]
-    with pytest.raises(ValueError, match=r"row 2 holds '2020-03-05T01:00\+25:00'"):
+    dated["date"] = ["2020-03-05T01:00+14:00", f"2020-03-05T01:00{offset}"]
+    with pytest.raises(ValueError, match=rf"row 2 holds '2020-03-05T01:00\{offset}'; its UTC offset is no time zone"):
         spacetime_table(corridor, dated, within_km=200)
+
+
+def test_a_time_of_hours_only_or_in_the_basic_format_is_on_its_own_day_too(corridor, events):
+    dated = events.iloc[:3].copy()
+    dated["date"] = ["2020-03-05T02+03:00", "20200305T020000+0300", "2020-03-05T23-05"]
+    days = spacetime_table(corridor, dated, within_km=200)["day"]
+    assert days.dt.strftime("%Y-%m-%d").tolist() == ["2020-03-05"] * 3
+
+
+def test_a_value_that_is_no_date_is_named_as_written_not_as_numpy_shows_it(corridor, events):
+    dated = events.iloc[:2].copy()
+    dated["lat"] = [35.8, 35.9]
+    with pytest.raises(ValueError, match=r"date column 'lat': row 1 holds 35.8; expected a date"):
+        spacetime_table(corridor, dated, date_col="lat", within_km=200)
 
 
 def test_cli_profile_refuses_an_unknown_chart_format_in_one_line(tmp_path, capsys):
