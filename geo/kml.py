@@ -58,7 +58,7 @@ _ICON = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 #: A fixed time for the zip entry, so the same data give a byte-identical KMZ.
 _ZIP_TIME = (2020, 3, 5, 0, 0, 0)
 #: Fields shown elsewhere than in the description table, or that are derived for the map only.
-_NOT_DESCRIBED = {"geometry", "day_first", "day_last", "span_last", "day_certain"}
+_NOT_DESCRIBED = {"day_first", "day_last", "span_last", "day_certain"}
 
 
 def kml_color(hex_rgb: str, opacity: float = 1.0) -> str:
@@ -290,7 +290,7 @@ def _geometry(parent: ET.Element, geom: shapely.Geometry) -> None:
 
 
 def _placemark(
-    folder: ET.Element, layer: str, row: pd.Series, events: gpd.GeoDataFrame | None, day: Any = None
+    folder: ET.Element, layer: str, row: pd.Series, geom: Any, events: gpd.GeoDataFrame | None, day: Any = None
 ) -> None:
     placemark = _sub(folder, "Placemark")
     _sub(placemark, "name", _name(layer, row))
@@ -303,7 +303,6 @@ def _placemark(
     extended = _sub(placemark, "ExtendedData")
     for key, value in fields:
         _sub(_sub(extended, "Data", name=key), "value", value)
-    geom = row.get("geometry")
     if geom is not None and not (isinstance(geom, float) and math.isnan(geom)) and not geom.is_empty:
         _geometry(placemark, geom)
 
@@ -358,9 +357,10 @@ def kml_document(layers: Mapping[str, gpd.GeoDataFrame], *, title: str = "Idlib 
         _sub(folder, "name", name)
         _sub(folder, "visibility", "0" if name in _HIDDEN else "1")
         days = None if name in _MODEL_LAYERS else _user_days(gdf)
-        for i, row in gdf.iterrows():
+        fields = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))  # a column named "geometry" is a field too
+        for (i, row), geom in zip(fields.iterrows(), gdf.geometry, strict=True):
             day = None if days is None or pd.isna(days.get(i)) else days.get(i)
-            _placemark(folder, name, row, events, day)
+            _placemark(folder, name, row, geom, events, day)
     ET.indent(kml)
     document_bytes: bytes = ET.tostring(kml, encoding="utf-8", xml_declaration=True)
     return document_bytes

@@ -64,8 +64,6 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
        id  in_corridor   side
     0   1         True  south
     """
-    import pyogrio
-
     from ._point_writers import _OTHER_PREFIX
     from .classify import _CANNOT_CARRY, _NUL_ELSE, classify_file
 
@@ -84,7 +82,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
                 .replace(_OTHER_PREFIX, "rename one of them")
             )
             raise ValueError(text.replace(str(out), "a temporary GeoPackage")) from None
-        gdf = pyogrio.read_dataframe(out, use_arrow=True)
+        gdf = _read_back(out)
     names = [c.name for c in QUERY_COLUMNS]
     fresh = [_FRESH + n for n in names]
     if all(f in gdf.columns for f in fresh):  # the file was classified: keep its own answers
@@ -93,6 +91,26 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
     gdf.attrs["source"] = str(path)  # the file, for a message about one of its rows (the index is its data row - 1)
     return gdf
+
+
+def _read_back(path: Path) -> gpd.GeoDataFrame:
+    """Read the GeoPackage the points went through, keeping a column of theirs named like ``geometry``.
+
+    GeoPandas names the geometry ``geometry``: a column of that name was replaced by it, and
+    one of another case (``GEOMETRY``) beside it crashed GDAL's writer in the export. The
+    geometry then takes a name no column has (``_geometry``).
+    """
+    import pyogrio
+
+    taken = {str(f).lower() for f in pyogrio.read_info(path)["fields"]}
+    if "geometry" not in taken:
+        return pyogrio.read_dataframe(path, use_arrow=True)
+    name = "geometry"
+    while name.lower() in taken:
+        name = "_" + name
+    rows = pyogrio.read_dataframe(path, use_arrow=True, read_geometry=False)
+    points = pyogrio.read_dataframe(path, use_arrow=True, columns=[])
+    return gpd.GeoDataFrame(rows.assign(**{name: points.geometry.to_numpy()}), geometry=name, crs=points.crs)
 
 
 def _nullable_booleans(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

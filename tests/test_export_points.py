@@ -133,3 +133,23 @@ def test_read_points_gives_in_corridor_as_booleans_with_gaps_and_a_geojson_expor
     export_layers(corridor, tmp_path / "out", fmt="geojson", points={"mine": gdf})
     features = json.loads((tmp_path / "out" / "mine.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["in_corridor"] for f in features] == [True, None, False]
+
+
+@pytest.mark.parametrize("column", ["geometry", "GEOMETRY"])
+@pytest.mark.parametrize("fmt", ["gpkg", "geojson", "kml"])
+def test_cli_a_points_column_named_geometry_is_exported_as_a_column(tmp_path, column, fmt):
+    # 'geometry' was replaced by the points' geometry (lost, exit 0); 'GEOMETRY' crashed GDAL (exit 139).
+    src = tmp_path / "mine.csv"
+    src.write_text(f"id,lat,lon,{column}\n1,35.80,36.61,POINT (1 2)\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["export", "-o", str(out), "--format", fmt, "--points", str(src)]) == 0
+    if fmt == "kml":
+        placemark = ET.fromstring((out / "idlib_corridor.kml").read_bytes()).findall(".//k:Placemark", NS)[-1]
+        assert placemark.findtext(f"k:ExtendedData/k:Data[@name='{column}']/k:value", namespaces=NS) == "POINT (1 2)"
+        assert placemark.findtext("k:Point/k:coordinates", namespaces=NS).startswith("36.61,35.8")
+        return
+    table = pyogrio.read_dataframe(out / ("idlib_corridor.gpkg" if fmt == "gpkg" else "mine.geojson"),
+                                   layer="mine", read_geometry=False)  # fmt: skip
+    assert table[column].tolist() == ["POINT (1 2)"]
+    points = gpd.read_file(out / ("idlib_corridor.gpkg" if fmt == "gpkg" else "mine.geojson"), layer="mine", columns=[])
+    assert (points.geometry.x.iloc[0], points.geometry.y.iloc[0]) == pytest.approx((36.61, 35.8))
