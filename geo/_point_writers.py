@@ -183,26 +183,57 @@ def first_nul(table: pa.Table) -> tuple[str, int] | None:
     r"""Return the first text column holding a NUL character and its first such row (from 0), or None.
 
     GDAL's formats end a text value at a NUL (``"a\x00b"`` is written ``"a"``), so a table
-    holding one cannot be written to them whole.
+    holding one cannot be written to them whole. Text inside lists and structs counts too.
 
     Examples
     --------
     >>> first_nul(pa.table({"id": [1, 2], "note": ["fine", "cut\x00here"]}))
     ('note', 1)
+    >>> first_nul(pa.table({"tags": [["a"], [], ["b", "c\x00d"]]}))
+    ('tags', 2)
     >>> first_nul(pa.table({"note": ["fine"]})) is None
     True
     """
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        found = _nul_rows(column.combine_chunks()) if _holds_text(column.type) else None
+        if found is not None and found.any():
+            return name, int(np.argmax(found))
+    return None
+
+
+def _holds_text(kind: pa.DataType) -> bool:
+    """Whether values of this type are or hold text (in a dictionary, a list, a struct)."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return True
+    if pa.types.is_dictionary(kind):
+        return _holds_text(kind.value_type)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        return _holds_text(kind.value_type)
+    if pa.types.is_struct(kind):
+        return any(_holds_text(kind.field(i).type) for i in range(kind.num_fields))
+    return False
+
+
+def _nul_rows(values: pa.Array) -> np.ndarray:
+    """Return, per value, whether it is or holds text with a NUL character (see :func:`_holds_text`)."""
     import pyarrow.compute as pc
 
-    for name, column in zip(table.column_names, table.columns, strict=True):
-        values = column.type.value_type if pa.types.is_dictionary(column.type) else column.type
-        if not (pa.types.is_string(values) or pa.types.is_large_string(values)):
-            continue
-        text = column.cast(values) if pa.types.is_dictionary(column.type) else column
-        found = pc.match_substring(text, "\x00")
-        if pc.any(found).as_py():
-            return name, int(pc.index(found, True).as_py())
-    return None
+    kind = values.type
+    found = np.zeros(len(values), dtype=bool)
+    if pa.types.is_dictionary(kind):
+        return _nul_rows(values.cast(kind.value_type))
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return np.asarray(pc.match_substring(values, "\x00").fill_null(False).to_numpy(zero_copy_only=False))
+    if pa.types.is_struct(kind):
+        for i in range(kind.num_fields):
+            if _holds_text(kind.field(i).type):
+                found |= _nul_rows(pc.struct_field(values, [i]))
+        return found
+    if _holds_text(kind):  # a list: its items' findings, back to the rows they belong to
+        inner = _nul_rows(pc.list_flatten(values))
+        parents = pc.list_parent_indices(values).to_numpy()
+        found[parents[inner]] = True
+    return found
 
 
 # --- tabular outputs ----------------------------------------------------------------------------------------

@@ -424,6 +424,18 @@ def test_a_nul_character_in_a_value_or_a_name_is_refused_for_gdal_outputs_naming
     assert not out.exists()
 
 
+@pytest.mark.parametrize("ext", [".geojson", ".gpkg", ".fgb"])
+def test_a_nul_character_inside_a_list_or_a_struct_is_refused_for_gdal_outputs_too(tmp_path, capsys, ext):
+    """A Parquet list of strings ['b\\x00c'] was written ['b'], exit 0."""
+    points = {"lat": [35.8, 35.8], "lon": [36.6, 36.6]}
+    for name, values in (("list", [["a"], ["b\x00c"]]), ("struct", [{"x": "a", "n": 1}, {"x": "b\x00c", "n": 2}])):
+        src = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.table({**points, "nested": values}), src)
+        err = _cli_error(capsys, str(src), "-o", str(tmp_path / f"out{ext}"))
+        assert f"{name}.parquet: row 2: column 'nested' holds a NUL character" in err
+        assert not (tmp_path / f"out{ext}").exists()
+
+
 def test_a_nul_character_is_kept_in_parquet_and_csv(tmp_path, corridor):
     src = tmp_path / "nul.csv"
     src.write_bytes(b"id,notes,lat,lon\n1,cut\x00here,35.8,36.6\n")
