@@ -294,8 +294,8 @@ def csv_encoding(opts: ReadOptions, path: Path) -> str:
 def _utf16_without_mark(start: bytes) -> str | None:
     r"""Return the UTF-16 or UTF-32 codec (with its byte order) the file starts as with no mark, else None.
 
-    The sign is ASCII in 16 or 32 bits: a NUL in every byte but one of each unit of 2 or 4, and
-    in those bytes only.
+    The sign is ASCII in 16 or 32 bits: a NUL in most bytes but one of each unit of 2 or 4, and
+    seldom in that one (a character whose low byte is zero, as an emoji's second half).
 
     Examples
     --------
@@ -309,7 +309,8 @@ def _utf16_without_mark(start: bytes) -> str | None:
         lanes = [start[k:n:width] for k in range(width)]
         zero = [lane.count(0) > len(lane) // 2 for lane in lanes]
         for order, text in (("le", 0), ("be", width - 1)):
-            if not lanes[text].count(0) and all(zero[k] for k in range(width) if k != text):
+            few = lanes[text].count(0) <= len(lanes[text]) // 16  # a character of a zero low byte (U+0100, emoji)
+            if few and all(zero[k] for k in range(width) if k != text):
                 return f"utf-{8 * width}-{order}"
     return None
 

@@ -498,7 +498,7 @@ def _run_cli(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[byte
 @pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
 def test_utf16_or_32_without_its_mark_is_one_line_naming_the_byte_order_to_say(tmp_path, corridor, capsys, codec):
     src = tmp_path / "unmarked.csv"
-    src.write_bytes("name\tlat\tlon\r\nسراقب\t35.81\t36.61\r\n".encode(codec))
+    src.write_bytes("name\tlat\tlon\r\nسراقب 🙂 Ā\t35.81\t36.61\r\n".encode(codec))  # zero low bytes: 🙂 (in 16), Ā
     err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
     assert f"unmarked.csv: looks like {codec} text without a byte-order mark; say so with --encoding {codec}" in err
     family = codec[:-3]
@@ -506,9 +506,9 @@ def test_utf16_or_32_without_its_mark_is_one_line_naming_the_byte_order_to_say(t
     assert f"say its byte order, --encoding {family}-le or {family}-be" in err
     assert not (tmp_path / "out.csv").exists()
     assert main(["classify", str(src), "-o", str(tmp_path / "out.csv"), "--encoding", codec, "-q"]) == 0
-    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب"]
+    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب 🙂 Ā"]
     assert classify_file(corridor, src, tmp_path / "out.csv", encoding=codec).rows == 1
-    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب"]
+    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == ["سراقب 🙂 Ā"]
 
 
 def test_dash_writes_the_standard_output_once_complete_in_the_format_asked(tmp_path):
