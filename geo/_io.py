@@ -35,6 +35,7 @@ __all__ = [
     "folder_mode",
     "output_errors",
     "raise_on_signals",
+    "stdout_errors",
     "write_bytes_atomic",
 ]
 
@@ -216,6 +217,26 @@ def output_errors(path: str | os.PathLike[str]) -> Iterator[None]:
         error = OutputError(f"output {path}: cannot write: {' '.join(reason.split())}")
         error.errno = exc.errno
         raise error from None
+
+
+@contextlib.contextmanager
+def stdout_errors() -> Iterator[None]:
+    """Turn an ``OSError`` of a write to the standard output into one ValueError naming it (``> /dev/full``).
+
+    Such an error has no file name to say where it happened. A reader gone (``BrokenPipeError``)
+    is left as it is: the program's quiet exit (141).
+
+    Raises
+    ------
+    ValueError
+        ``output -: cannot write to the standard output: <the system's reason>``.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise ValueError(f"output -: cannot write to the standard output: {exc.strerror or exc}") from None
 
 
 def _name_max(folder: Path) -> int:

@@ -283,7 +283,7 @@ def csv_encoding(opts: ReadOptions, path: Path) -> str:
     except OSError:  # not gzip after all, unreadable: the reader says so
         return encoding
     marked = next((codec for bom, codec in _OTHER_BOMS if start.startswith(bom)), encoding)
-    unmarked = _utf16_without_mark(start) if marked == encoding else None
+    unmarked = _unmarked_unicode(start) if marked == encoding else None
     if unmarked is not None:
         raise ValueError(
             f"{path}: looks like {unmarked} text without a byte-order mark; say so with --encoding {unmarked}"
@@ -291,7 +291,7 @@ def csv_encoding(opts: ReadOptions, path: Path) -> str:
     return marked
 
 
-def _utf16_without_mark(start: bytes) -> str | None:
+def _unmarked_unicode(start: bytes) -> str | None:
     r"""Return the UTF-16 or UTF-32 codec (with its byte order) the file starts as with no mark, else None.
 
     The sign is ASCII in 16 or 32 bits: a NUL in most bytes but one of each unit of 2 or 4, and
@@ -299,9 +299,9 @@ def _utf16_without_mark(start: bytes) -> str | None:
 
     Examples
     --------
-    >>> _utf16_without_mark("id,lat\n".encode("utf-16-be")), _utf16_without_mark("id,lat\n".encode("utf-32-le"))
+    >>> _unmarked_unicode("id,lat\n".encode("utf-16-be")), _unmarked_unicode("id,lat\n".encode("utf-32-le"))
     ('utf-16-be', 'utf-32-le')
-    >>> _utf16_without_mark(b"id,lat\n") is None
+    >>> _unmarked_unicode(b"id,lat\n") is None
     True
     """
     for width in (4, 2):

@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._column_types import StreamTypes, TypeInference, TypesChanged, convert
-from ._io import Interrupted, atomic_path, check_output_path, raise_on_signals, refuse_inputs
+from ._io import Interrupted, atomic_path, check_output_path, raise_on_signals, refuse_inputs, stdout_errors
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._point_readers import encoding_of
 from ._point_writers import (
@@ -386,16 +386,12 @@ def _to_stdout(run: Callable[[Path], ClassifyReport], fmt: FileFormat) -> Classi
         except ValueError as exc:  # a full disk names the temporary file: the user named the standard output
             raise ValueError(str(exc).replace(f"output {path}", "output -").replace(str(path), "-")) from None
         try:
-            with open(path, "rb") as f:
+            with stdout_errors(), open(path, "rb") as f:  # a full disk behind a redirection (> /dev/full)
                 shutil.copyfileobj(f, out, 1 << 20)
-            out.flush()
+                out.flush()
         except Interrupted as exc:  # what went down the pipe cannot be taken back
             exc.written = "the standard output holds only the start of the output"
             raise
-        except BrokenPipeError:  # the reader went away: the program's quiet exit (141)
-            raise
-        except OSError as exc:  # a full disk behind a redirection (> /dev/full)
-            raise ValueError(f"output -: cannot write to the standard output: {exc.strerror or exc}") from None
     report.output = Path("-")
     return report
 

@@ -633,26 +633,20 @@ class _NamedStdout:
 
     def write(self, text: str) -> int:
         """Write ``text``."""
-        with self._named():
+        from ._io import stdout_errors
+
+        with stdout_errors():
             return int(self._stream.write(text))
 
     def flush(self) -> None:
         """Flush what is buffered."""
-        with self._named():
+        from ._io import stdout_errors
+
+        with stdout_errors():
             self._stream.flush()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
-
-    @staticmethod
-    @contextlib.contextmanager
-    def _named() -> Iterator[None]:
-        try:
-            yield
-        except BrokenPipeError:
-            raise
-        except OSError as exc:
-            raise ValueError(f"output -: cannot write to the standard output: {exc.strerror or exc}") from None
 
 
 def _reader_gone() -> int:
