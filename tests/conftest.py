@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ from geo.data import data_dir
 
 #: Run by Debian's Python with QGIS (tests/test_export_qgis.py), not collected from the project's.
 collect_ignore = ["qgis_view.py"]
+
+# A test run started in the background of a non-interactive shell (``cmd &``, as a CI runner may
+# start it) inherits SIGINT ignored, and so would every program the tests start, which then keep
+# it ignored as the program must (``nohup``-like). The tests that press Ctrl-C need SIGINT as a
+# terminal gives it: Python's own handler here, the default action in each child.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
