@@ -39,6 +39,7 @@ __all__ = [
     "Layout",
     "csv_gz_writer",
     "csv_writer",
+    "dictionary_columns",
     "first_nul",
     "no_writer",
     "output_names",
@@ -338,7 +339,7 @@ def no_writer(path: Path, layout: Layout) -> ChunkWriter:
     raise ValueError(f"output {path}: this format is read, not written")
 
 
-def _dictionary_columns(schema: pa.Schema) -> list[str]:
+def dictionary_columns(schema: pa.Schema) -> list[str]:
     """Return the columns worth Parquet's dictionary encoding: text and categories (numbers rarely repeat)."""
     return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
 
@@ -346,7 +347,7 @@ def _dictionary_columns(schema: pa.Schema) -> list[str]:
 def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     geometry = json.loads((schema.metadata or {}).get(b"geo", b"{}")).get("columns", {})
     stats = [f.name for f in schema if f.name not in geometry]  # a WKB blob's minimum and maximum mean nothing
-    return pq.ParquetWriter(path, schema, use_dictionary=_dictionary_columns(schema), write_statistics=stats)
+    return pq.ParquetWriter(path, schema, use_dictionary=dictionary_columns(schema), write_statistics=stats)
 
 
 def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:

@@ -58,7 +58,7 @@ from ._point_files import (
     wkb_chunk,
 )
 from ._point_readers import csv_columns, tabular_chunks
-from ._point_writers import DEFAULT_PREFIX, GEOMETRY_CRS_KEY, GEOMETRY_KEY, GEOMETRY_TYPE_KEY
+from ._point_writers import DEFAULT_PREFIX, GEOMETRY_CRS_KEY, GEOMETRY_KEY, GEOMETRY_TYPE_KEY, dictionary_columns
 from ._shipped import Shipped, model
 from .classify import _CSV_BLOCK_BYTES, BadRow, ClassifyReport, classify_chunks, classify_file
 from .parallel import is_dask_collection
@@ -341,12 +341,8 @@ def _unify(stage: Path, names: list[str], sources: list[str]) -> pa.Schema:
     for name, own in zip(names, schemas, strict=True):
         if not own.equals(schema, check_metadata=False):
             table = pq.read_table(stage / name).select(order).cast(schema)
-            pq.write_table(table, stage / name, use_dictionary=_dictionary_columns(schema))
+            pq.write_table(table, stage / name, use_dictionary=dictionary_columns(schema))
     return schema
-
-
-def _dictionary_columns(schema: pa.Schema) -> list[str]:
-    return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
 
 
 def _write_metadata(stage: Path, names: list[str], schema: pa.Schema) -> None:
