@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 
 __all__ = [
+    "STDOUT_CLOSED",
     "STOP_SIGNALS",
     "Interrupted",
     "OutputError",
@@ -217,6 +218,10 @@ def output_errors(path: str | os.PathLike[str]) -> Iterator[None]:
         error = OutputError(f"output {path}: cannot write: {' '.join(reason.split())}")
         error.errno = exc.errno
         raise error from None
+
+
+#: What a write to a standard output the program was started without (``>&-``) says.
+STDOUT_CLOSED = "output -: the standard output is closed; redirect it (> FILE)"
 
 
 @contextlib.contextmanager

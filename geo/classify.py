@@ -49,7 +49,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._column_types import StreamTypes, TypeInference, TypesChanged, convert
-from ._io import Interrupted, atomic_path, check_output_path, raise_on_signals, refuse_inputs, stdout_errors
+from ._io import (
+    STDOUT_CLOSED,
+    Interrupted,
+    atomic_path,
+    check_output_path,
+    raise_on_signals,
+    refuse_inputs,
+    stdout_errors,
+)
 from ._point_files import DEFAULT_CHUNK_ROWS, FILE_FORMATS, Chunk, FileFormat, ReadOptions, format_of, reading_format
 from ._point_readers import encoding_of
 from ._point_writers import (
@@ -374,9 +382,9 @@ def _to_stdout(run: Callable[[Path], ClassifyReport], fmt: FileFormat) -> Classi
     """
     if not fmt.output:
         raise ValueError(f"output -: {fmt.label} is read, not written; choose another --output-format")
-    if sys.stdout is None:  # started with the standard output closed (>&-)
-        raise ValueError("output -: the standard output is closed; redirect it (> FILE) or name a file")
-    out = sys.stdout.buffer
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:  # started with the standard output closed (>&-)
+        raise ValueError(f"{STDOUT_CLOSED} or name a file")
     if fmt.name != "csv" and out.isatty():
         raise ValueError(f"output -: refusing to write {fmt.label} to a terminal; redirect it (> FILE) or name a file")
     with tempfile.TemporaryDirectory(prefix="idlib-corridor-") as folder:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import gc
 import json
 import math
@@ -121,7 +122,8 @@ def _cmd_map(args: argparse.Namespace) -> int:
     path = save_map(m, args.output)
     size = path.stat().st_size
     kind = "offline map: no network request" if args.offline else "one file: works offline, basemap tiles when online"
-    print(f"wrote {path} ({size / 1024:,.0f} KiB, {kind})")
+    with _written_whole(path):
+        print(f"wrote {path} ({size / 1024:,.0f} KiB, {kind})")
     return 0
 
 
@@ -137,8 +139,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
     names = unique_names([layer_name(p) for p in files], taken=c.layers() if files else ())  # events.csv: "events (2)"
     points = {name: _read_points_warned(c, path, args) for name, path in zip(names, files, strict=True)}
     paths = export_layers(c, args.output, fmt=args.format, points=points, inputs=args.points or [])
-    for p in paths:
-        print(p)
+    with _written_whole(f"the export in {args.output}"):
+        for p in paths:
+            print(p)
     return 0
 
 
@@ -221,7 +224,8 @@ def _cmd_profile(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.input}: {exc}" if events is not None else str(exc)) from None
     with raise_on_signals():
         write_bytes_atomic(out, chart_bytes(ax.figure, kind))
-    print(f"wrote {out}: {ax.get_title()}")
+    with _written_whole(out):
+        print(f"wrote {out}: {ax.get_title()}")
     return 0
 
 
@@ -235,7 +239,8 @@ def _cmd_fetch_osm(args: argparse.Namespace) -> int:
     m4_output_path(args.output)  # checked before the network is asked
     line, way_ids = m4_from_overpass(fetch_m4(args.url or OVERPASS_URL))
     path = write_m4_geojson(line, way_ids, args.output)
-    print(f"wrote {path}: M4 from {len(way_ids)} OpenStreetMap ways; use it with --m4 {path}")
+    with _written_whole(path):
+        print(f"wrote {path}: M4 from {len(way_ids)} OpenStreetMap ways; use it with --m4 {path}")
     return 0
 
 
@@ -315,7 +320,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
             c, args.input, args.output, layer=args.layer, input_format=args.input_format,
             output_format=args.output_format, progress=update, **_reading_options(args),
         )  # fmt: skip
-    _report_classify(args, report, out=sys.stderr if to_stdout else sys.stdout)
+    with _written_whole("the standard output's rows" if to_stdout else args.output):
+        _report_classify(args, report, out=sys.stderr if to_stdout else sys.stdout)
     return 0
 
 
@@ -598,8 +604,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except SystemExit:  # --help, a usage error: argparse printed (and ignored a closed pipe)
             _flush_stdout()
             raise
-        named = contextlib.redirect_stdout(_NamedStdout(sys.stdout)) if sys.stdout else contextlib.nullcontext()
-        with named, raise_on_signals():  # a command's temporary files and folders are removed on SIGTERM too
+        stdout = _NamedStdout(sys.stdout if sys.stdout is not None else _ClosedStdout())
+        # A command's temporary files and folders are removed on SIGTERM too.
+        with contextlib.redirect_stdout(stdout), raise_on_signals():
             status = int(args.func(args))
             _flush_stdout()  # a reader gone shows here, not at exit
         return status
@@ -647,6 +654,47 @@ class _NamedStdout:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+class _ClosedStdout:
+    """The standard output of a program started without one (``>&-``): a write to it fails, saying so.
+
+    Python would drop what is printed there, and a command whose work is to print would end
+    well having said nothing.
+    """
+
+    def write(self, text: str) -> int:
+        """Refuse ``text``."""
+        from ._io import STDOUT_CLOSED
+
+        raise ValueError(STDOUT_CLOSED)
+
+    def flush(self) -> None:
+        """Nothing is held to flush."""
+
+    #: No binary stream beneath (``classify -o -`` looks for one before it reads a row).
+    buffer = None
+
+    def isatty(self) -> bool:
+        """No terminal."""
+        return False
+
+    def fileno(self) -> int:
+        """No file descriptor."""
+        raise OSError(errno.EBADF, "the standard output is closed")
+
+
+@contextlib.contextmanager
+def _written_whole(what: object) -> Iterator[None]:
+    """Print the lines that tell of outputs written; a standard output that fails says ``what`` is whole all the same.
+
+    The lines are flushed here, so a closed or full standard output fails within this block.
+    """
+    try:
+        yield
+        sys.stdout.flush()
+    except ValueError as exc:
+        raise ValueError(f"{exc}; {what} is written whole all the same") from None
 
 
 def _reader_gone() -> int:

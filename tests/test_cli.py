@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -177,6 +178,39 @@ def test_a_full_standard_output_is_one_line_naming_it(tmp_path, argv):
     assert done.stderr == (
         "idlib-corridor: error: output -: cannot write to the standard output: No space left on device\n"
     )
+
+
+@pytest.mark.parametrize("stdout", ["closed", "full"])
+@pytest.mark.parametrize("command", ["classify", "map", "profile", "export"])
+def test_an_output_file_written_whole_is_said_so_when_only_its_line_on_the_standard_output_fails(
+    tmp_path, command, stdout
+):
+    # 'classify in.csv -o out.csv > /dev/full' said only that the standard output was full: out.csv was whole.
+    csv = tmp_path / "events.csv"
+    csv.write_text("id,lat,lon,event_date\n1,35.80,36.61,2020-03-15\n", encoding="utf-8")
+    out = tmp_path / {"classify": "out.csv", "map": "map.html", "profile": "chart.svg", "export": "layers"}[command]
+    argv = {
+        "classify": [str(csv), "-o", str(out)], "map": ["--offline", "-o", str(out)],
+        "profile": [str(csv), "-o", str(out)], "export": ["-o", str(out)],
+    }[command]  # fmt: skip
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "geo.cli", command, *argv], stderr=subprocess.PIPE, text=True, check=False,
+            **({"stdout": full} if stdout == "full" else {"preexec_fn": lambda: os.close(1)}),
+        )  # fmt: skip
+    reason = "the standard output is closed; redirect it (> FILE)" if stdout == "closed" else (
+        "cannot write to the standard output: No space left on device"
+    )  # fmt: skip
+    what = f"the export in {out}" if command == "export" else str(out)
+    assert (run.returncode, run.stderr) == (
+        2, f"idlib-corridor: error: output -: {reason}; {what} is written whole all the same\n"
+    )  # fmt: skip
+    if command == "classify":
+        assert out.read_text(encoding="utf-8").splitlines()[1].startswith('"1","35.80","36.61","2020-03-15",')
+    elif command == "export":
+        assert len(list(out.iterdir())) > 5
+    else:
+        assert out.stat().st_size > 10_000
 
 
 def test_the_summary_line_counts_one_row_as_a_row(tmp_path, capsys):
