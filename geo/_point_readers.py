@@ -193,8 +193,8 @@ def tabular_chunks(
         coordinates or of the wrong type.
     """
     names = list(schema.names)
-    if any(names) and not any(n.strip() for n in names):  # a first line of spaces: no header
-        raise ValueError(f"{path}: the first line is blank; expected a header line naming the columns")
+    if _blank(names):
+        raise ValueError(_BLANK_HEADER.format(path=path))
     _refuse_repeated(names, path)
     lon_name = _pick(names, opts.lon_col, LON_NAMES, "longitude", path)
     lat_name = _pick(names, opts.lat_col, LAT_NAMES, "latitude", path)
@@ -213,6 +213,15 @@ def tabular_chunks(
             yield table, lon, lat, known
 
     return guard(gen(), path, explain)
+
+
+#: What a file whose header line holds nothing but spaces (or separators) says.
+_BLANK_HEADER = "{path}: the first line holds only spaces; expected a header line naming the columns"
+
+
+def _blank(names: list[str]) -> bool:
+    """Return True for a header line of spaces: no names, where an empty file has no header at all."""
+    return bool(names) and not any(n.strip() for n in names)
 
 
 def at_least_one(batches: Iterator[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
@@ -455,6 +464,8 @@ def _shape_problem(path: Path, delimiter: str, encoding: str) -> str | None:
     """Return the first record whose field count differs from the header's, as a message, or None."""
     records = _records(path, delimiter, encoding)
     _, header = next(records, (0, []))
+    if _blank(header):  # else its one field of spaces is a header of one column, and line 2 does not match it
+        return _BLANK_HEADER.format(path=path)
     for line, record in records:
         if len(record) != len(header):
             return (

@@ -370,10 +370,19 @@ def test_an_empty_csv_is_one_line_asking_for_a_header(tmp_path, capsys):
         src.write_bytes(data)
         err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.parquet"))
         assert f"{name}: the file is empty; expected a header line naming the columns" in err
+    assert not (tmp_path / "out.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "data", [b"   \n  \n", b"   \nid,lat,lon\n1,35.8,36.6\n", b" , \nid,lat,lon\n1,35.8,36.6\n"],
+    ids=["spaces only", "spaces above the header", "separators and spaces above the header"],
+)
+def test_a_first_line_of_spaces_is_one_line_saying_so(tmp_path, capsys, data):
+    # It said "no longitude column", or "line 2 has 3 fields, the header 1": a line of spaces is not blank to a CSV.
     spaces = tmp_path / "spaces.csv"
-    spaces.write_bytes(b"   \n  \n")  # it said "no longitude column"
+    spaces.write_bytes(data)
     err = _cli_error(capsys, str(spaces), "-o", str(tmp_path / "out.parquet"))
-    assert "spaces.csv: the first line is blank; expected a header line naming the columns" in err
+    assert "spaces.csv: the first line holds only spaces; expected a header line naming the columns" in err
     assert not (tmp_path / "out.parquet").exists()
 
 
