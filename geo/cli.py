@@ -415,8 +415,11 @@ class _Parser(argparse.ArgumentParser):
     """A parser whose usage errors are one line, like every other error of the command (exit status 2)."""
 
     def error(self, message: str) -> NoReturn:
-        """Print ``PROG: error: MESSAGE (see PROG --help)`` on stderr and exit with status 2."""
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        """Print ``idlib-corridor: error: MESSAGE (see PROG --help)`` on stderr and exit with status 2.
+
+        The line starts as every other error of the program does; the help it points to is the command's own.
+        """
+        self.exit(2, f"{self.prog.split()[0]}: error: {message} (see {self.prog} --help)\n")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -106,7 +106,8 @@ def test_a_usage_error_is_one_line_naming_the_value_and_exit_2(capsys, argv, nam
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert named in err
-    assert err.rstrip().endswith("--help)")
+    assert err.startswith("idlib-corridor: error: ")  # not 'idlib-corridor query: error:'
+    assert err.rstrip().endswith(f"(see idlib-corridor {'' if argv == ['bogus'] else argv[0] + ' '}--help)")
 
 
 @pytest.mark.parametrize(
