@@ -119,6 +119,16 @@ PEERS = {
 }
 
 
+#: DuckDB copying classify's own output (its columns and WKB points, from Parquet: no CSV to parse, no query to
+#: answer): what merely writing that much data costs the peer, beside its plain copy of the input's 4 columns.
+SAME_OUTPUT = (
+    "duckdb COPY classify's output -> parquet",
+    "import sys, duckdb\n"
+    "src, dst = sys.argv[1:3]\n"
+    "duckdb.sql(f\"COPY (SELECT * FROM read_parquet('{src}')) TO '{dst}' (FORMAT PARQUET)\")\n" + _PEAK,
+)
+
+
 #: What classify cannot skip, each timed alone inside its child (no start-up, the input already in memory for the
 #: last two): classify's own CSV reader (Arrow's parse in its blocks, every column as text, the coordinates read
 #: as numbers), the query of the points, and classify's own Parquet writer (its options, its row groups) writing
@@ -196,6 +206,8 @@ def compare_with_peers(csv_path: Path, pq_path: Path, folder: Path, rows: int) -
         times[name] = run_child(code, str(csv_path), str(folder / f"peer{len(times)}.parquet"))
     out = folder / "classified.parquet"  # every run writes a new file (replacing one costs 0.1-0.2 s for 500 MB)
     times["idlib-corridor classify csv -> parquet"] = run_cli([str(csv_path), "-o", str(out)])
+    name, code = SAME_OUTPUT
+    times[name] = run_child(code, str(out), str(folder / "copied.parquet"))
     floor_args = {  # each floor's input (and output)
         "floor: classify's CSV reader alone": [str(csv_path)],
         "floor: the query alone": [str(pq_path)],
@@ -211,7 +223,7 @@ def compare_with_peers(csv_path: Path, pq_path: Path, folder: Path, rows: int) -
     duckdb_s = times["duckdb COPY read_csv_auto -> parquet"][0]
     for name, (seconds, cpu, peak) in times.items():
         print(
-            f"{name:40s} {seconds:6.1f} s (CPU {cpu:5.1f} s), {rows / seconds:12,.0f} rows/s, "
+            f"{name:41s} {seconds:6.1f} s (CPU {cpu:5.1f} s), {rows / seconds:12,.0f} rows/s, "
             f"peak {peak:6,.0f} MiB, {seconds / duckdb_s:4.2f}x DuckDB"
         )
     floor_cpu = sum(cpu for name, (_, cpu, _) in times.items() if name.startswith("floor"))
