@@ -125,6 +125,9 @@ class FileFormat:
     nul_ends_text
         Its writer ends a text value at a NUL character (GDAL's formats take C strings), so a
         value holding one cannot be written to it whole.
+    flat
+        A value of it is one cell of text (CSV), so a column of lists, structs or maps (a Parquet
+        input's) cannot be written to it.
     """
 
     name: str
@@ -142,6 +145,7 @@ class FileFormat:
     typed: bool = True
     case_blind: bool = False
     nul_ends_text: bool = False
+    flat: bool = False
 
 
 # --- readers ------------------------------------------------------------------------------------------------
@@ -153,8 +157,26 @@ def _read_parquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], int |
         pf = pq.ParquetFile(path, pre_buffer=False, buffer_size=1 << 20)  # pre-buffering keeps every row group
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{path}: cannot read as Parquet ({exc})") from None
-    batches = pf.iter_batches(batch_size=opts.chunk_rows)
-    return tabular_chunks(path, pf.schema_arrow, batches, opts), pf.metadata.num_rows
+    schema, batches = _plain_batches(pf, opts.chunk_rows)
+    return tabular_chunks(path, schema, batches, opts), pf.metadata.num_rows
+
+
+#: Arrow's view types, and the plain types of the same values that every writer takes.
+_PLAIN_TYPES = {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+
+
+def _plain_batches(pf: pq.ParquetFile, rows: int) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    """Return a Parquet file's schema and batches of ``rows`` rows, its view columns read as plain text and bytes.
+
+    A file written from Arrow's ``string_view`` (polars writes them) comes back as views, which
+    GDAL and Arrow's CSV writer do not take ("Unsupported Type:string_view"); the values are the same.
+    """
+    own = pf.schema_arrow
+    schema = pa.schema([f.with_type(_PLAIN_TYPES.get(f.type, f.type)) for f in own], metadata=own.metadata)
+    batches = pf.iter_batches(batch_size=rows)
+    if schema.equals(own):
+        return own, batches
+    return schema, (batch.cast(schema) for batch in batches)
 
 
 def _geo_metadata(path: Path) -> dict[str, Any] | None:
@@ -194,8 +216,10 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
         GEOMETRY_CRS_KEY: source_crs.to_wkt().encode(),
     }
 
+    schema, batches = _plain_batches(pf, opts.chunk_rows)
+
     def gen() -> Iterator[Chunk]:
-        for batch in at_least_one(pf.iter_batches(batch_size=opts.chunk_rows), pf.schema_arrow):
+        for batch in at_least_one(batches, schema):
             yield wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
@@ -324,9 +348,9 @@ FILE_FORMATS: dict[str, FileFormat] = {
     f.name: f
     for f in (
         FileFormat("csv", "CSV", (".csv",), geometry=False, read=read_csv, writer=csv_writer,
-                   by_rows=False, lines=True, line_of=csv_line_of, typed=False),
+                   by_rows=False, lines=True, line_of=csv_line_of, typed=False, flat=True),
         FileFormat("csv.gz", "gzip CSV", (".csv.gz",), geometry=False, read=read_csv, writer=csv_gz_writer,
-                   by_rows=False, lines=True, line_of=csv_line_of, typed=False),
+                   by_rows=False, lines=True, line_of=csv_line_of, typed=False, flat=True),
         # Tab-separated text as spreadsheets save it (Excel's "Unicode Text" is a .txt), read as CSV is.
         FileFormat("text", "delimited text", (".tsv", ".tab", ".txt"), geometry=False, read=read_csv,
                    writer=no_writer, output=False, by_rows=False, lines=True, line_of=csv_line_of, typed=False),

@@ -73,6 +73,7 @@ from ._point_writers import (
     refuse_case_twins,
 )
 from ._validate import lonlat_ok, lonlat_problem, lonlat_problem_kinds
+from ._words import listed
 from .columns import QUERY_COLUMNS, Column
 from .query import prepare_kernel, swapped_check
 
@@ -272,6 +273,8 @@ class _Run:
 
     def planned(self, table: pa.Table) -> pa.Table:
         """Return ``table`` once the names are planned from it (so a first pass refuses a clash at its start)."""
+        if self.names is None and self.out_fmt.flat:
+            self.refuse_nested(table.schema)
         self.plan(table.column_names)
         return table
 
@@ -313,7 +316,7 @@ class _Run:
         if self.out_fmt.nul_ends_text:
             self.refuse_nul(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
-        names = self.plan(table.column_names)
+        names = self.plan(self.planned(table).column_names)
         if self.add_lonlat:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)
@@ -331,6 +334,16 @@ class _Run:
                 )
             self.report.swapped_rows += int(swapped.size)
         return table, geometry
+
+    def refuse_nested(self, schema: pa.Schema) -> None:
+        """Refuse an input column of lists, structs or maps for an output whose values are cells of text (CSV)."""
+        nested = next((f for f in schema if pa.types.is_nested(f.type)), None)
+        if nested is not None:
+            keep = listed([f.label for f in FILE_FORMATS.values() if f.output and not f.flat])
+            raise ValueError(
+                f"output {self.report.output}: the column {nested.name!r} of {self.src} holds {nested.type} values, "
+                f"which {self.out_fmt.label} cannot hold; write {keep} instead"
+            )
 
     def refuse_nul(self, table: pa.Table) -> None:
         """Refuse a chunk with a NUL character in a text value or a column name, which the output would cut short."""

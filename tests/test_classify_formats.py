@@ -179,3 +179,52 @@ def test_an_empty_input_gives_an_empty_flatgeobuf_output(tmp_path, corridor):
     assert pyogrio.read_info(out)["driver"] == "FlatGeobuf"
     assert len(gpd.read_file(out)) == 0
     assert classify_file(corridor, out, tmp_path / "again.csv").rows == 0  # and it reads back
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.gpkg", "out.geojson", "out.parquet"])
+def test_a_parquet_of_arrow_view_columns_is_classified_with_its_values(tmp_path, corridor, out):
+    # polars writes text as string_view: it was "Unsupported Type:string_view" (CSV), a GDAL error (GPKG, GeoJSON).
+    import pyarrow as pa
+
+    src = tmp_path / "views.parquet"
+    views = {
+        "place": pa.array(["Saraqib", "Ariha"], pa.string_view()),
+        "raw": pa.array([b"\x01", b"z"], pa.binary_view()),
+    }
+    pq.write_table(pa.table({**views, "lat": [35.86, 35.81], "lon": [36.80, 36.61]}), src)
+    assert pq.read_schema(src).field("place").type == pa.string_view()  # the view comes back as a view
+    classify_file(corridor, src, tmp_path / out)
+    got = gpd.read_file(tmp_path / out) if out.endswith((".gpkg", ".geojson")) else None
+    if out.endswith(".csv"):
+        assert pd.read_csv(tmp_path / out)["place"].tolist() == ["Saraqib", "Ariha"]
+    elif out.endswith(".parquet"):
+        table = pq.read_table(tmp_path / out)
+        assert table["place"].to_pylist() == ["Saraqib", "Ariha"]
+        assert table["raw"].to_pylist() == [b"\x01", b"z"]
+    else:
+        assert got["place"].tolist() == ["Saraqib", "Ariha"]
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.csv.gz", "-"])
+def test_a_column_of_structs_or_lists_to_csv_is_one_line_naming_it_and_parquet_keeps_it(
+    tmp_path, corridor, out, capsys
+):
+    # It was "Unsupported Type:struct<a: int64>", naming neither the file nor the column.
+    import pyarrow as pa
+
+    from geo.cli import main
+
+    src = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"id": [1], "tags": [[1, 2]], "lat": [35.86], "lon": [36.80]}), src)
+    target = out if out == "-" else str(tmp_path / out)
+    assert main(["classify", str(src), "-o", target, "-q"]) == 2
+    captured = capsys.readouterr()
+    tags = pq.read_schema(src).field("tags").type  # Arrow's own spelling of a list of integers
+    assert captured.err == (
+        f"idlib-corridor: error: output {target}: the column 'tags' of {src} holds {tags} values, which "
+        f"{'gzip CSV' if out.endswith('.gz') else 'CSV'} cannot hold; write Parquet, GeoJSON, GeoPackage or "
+        "FlatGeobuf instead\n"
+    )
+    assert (captured.out, sorted(p.name for p in tmp_path.iterdir())) == ("", ["nested.parquet"])
+    classify_file(corridor, src, tmp_path / "kept.parquet")
+    assert pq.read_table(tmp_path / "kept.parquet")["tags"].to_pylist() == [[1, 2]]
