@@ -145,27 +145,30 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_rows(report: Any, advice: str = "", where: str = "") -> None:
-    """Print classify's warnings of a run (bad rows, rows that look swapped) on stderr, one line each."""
-    if report.bad_rows:
+def _warn_rows(report: dict[str, Any], advice: str = "", where: str = "") -> None:
+    """Print classify's warnings of a run (bad rows, rows that look swapped) on stderr, one line each.
+
+    ``report`` is the run's figures (:meth:`geo.classify.ClassifyReport.as_dict`).
+    """
+    if report['bad_rows']:
         print(
-            f"warning: {where}{report.bad_rows:,} of {report.rows:,} rows had missing or invalid coordinates; "
-            f"kept with empty results (first: {report.first_bad}).{' ' + advice if advice else ''}",
+            f"warning: {where}{report['bad_rows']:,} of {report['rows']:,} rows had missing or invalid coordinates; "
+            f"kept with empty results (first: {report['first_bad']}).{' ' + advice if advice else ''}",
             file=sys.stderr,
         )
-    if report.swapped_rows:
+    if report['swapped_rows']:
         from .query import SWAP_FAR_M, SWAP_NEAR_M
 
         print(
-            f"warning: {where}{counted(report.swapped_rows, 'row looks', 'rows look')} "
+            f"warning: {where}{counted(report['swapped_rows'], 'row looks', 'rows look')} "
             f"like swapped lat/lon: over {SWAP_FAR_M / 1000:g} km "
             f"from the M4 as given, within {SWAP_NEAR_M / 1000:g} km of it the other way round "
-            f"(first: {report.first_swapped}). They were answered as given; check --lon-col and --lat-col.",
+            f"(first: {report['first_swapped']}). They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,
         )
-    if report.representative_rows:
+    if report['representative_rows']:
         print(
-            f"note: {where}{report.representative_rows:,} rows are lines or areas, answered at a point on each "
+            f"note: {where}{report['representative_rows']:,} rows are lines or areas, answered at a point on each "
             "(a line's midpoint by length, an area's point inside it); a vector output keeps their own geometry.",
             file=sys.stderr,
         )
@@ -388,7 +391,7 @@ def _report_classify(args: argparse.Namespace, report: Any, what: str = "", out:
 
     ``out`` is the standard output unless the rows went there (``-o -``).
     """
-    _warn_rows(report, "Use --strict to stop at the first one.")
+    _warn_rows(report.as_dict(), "Use --strict to stop at the first one.")
     out = out or sys.stdout
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)

@@ -46,9 +46,11 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     geopandas.GeoDataFrame
         Every row of the file, in order, with its own geometry (a tabular file's point; none for a row
         whose coordinates are missing or invalid), the file's columns typed as classify types them, and
-        the query columns (:data:`geo.columns.QUERY_COLUMNS`). ``attrs["classify_report"]`` is the
-        :class:`~geo.classify.ClassifyReport` of the read: the bad rows and the rows that look swapped;
-        ``attrs["source"]`` the file's path. The index is each row's data row in the file, from 0.
+        the query columns (:data:`geo.columns.QUERY_COLUMNS`). ``attrs["classify_report"]`` holds the
+        figures of the read as ``classify --json`` prints them (:meth:`~geo.classify.ClassifyReport.as_dict`:
+        the bad rows and the rows that look swapped), plain JSON values so that the frame can still be
+        saved to Parquet (pandas writes ``attrs`` there as JSON); ``attrs["source"]`` the file's path.
+        The index is each row's data row in the file, from 0.
 
     Raises
     ------
@@ -88,7 +90,7 @@ def read_points(corridor: Corridor, path: str | os.PathLike[str], **options: Any
     if all(f in gdf.columns for f in fresh):  # the file was classified: keep its own answers
         gdf = gdf.drop(columns=fresh)
     gdf = _nullable_booleans(gdf.set_crs("EPSG:4326", allow_override=True))
-    gdf.attrs["classify_report"] = report  # bad and swapped rows, for a caller to warn about
+    gdf.attrs["classify_report"] = report.as_dict()  # bad and swapped rows, for a caller to warn about
     gdf.attrs["source"] = str(path)  # the file, for a message about one of its rows (the index is its data row - 1)
     return gdf
 

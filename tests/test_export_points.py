@@ -46,6 +46,18 @@ def test_read_points_keeps_every_row_typed_with_its_point_and_the_answers(points
     np.testing.assert_allclose(points.geometry.x, raw["longitude"].astype(float), rtol=0, atol=1e-9)
 
 
+def test_read_points_can_be_saved_as_geoparquet_and_parquet_with_its_report(points, tmp_path):
+    # It raised "Object of type ClassifyReport is not JSON serializable": pandas keeps attrs in Parquet as JSON.
+    points.to_parquet(tmp_path / "events.parquet")
+    plain = points.drop(columns="geometry")
+    assert type(plain) is gpd.pd.DataFrame  # pandas' own writer, which wrote attrs as JSON and failed
+    plain.to_parquet(tmp_path / "plain.parquet")
+    again = gpd.read_parquet(tmp_path / "events.parquet")
+    assert again["notes"].tolist() == points["notes"].tolist()
+    assert again.attrs["classify_report"]["rows"] == ROWS
+    assert gpd.pd.read_parquet(tmp_path / "plain.parquet").attrs["source"] == str(points.attrs["source"])
+
+
 def test_a_classified_file_keeps_its_own_answers_and_gains_no_copies(corridor, acled, tmp_path):
     classified = tmp_path / "classified.parquet"
     geo.classify_file(corridor, acled, classified)
