@@ -48,6 +48,10 @@ PAYLOADS = [
     ("entity", "&lt;b&gt; &amp; AT&T"),  # must show exactly so: not decoded, not escaped twice
     ("arabic-quotes", 'سراقب "Saraqib\'s"'),
     ("line-separator", "a\u2028b\u2029c"),
+    # branca compiles what an element renders as a Jinja template again: {{ 7*7 }} showed 49, {% if %} stopped the map.
+    ("jinja-expression", "{{ 7*7 }} {{ cycler.__init__.__globals__.os.getcwd() }}"),
+    ("jinja-statement", "{% if %}"),
+    ("jinja-comment", "{# gone #}"),
 ]
 SUFFIX = " " + " ".join(payload for _, payload in PAYLOADS)
 #: What a source field starts with: a link to it must never become one that runs; the https URL after it must.

@@ -130,6 +130,26 @@ def test_a_layer_name_with_markup_is_escaped_in_the_layer_control_and_the_legend
     assert _layer_control_names(html)[-1] == "&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;"
 
 
+def test_jinja_in_a_cell_a_column_name_and_the_file_name_is_text_not_a_template(tmp_path, capsys):
+    # The file's text was compiled as a Jinja template: {{ 7*7 }} showed 49 (and could run Python), {% if %} was a
+    # traceback with exit 1.
+    src = tmp_path / "{{ 7*7 }} events.csv"
+    src.write_text('place,{% if %},lat,lon\n"{{ 7*7 }}","{# gone #}",35.81,36.61\n', encoding="utf-8")
+    out = tmp_path / "map.html"
+    assert main(["map", "--offline", "--points", str(src), "-o", str(out), "--color-by", "place"]) == 0, (
+        capsys.readouterr().err
+    )
+    html = out.read_text(encoding="utf-8")
+    # The layer control's entry, HTML shown by Leaflet: "{{ 7*7 }} events".
+    (entry,) = re.findall(r'"((?:[^"\\]|\\.)*)" : user_points_\d+', html)
+    assert json.loads(f'"{entry}"') == "&#123;&#123; 7*7 }} events"
+    (data,) = re.findall(r'<script type="application/json" id="user_points_\d+_data">(.*?)</script>', html)
+    columns = json.loads(data)["columns"]
+    values = dict(zip(columns, json.loads(data)["values"], strict=True))
+    assert (values["place"], values["{% if %}"]) == ({"t": ["{{ 7*7 }}"]}, {"t": ["{# gone #}"]})
+    assert "49" not in entry
+
+
 def test_a_classified_file_keeps_its_own_answers(corridor, tmp_path):
     gdf = _gdf(id=[1, 2, 3, 4])
     gdf["in_corridor"] = [False, False, True, True]  # not the corridor's answer: the file's own, kept

@@ -4,7 +4,8 @@ Folium's ``Popup`` and ``Tooltip`` put their text into a JavaScript template
 literal (where ``${...}`` runs code) and ``Popup`` needs jQuery; its ``Marker``
 re-adds its icon on every render. These elements avoid all three: every text
 reaches the page as a JSON string literal with ``<``, ``>``, ``&`` and ``'``
-escaped (:func:`script_json`), after the caller has HTML-escaped the data in it.
+escaped, and Jinja's ``{{``, ``{%`` and ``{#`` made inert (:func:`script_json`), after
+the caller has HTML-escaped the data in it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ _SCRIPT_ESCAPES = (
 )
 
 
+#: Jinja's openers, and each one with its brace as JSON's escape of it. branca compiles what an element's macro
+#: renders as a template once more, so a text holding ``{{ 7*7 }}`` would show ``49``, and one holding
+#: ``{% if %}`` would stop the map with a syntax error. In JSON a structural brace is never followed by another
+#: brace, ``%`` or ``#``, so each pair lies within a string, where ``\u007b`` is the same brace.
+_JINJA_OPENERS = (("{{", "{\\u007b"), ("{%", "\\u007b%"), ("{#", "\\u007b#"))
+
+
 def script_json(value: Any, *, compact: bool = False) -> str:
     r"""Return ``value`` as JSON text that is safe inside a ``<script>`` element (and is JavaScript).
 
@@ -49,9 +57,11 @@ def script_json(value: Any, *, compact: bool = False) -> str:
     "\u003c/script\u003e \u0027x\u0027 \u0026 y"
     >>> print(script_json({"a": [1, "é"]}))
     {"a": [1, "é"]}
+    >>> print(script_json("{{ 7*7 }} {% if %} {# #}"))
+    "{\u007b 7*7 }} \u007b% if %} \u007b# #}"
     """
     text = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":") if compact else None)
-    for char, code in _SCRIPT_ESCAPES:
+    for char, code in (*_SCRIPT_ESCAPES, *_JINJA_OPENERS):
         text = text.replace(char, code)
     return text
 

@@ -62,10 +62,15 @@ def text(value: Any) -> str:
 
     Examples
     --------
+    A brace is written as its character reference (``&#123;``), so that no text holds Jinja's
+    ``{{``, ``{%`` or ``{#``: branca compiles what an element renders as a template once more.
+
     >>> print(text('<b>AT&T</b> "Saraqib"'))
     &lt;b&gt;AT&amp;T&lt;/b&gt; &quot;Saraqib&quot;
+    >>> print(text("{{ 7*7 }}"))
+    &#123;&#123; 7*7 }}
     """
-    return html.escape(plain(value), quote=True)
+    return html.escape(plain(value), quote=True).replace("{", "&#123;")
 
 
 def linked(value: Any) -> str:
