@@ -18,6 +18,7 @@ own geometry in WGS84.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -41,6 +43,7 @@ __all__ = [
     "csv_writer",
     "dictionary_columns",
     "first_nul",
+    "gdal_columns",
     "no_writer",
     "output_names",
     "parquet_writer",
@@ -381,11 +384,7 @@ class _VectorWriter:
         column = "_wkb"
         while column in table.column_names:
             column = "_" + column
-        if self.driver == "FlatGeobuf":  # it has no date type
-            table = pa.table(
-                [c.cast(pa.timestamp("ms")) if pa.types.is_date(c.type) else c for c in table.columns],
-                names=table.column_names,
-            )
+        table = gdal_columns(table, dates=self.driver != "FlatGeobuf")
         from pyogrio.errors import DataLayerError, DataSourceError
 
         free = _free_bytes(self.path)
@@ -433,6 +432,46 @@ class _VectorWriter:
             raise OSError(f"GDAL wrote an unreadable FlatGeobuf file (is the disk full?): {exc}") from None
         if count != self.rows:
             raise OSError(f"GDAL could not finish the FlatGeobuf file of {self.rows:,} rows (is the disk full?)")
+
+
+#: A time zone GDAL writes as such: UTC, or a fixed offset. Of a zone by name (Asia/Damascus) it kept the clock
+#: time without the offset, a wrong time.
+_GDAL_ZONE = re.compile(r"UTC|Z|[+-]\d{2}:\d{2}")
+#: The most significant digits a double keeps exactly: a decimal of no more is written as a number.
+_DOUBLE_DIGITS = 15
+
+
+def gdal_columns(table: pa.Table, dates: bool = True) -> pa.Table:
+    """Return ``table`` with each column of a type GDAL's vector formats do not take as one they do, values kept.
+
+    - a column of nulls only (Arrow's ``null`` type, as pandas and DuckDB write an empty column): text;
+    - a decimal: a number (a double) up to 15 digits, else its text (``"12345678901234567.89"``);
+    - a duration: its seconds, a number;
+    - a time with a zone by name: the same instants in UTC;
+    - a date, where the format has no date type (``dates=False``: FlatGeobuf): the time of its midnight.
+
+    The types are decided by the column's type alone, so that every chunk of a file gets the same.
+    """
+    return pa.table(
+        [_gdal_column(col, dates) for col in table.columns], names=table.column_names, metadata=table.schema.metadata
+    )
+
+
+def _gdal_column(col: pa.ChunkedArray, dates: bool) -> pa.ChunkedArray:
+    """Return one column as :func:`gdal_columns` writes it."""
+    t = col.type
+    if pa.types.is_null(t):
+        return col.cast(pa.string())
+    if pa.types.is_decimal(t):
+        return col.cast(pa.float64() if t.precision <= _DOUBLE_DIGITS else pa.string())
+    if pa.types.is_duration(t):
+        per_second = {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}[t.unit]
+        return pc.divide(col.cast(pa.int64()).cast(pa.float64()), per_second)
+    if pa.types.is_timestamp(t) and t.tz is not None and not _GDAL_ZONE.fullmatch(t.tz):
+        return col.cast(pa.timestamp(t.unit, "UTC"))
+    if pa.types.is_date(t) and not dates:
+        return col.cast(pa.timestamp("ms"))
+    return col
 
 
 def _free_bytes(path: Path) -> int | None:

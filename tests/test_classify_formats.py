@@ -228,3 +228,41 @@ def test_a_column_of_structs_or_lists_to_csv_is_one_line_naming_it_and_parquet_k
     assert (captured.out, sorted(p.name for p in tmp_path.iterdir())) == ("", ["nested.parquet"])
     classify_file(corridor, src, tmp_path / "kept.parquet")
     assert pq.read_table(tmp_path / "kept.parquet")["tags"].to_pylist() == [[1, 2]]
+
+
+@pytest.mark.parametrize("out", ["out.gpkg", "out.geojson", "out.fgb"])
+def test_arrow_types_gdal_lacks_are_written_with_their_values(tmp_path, corridor, out):
+    # An empty column (pandas and DuckDB write Arrow's null type) failed with "Type 'n' ... is not supported", as did
+    # decimals ('d:38,2') and durations ('tDs'); a time in Asia/Damascus was written as its UTC clock, no zone.
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+
+    src = tmp_path / "types.parquet"
+    noon_utc = dt.datetime(2020, 3, 5, 12, tzinfo=dt.UTC)
+    pq.write_table(
+        pa.table({
+            "lon": [36.61], "lat": [35.81], "empty": pa.array([None]),
+            "price": pa.array([decimal.Decimal("12.34")], pa.decimal128(10, 2)),
+            "big": pa.array([decimal.Decimal("123456789012345678.91")], pa.decimal128(38, 2)),
+            "took": pa.array([dt.timedelta(days=1, seconds=5)]),
+            "at": pa.array([noon_utc], pa.timestamp("us", tz="Asia/Damascus")),
+        }),
+        src,
+    )  # fmt: skip
+    classify_file(corridor, src, tmp_path / out)
+    got = pyogrio.read_dataframe(tmp_path / out, datetime_as_string=True)
+    assert got["empty"].isna().all()
+    assert (got["price"][0], got["big"][0], got["took"][0]) == (12.34, "123456789012345678.91", 86405.0)
+    assert pd.Timestamp(got["at"][0]) == pd.Timestamp(noon_utc)  # the same instant, whatever offset it is shown in
+
+
+def test_a_geoparquet_with_an_empty_column_as_geopandas_writes_it_goes_on_a_map(tmp_path):
+    from geo.cli import main
+
+    src = tmp_path / "events.parquet"
+    gpd.GeoDataFrame({"notes": [None, None]}, geometry=[Point(36.61, 35.81), Point(36.5, 35.8)], crs=4326).to_parquet(
+        src
+    )
+    assert main(["map", "--offline", "--points", str(src), "-o", str(tmp_path / "map.html")]) == 0
