@@ -217,12 +217,27 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     }
 
     schema, batches = _plain_batches(pf, opts.chunk_rows)
+    others = [c for c in geo.get("columns", {}) if c != name and c in schema.names]
 
     def gen() -> Iterator[Chunk]:
         for batch in at_least_one(batches, schema):
-            yield wkb_chunk(pa.Table.from_batches([batch]), str(name), to_lonlat, own)
+            table = _as_wkt(pa.Table.from_batches([batch]), others)
+            yield wkb_chunk(table, str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
+
+
+def _as_wkt(table: pa.Table, columns: list[str]) -> pa.Table:
+    """Return ``table`` with a GeoParquet's other geometry ``columns`` (WKB) as WKT text, in their own CRS.
+
+    An output has one geometry, the primary column's: another one would be bytes that GeoPackage and
+    GeoJSON drop and CSV cannot hold. As text every output keeps it, and GIS tools read it back.
+    """
+    for column in columns:
+        i = table.schema.get_field_index(column)
+        geoms = shapely.from_wkb(table.column(i).to_numpy(zero_copy_only=False))
+        table = table.set_column(i, column, pa.array(shapely.to_wkt(geoms, rounding_precision=-1), pa.string()))
+    return table
 
 
 def reading_format(path: Path, fmt: FileFormat) -> FileFormat:

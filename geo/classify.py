@@ -241,6 +241,14 @@ _NUL_ELSE = ", or write Parquet or CSV"
 _CANNOT_CARRY = "cannot carry (its text ends there)"
 
 
+def _is_utf8(value: bytes) -> bool:
+    try:
+        value.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class _Run:
     """One classification: every chunk checked, answered and counted into the report."""
 
@@ -313,6 +321,8 @@ class _Run:
         Swapped rows are counted on the way.
         """
         table, geometry, stand_ins = self.own_geometry(table)
+        if self.out_fmt.flat:
+            table = self.bytes_as_text(table)
         if self.out_fmt.nul_ends_text:
             self.refuse_nul(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
@@ -344,6 +354,27 @@ class _Run:
                 f"output {self.report.output}: the column {nested.name!r} of {self.src} holds {nested.type} values, "
                 f"which {self.out_fmt.label} cannot hold; write {keep} instead"
             )
+
+    def bytes_as_text(self, table: pa.Table) -> pa.Table:
+        """Return ``table`` with its columns of bytes as text, for a CSV; bytes that are not UTF-8 are refused.
+
+        Parquet written without its strings marked as text (older Spark and Hive) gives bytes.
+        """
+        for i, f in enumerate(table.schema):
+            if not (pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)):
+                continue
+            try:
+                table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+            except pa.ArrowInvalid:
+                values = table.column(i).to_pylist()
+                bad = next(j for j, v in enumerate(values) if v is not None and not _is_utf8(v))
+                where = self.row_ref(bad, f"column {f.name!r} holds bytes that are not UTF-8 text")
+                keep = listed([f.label for f in FILE_FORMATS.values() if f.output and not f.flat])
+                raise ValueError(
+                    f"output {self.report.output}: {self.src}: {where}, which {self.out_fmt.label} cannot hold; "
+                    f"write {keep} instead"
+                ) from None
+        return table
 
     def refuse_nul(self, table: pa.Table) -> None:
         """Refuse a chunk with a NUL character in a text value or a column name, which the output would cut short."""

@@ -266,3 +266,43 @@ def test_a_geoparquet_with_an_empty_column_as_geopandas_writes_it_goes_on_a_map(
         src
     )
     assert main(["map", "--offline", "--points", str(src), "-o", str(tmp_path / "map.html")]) == 0
+
+
+@pytest.mark.parametrize("out", ["out.csv", "out.gpkg", "out.geojson", "out.parquet"])
+def test_a_geoparquets_second_geometry_column_is_kept_as_wkt(tmp_path, corridor, out):
+    # GeoPackage and GeoJSON dropped it without a word; CSV said "Invalid UTF8 payload".
+    from shapely.geometry import LineString
+
+    src = tmp_path / "two.parquet"
+    gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(36.61, 35.81)], crs=4326)
+    gdf["route"] = gpd.GeoSeries([LineString([(36.5, 35.8), (36.6, 35.81)])], crs=4326)
+    gdf.to_parquet(src)
+    classify_file(corridor, src, tmp_path / out)
+    if out.endswith(".csv"):
+        got = pd.read_csv(tmp_path / out)["route"]
+    elif out.endswith(".parquet"):
+        got = pq.read_table(tmp_path / out)["route"].to_pandas()
+    else:
+        got = pyogrio.read_dataframe(tmp_path / out)["route"]
+    assert got.tolist() == ["LINESTRING (36.5 35.8, 36.6 35.81)"]
+
+
+def test_bytes_to_csv_are_written_as_text_and_bytes_that_are_not_text_are_one_line(tmp_path, corridor, capsys):
+    # Parquet whose strings are not marked as text (older Spark, Hive) is read as bytes; bytes that are not UTF-8
+    # said "Invalid UTF8 payload", naming neither the file nor the column.
+    import pyarrow as pa
+
+    from geo.cli import main
+
+    src = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"id": pa.array([b"Saraqib", b"\xff\xfe"]), "lat": [35.8, 35.8], "lon": [36.6, 36.6]}), src)
+    out = tmp_path / "out.csv"
+    assert main(["classify", str(src), "-o", str(out), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        f"idlib-corridor: error: output {out}: {src}: row 2: column 'id' holds bytes that are not UTF-8 text, "
+        "which CSV cannot hold; write Parquet, GeoJSON, GeoPackage or FlatGeobuf instead\n"
+    )
+    assert not out.exists()
+    pq.write_table(pa.table({"id": pa.array([b"Saraqib"]), "lat": [35.8], "lon": [36.6]}), src)
+    classify_file(corridor, src, out)
+    assert pd.read_csv(out)["id"].tolist() == ["Saraqib"]
