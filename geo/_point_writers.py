@@ -384,7 +384,7 @@ class _VectorWriter:
         column = "_wkb"
         while column in table.column_names:
             column = "_" + column
-        table = gdal_columns(table, dates=self.driver != "FlatGeobuf")
+        table = gdal_columns(table, dates=self.driver != "FlatGeobuf", finite=self.driver == "GeoJSON")
         from pyogrio.errors import DataLayerError, DataSourceError
 
         free = _free_bytes(self.path)
@@ -441,37 +441,49 @@ _GDAL_ZONE = re.compile(r"UTC|Z|[+-]\d{2}:\d{2}")
 _DOUBLE_DIGITS = 15
 
 
-def gdal_columns(table: pa.Table, dates: bool = True) -> pa.Table:
+def gdal_columns(table: pa.Table, dates: bool = True, finite: bool = False) -> pa.Table:
     """Return ``table`` with each column of a type GDAL's vector formats do not take as one they do, values kept.
 
     - a column of nulls only (Arrow's ``null`` type, as pandas and DuckDB write an empty column): text;
     - a decimal: a number (a double) up to 15 digits, else its text (``"12345678901234567.89"``);
     - a duration: its seconds, a number;
     - a time with a zone by name: the same instants in UTC;
-    - a date, where the format has no date type (``dates=False``: FlatGeobuf): the time of its midnight.
+    - a date, where the format has no date type (``dates=False``: FlatGeobuf): the time of its midnight;
+    - NaN or an infinity, where the format has only finite numbers (``finite=True``: GeoJSON, whose JSON
+      has none, and where GDAL left the property out with a warning): null.
 
     The types are decided by the column's type alone, so that every chunk of a file gets the same.
     """
     return pa.table(
-        [_gdal_column(col, dates) for col in table.columns], names=table.column_names, metadata=table.schema.metadata
+        [_gdal_column(col, dates, finite) for col in table.columns],
+        names=table.column_names,
+        metadata=table.schema.metadata,
     )
 
 
-def _gdal_column(col: pa.ChunkedArray, dates: bool) -> pa.ChunkedArray:
+def _gdal_column(col: pa.ChunkedArray, dates: bool, finite: bool) -> pa.ChunkedArray:
     """Return one column as :func:`gdal_columns` writes it."""
     t = col.type
-    if pa.types.is_null(t):
-        return col.cast(pa.string())
-    if pa.types.is_decimal(t):
-        return col.cast(pa.float64() if t.precision <= _DOUBLE_DIGITS else pa.string())
+    if finite and pa.types.is_floating(t):
+        return pc.if_else(pc.is_finite(col), col, pa.scalar(None, t))
     if pa.types.is_duration(t):
         per_second = {"s": 1, "ms": 1e3, "us": 1e6, "ns": 1e9}[t.unit]
         return pc.divide(col.cast(pa.int64()).cast(pa.float64()), per_second)
+    target = _gdal_type(t, dates)
+    return col if target is None else col.cast(target)
+
+
+def _gdal_type(t: pa.DataType, dates: bool) -> pa.DataType | None:
+    """Return the type :func:`gdal_columns` casts ``t`` to, or None to keep it."""
+    if pa.types.is_null(t):
+        return pa.string()
+    if pa.types.is_decimal(t):
+        return pa.float64() if t.precision <= _DOUBLE_DIGITS else pa.string()
     if pa.types.is_timestamp(t) and t.tz is not None and not _GDAL_ZONE.fullmatch(t.tz):
-        return col.cast(pa.timestamp(t.unit, "UTC"))
+        return pa.timestamp(t.unit, "UTC")
     if pa.types.is_date(t) and not dates:
-        return col.cast(pa.timestamp("ms"))
-    return col
+        return pa.timestamp("ms")
+    return None
 
 
 def _free_bytes(path: Path) -> int | None:

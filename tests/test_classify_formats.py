@@ -306,3 +306,19 @@ def test_bytes_to_csv_are_written_as_text_and_bytes_that_are_not_text_are_one_li
     pq.write_table(pa.table({"id": pa.array([b"Saraqib"]), "lat": [35.8], "lon": [36.6]}), src)
     classify_file(corridor, src, out)
     assert pd.read_csv(out)["id"].tolist() == ["Saraqib"]
+
+
+def test_nan_and_infinity_go_to_geojson_as_null_not_as_a_property_left_out(tmp_path, corridor):
+    # JSON has no NaN: GDAL left the property out of those features, with a RuntimeWarning on stderr.
+    import json
+    import warnings
+
+    src = tmp_path / "scores.parquet"
+    pd.DataFrame({"lon": [36.61, 36.5, 36.5], "lat": [35.81, 35.8, 35.8], "score": [np.nan, np.inf, 1.5]}).to_parquet(
+        src
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        classify_file(corridor, src, tmp_path / "out.geojson")
+    features = json.loads((tmp_path / "out.geojson").read_text(encoding="utf-8"))["features"]
+    assert [f["properties"]["score"] for f in features] == [None, None, 1.5]
