@@ -126,8 +126,8 @@ class FileFormat:
         Its writer ends a text value at a NUL character (GDAL's formats take C strings), so a
         value holding one cannot be written to it whole.
     flat
-        A value of it is one cell of text (CSV), so a column of lists, structs or maps (a Parquet
-        input's) cannot be written to it.
+        A value of it is one cell of text (CSV): a column of lists, structs or maps (a Parquet
+        input's) is written as JSON text, and one of bytes as text.
     """
 
     name: str

@@ -30,6 +30,7 @@ The output side:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import shutil
@@ -241,6 +242,14 @@ _NUL_ELSE = ", or write Parquet or CSV"
 _CANNOT_CARRY = "cannot carry (its text ends there)"
 
 
+def _json_text(column: pa.ChunkedArray) -> pa.Array:
+    """Return a column of lists, structs or maps as the JSON text of each value (null stays null)."""
+    return pa.array(
+        [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in column.to_pylist()],
+        pa.string(),
+    )
+
+
 def _is_utf8(value: bytes) -> bool:
     try:
         value.decode("utf-8")
@@ -281,8 +290,6 @@ class _Run:
 
     def planned(self, table: pa.Table) -> pa.Table:
         """Return ``table`` once the names are planned from it (so a first pass refuses a clash at its start)."""
-        if self.names is None and self.out_fmt.flat:
-            self.refuse_nested(table.schema)
         self.plan(table.column_names)
         return table
 
@@ -322,7 +329,7 @@ class _Run:
         """
         table, geometry, stand_ins = self.own_geometry(table)
         if self.out_fmt.flat:
-            table = self.bytes_as_text(table)
+            table = self.cells_as_text(table)
         if self.out_fmt.nul_ends_text:
             self.refuse_nul(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
@@ -345,22 +352,21 @@ class _Run:
             self.report.swapped_rows += int(swapped.size)
         return table, geometry
 
-    def refuse_nested(self, schema: pa.Schema) -> None:
-        """Refuse an input column of lists, structs or maps for an output whose values are cells of text (CSV)."""
-        nested = next((f for f in schema if pa.types.is_nested(f.type)), None)
-        if nested is not None:
-            keep = listed([f.label for f in FILE_FORMATS.values() if f.output and not f.flat])
-            raise ValueError(
-                f"output {self.report.output}: the column {nested.name!r} of {self.src} holds {nested.type} values, "
-                f"which {self.out_fmt.label} cannot hold; write {keep} instead"
-            )
+    def cells_as_text(self, table: pa.Table) -> pa.Table:
+        """Return ``table`` with every column a CSV cell cannot hold as text; bytes not UTF-8 are refused.
 
-    def bytes_as_text(self, table: pa.Table) -> pa.Table:
-        """Return ``table`` with its columns of bytes as text, for a CSV; bytes that are not UTF-8 are refused.
-
-        Parquet written without its strings marked as text (older Spark and Hive) gives bytes.
+        Lists, structs and maps (a Parquet's, a GeoJSON's arrays) become their JSON; a GeoJSON
+        property holding an object is read as Arrow's JSON type, whose text is that JSON; bytes
+        (Parquet written without its strings marked as text, as older Spark and Hive write it)
+        become their text.
         """
         for i, f in enumerate(table.schema):
+            if isinstance(f.type, pa.BaseExtensionType) and pa.types.is_string(f.type.storage_type):
+                table = table.set_column(i, f.name, table.column(i).cast(f.type.storage_type))
+                continue
+            if pa.types.is_nested(f.type):
+                table = table.set_column(i, f.name, _json_text(table.column(i)))
+                continue
             if not (pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)):
                 continue
             try:

@@ -205,29 +205,33 @@ def test_a_parquet_of_arrow_view_columns_is_classified_with_its_values(tmp_path,
         assert got["place"].tolist() == ["Saraqib", "Ariha"]
 
 
-@pytest.mark.parametrize("out", ["out.csv", "out.csv.gz", "-"])
-def test_a_column_of_structs_or_lists_to_csv_is_one_line_naming_it_and_parquet_keeps_it(
-    tmp_path, corridor, out, capsys
-):
-    # It was "Unsupported Type:struct<a: int64>", naming neither the file nor the column.
+@pytest.mark.parametrize("out", ["out.csv", "out.csv.gz"])
+def test_lists_structs_and_json_objects_go_to_csv_as_json_text_and_parquet_keeps_them(tmp_path, corridor, out):
+    # It was "Unsupported Type:struct<a: int64>" (or extension<arrow.json>), naming neither the file nor the column.
+    import json
+
     import pyarrow as pa
 
-    from geo.cli import main
-
     src = tmp_path / "nested.parquet"
-    pq.write_table(pa.table({"id": [1], "tags": [[1, 2]], "lat": [35.86], "lon": [36.80]}), src)
-    target = out if out == "-" else str(tmp_path / out)
-    assert main(["classify", str(src), "-o", target, "-q"]) == 2
-    captured = capsys.readouterr()
-    tags = pq.read_schema(src).field("tags").type  # Arrow's own spelling of a list of integers
-    assert captured.err == (
-        f"idlib-corridor: error: output {target}: the column 'tags' of {src} holds {tags} values, which "
-        f"{'gzip CSV' if out.endswith('.gz') else 'CSV'} cannot hold; write Parquet, GeoJSON, GeoPackage or "
-        "FlatGeobuf instead\n"
-    )
-    assert (captured.out, sorted(p.name for p in tmp_path.iterdir())) == ("", ["nested.parquet"])
+    table = pa.table({
+        "id": [1, 2], "tags": [[1, 2], None], "who": [{"name": "سراقب", "n": 3}, {"name": None, "n": 0}],
+        "lat": [35.86, 35.8], "lon": [36.80, 36.6],
+    })  # fmt: skip
+    pq.write_table(table, src)
+    classify_file(corridor, src, tmp_path / out)
+    got = pd.read_csv(tmp_path / out, dtype=str, keep_default_na=False)
+    assert [json.loads(v) if v else None for v in got["tags"]] == [[1, 2], None]
+    assert [json.loads(v) for v in got["who"]] == [{"name": "سراقب", "n": 3}, {"name": None, "n": 0}]
     classify_file(corridor, src, tmp_path / "kept.parquet")
-    assert pq.read_table(tmp_path / "kept.parquet")["tags"].to_pylist() == [[1, 2]]
+    assert pq.read_table(tmp_path / "kept.parquet")["tags"].to_pylist() == [[1, 2], None]
+    geojson = tmp_path / "objects.geojson"
+    geojson.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"nested": {"k": "v"}}, '
+        '"geometry": {"type": "Point", "coordinates": [36.61, 35.81]}}]}',
+        encoding="utf-8",
+    )
+    classify_file(corridor, geojson, tmp_path / "objects.csv")
+    assert json.loads(pd.read_csv(tmp_path / "objects.csv")["nested"][0]) == {"k": "v"}
 
 
 @pytest.mark.parametrize("out", ["out.gpkg", "out.geojson", "out.fgb"])
