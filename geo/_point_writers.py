@@ -257,18 +257,46 @@ def _point_wkb(lon: np.ndarray, lat: np.ndarray, ok: np.ndarray) -> pa.Array:
     return pa.Array.from_buffers(pa.binary(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(points)])
 
 
-def _geo_metadata(column: str) -> bytes:
-    """Return GeoParquet's ``geo`` metadata for one primary column of WKB points in EPSG:4326.
+#: GeoParquet's names of geometry types (2D), as GDAL names a layer's too.
+_GEOPARQUET_TYPES = (
+    "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "GeometryCollection",
+)  # fmt: skip
 
-    The CRS is written out (as PROJJSON) rather than left to the default OGC:CRS84, so readers
-    such as GeoPandas report EPSG:4326; GeoParquet's coordinates are lon/lat either way.
+
+def _geo_metadata(column: str, geometry_type: str = "Point") -> bytes:
+    """Return GeoParquet's ``geo`` metadata for one primary column of WKB geometry in EPSG:4326.
+
+    ``geometry_type`` is the column's one type, or any other word (GDAL's ``Unknown``) for several
+    (GeoParquet's empty list). The CRS is written out (as PROJJSON) rather than left to the default
+    OGC:CRS84, so readers such as GeoPandas report EPSG:4326; GeoParquet's coordinates are lon/lat either way.
     """
+    types = [geometry_type] if geometry_type in _GEOPARQUET_TYPES else []
     meta = {
         "version": GEOPARQUET_VERSION,
         "primary_column": column,
-        "columns": {column: {"encoding": "WKB", "geometry_types": ["Point"], "crs": _wgs84_projjson()}},
+        "columns": {column: {"encoding": "WKB", "geometry_types": types, "crs": _wgs84_projjson()}},
     }
     return json.dumps(meta).encode()
+
+
+@cache
+def _to_lonlat(crs: str) -> Any:
+    import pyproj
+
+    return pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+def _wgs84_wkb(wkb: pa.ChunkedArray | pa.Array, crs: str | None) -> pa.Array:
+    """Return geometries of WKB in ``crs`` in WGS84 lon/lat (2D), as WKB (null where missing)."""
+    import shapely
+
+    to_lonlat = _to_lonlat(crs or "EPSG:4326")
+
+    def transform(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
+
+    geoms = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
+    return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
 
 
 @cache
@@ -282,23 +310,29 @@ def _wgs84_projjson() -> dict[str, Any]:
 class _ArrowWriter:
     """A tabular output written by an Arrow writer (CSV, Parquet); every chunk cast to the first one's schema."""
 
-    def __init__(self, path: Path, open_writer: Callable[[Path, pa.Schema], Any], geometry: str | None) -> None:
+    def __init__(
+        self, path: Path, open_writer: Callable[[Path, pa.Schema], Any], geometry: str | None, layout: Layout
+    ) -> None:
         self.path = path
         self._open = open_writer
-        self._geometry = geometry  # the column of point WKB to add (GeoParquet), or None
+        self._geometry = geometry  # the column of WKB to add (GeoParquet), or None
+        self._layout = layout
         self._writer: Any = None
         self._schema: pa.Schema | None = None
 
     def write(
         self, table: pa.Table, lon: np.ndarray, lat: np.ndarray, ok: np.ndarray, geometry: pa.Array | None = None
     ) -> None:
-        """Write one chunk (with its points as WKB, for GeoParquet)."""
+        """Write one chunk (for GeoParquet, with its rows' own geometry in WGS84, or else their points, as WKB)."""
         if self._geometry is not None:
-            table = table.append_column(pa.field(self._geometry, pa.binary()), _point_wkb(lon, lat, ok))
+            wkb = _point_wkb(lon, lat, ok) if geometry is None else _wgs84_wkb(geometry, self._layout.source_crs)
+            table = table.append_column(pa.field(self._geometry, pa.binary()), wkb)
         if self._writer is None:
             schema = table.schema
             if self._geometry is not None:
-                schema = schema.with_metadata({**(schema.metadata or {}), b"geo": _geo_metadata(self._geometry)})
+                kind = "Point" if geometry is None else self._layout.geometry_type
+                meta = _geo_metadata(self._geometry, kind)
+                schema = schema.with_metadata({**(schema.metadata or {}), b"geo": meta})
             self._schema = schema
             self._writer = self._open(self.path, schema)
         self._writer.write_table(table.cast(self._schema))
@@ -312,7 +346,7 @@ class _ArrowWriter:
 
 def csv_writer(path: Path, layout: Layout) -> ChunkWriter:
     """Open a CSV output."""
-    return _ArrowWriter(path, pacsv.CSVWriter, geometry=None)
+    return _ArrowWriter(path, pacsv.CSVWriter, geometry=None, layout=layout)
 
 
 class _GzipCSVWriter:
@@ -334,7 +368,7 @@ class _GzipCSVWriter:
 
 def csv_gz_writer(path: Path, layout: Layout) -> ChunkWriter:
     """Open a gzip CSV output."""
-    return _ArrowWriter(path, _GzipCSVWriter, geometry=None)
+    return _ArrowWriter(path, _GzipCSVWriter, geometry=None, layout=layout)
 
 
 def no_writer(path: Path, layout: Layout) -> ChunkWriter:
@@ -355,7 +389,7 @@ def _open_parquet(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 
 def parquet_writer(path: Path, layout: Layout) -> ChunkWriter:
     """Open a GeoParquet output."""
-    return _ArrowWriter(path, _open_parquet, geometry=layout.name("geometry"))
+    return _ArrowWriter(path, _open_parquet, geometry=layout.name("geometry"), layout=layout)
 
 
 # --- vector outputs -----------------------------------------------------------------------------------------
@@ -368,7 +402,6 @@ class _VectorWriter:
         self.path, self.driver, self.layout, self.first = path, driver, layout, True
         self.rows = 0
         self.layer_options = dict(layer_options or {})
-        self._to_lonlat: Any = None
         self.dataset_options: dict[str, str] | None = None
         if driver == "GPKG":  # GDAL's own columns, renamed when the input has them (see output_names)
             self.layer_options |= {"FID": layout.name("fid"), "GEOMETRY_NAME": layout.name("geom")}
@@ -380,7 +413,7 @@ class _VectorWriter:
         """Append one chunk: its rows' own geometry when given, else their points."""
         import pyogrio
 
-        wkb = _point_wkb(lon, lat, ok) if geometry is None else self._wgs84(geometry)
+        wkb = _point_wkb(lon, lat, ok) if geometry is None else _wgs84_wkb(geometry, self.layout.source_crs)
         column = "_wkb"
         while column in table.column_names:
             column = "_" + column
@@ -399,21 +432,6 @@ class _VectorWriter:
             raise OSError(f"GDAL could not write the {self.driver} file{full}: {exc}") from None
         self.first = False
         self.rows += table.num_rows
-
-    def _wgs84(self, wkb: pa.ChunkedArray | pa.Array) -> pa.Array:
-        """Return the rows' own geometries in WGS84 lon/lat (2D), as WKB (null where missing)."""
-        import pyproj
-        import shapely
-
-        if self._to_lonlat is None:
-            self._to_lonlat = pyproj.Transformer.from_crs(self.layout.source_crs, "EPSG:4326", always_xy=True)
-        to_lonlat = self._to_lonlat
-
-        def transform(xy: np.ndarray) -> np.ndarray:
-            return np.column_stack(to_lonlat.transform(xy[:, 0], xy[:, 1]))
-
-        geoms = shapely.from_wkb(np.asarray(wkb.to_numpy(zero_copy_only=False), dtype=object))
-        return pa.array(shapely.to_wkb(shapely.transform(geoms, transform)), type=pa.binary())
 
     def close(self) -> None:
         """Finish the file: check that a FlatGeobuf says it has every row.

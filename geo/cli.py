@@ -169,7 +169,8 @@ def _warn_rows(report: dict[str, Any], advice: str = "", where: str = "") -> Non
     if report['representative_rows']:
         print(
             f"note: {where}{report['representative_rows']:,} rows are lines or areas, answered at a point on each "
-            "(a line's midpoint by length, an area's point inside it); a vector output keeps their own geometry.",
+            "(a line's midpoint by length, an area's point inside it); a GeoParquet or vector output keeps their "
+            "own geometry.",
             file=sys.stderr,
         )
 

@@ -454,12 +454,13 @@ def _mixed_gpkg(tmp_path: Path) -> tuple[Path, gpd.GeoDataFrame]:
     return src, gdf
 
 
-@pytest.mark.parametrize("ext", [".gpkg", ".geojson", ".fgb"])
-def test_a_vector_output_keeps_each_rows_own_geometry(tmp_path, corridor, ext):
+@pytest.mark.parametrize("ext", [".gpkg", ".geojson", ".fgb", ".parquet"])
+def test_a_vector_or_geoparquet_output_keeps_each_rows_own_geometry(tmp_path, corridor, ext):
+    # GeoParquet held the answered points: a line's or an area's own geometry was lost.
     src, gdf = _mixed_gpkg(tmp_path)
     out = tmp_path / f"out{ext}"
     report = classify_file(corridor, src, out)
-    got = gpd.read_file(out)
+    got = gpd.read_parquet(out) if ext == ".parquet" else gpd.read_file(out)
     assert report.bad_rows == 1  # only the row without geometry
     assert got.crs.to_epsg() == 4326
     assert list(got.geom_type[:3]) == ["Point", "Polygon", "LineString"]
@@ -479,7 +480,7 @@ def test_non_point_rows_are_answered_at_a_representative_point(tmp_path, corrido
     expected = gpd.GeoSeries([area, road], crs=32637).to_crs(4326)
     np.testing.assert_allclose(got["longitude"].iloc[1:3], expected.x, atol=1e-9)
     np.testing.assert_allclose(got["latitude"].iloc[1:3], expected.y, atol=1e-9)
-    assert got.geometry.iloc[1].geom_type == "Point"  # GeoParquet holds the answered points
+    assert got.geometry.iloc[1].geom_type == "Polygon"  # GeoParquet keeps the area; its point is in the columns
     answer = corridor.query(expected.x.to_numpy(), expected.y.to_numpy())
     np.testing.assert_allclose(got["distance_m"].iloc[1:3], answer["distance_m"], atol=1e-6)
 
@@ -617,7 +618,9 @@ def test_a_geoparquet_inputs_own_geometry_is_kept_in_a_vector_output(tmp_path, c
         assert mine.equals_exact(theirs, 1e-7)
     again = tmp_path / "again.parquet"
     classify_file(corridor, middle, again)
-    assert gpd.read_parquet(again).geom_type.iloc[1] == "Point"  # GeoParquet output: the answered points
+    kept = gpd.read_parquet(again)
+    assert list(kept.geom_type[:3]) == ["Point", "Polygon", "LineString"]  # GeoParquet output: its own geometry too
+    assert kept.crs.to_epsg() == 4326
 
 
 def test_a_directory_output_without_an_extension_is_named_a_directory(tmp_path, capsys):
