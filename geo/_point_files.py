@@ -201,8 +201,12 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     geo = _geo_metadata(path) or {}
     name = geo.get("primary_column")
     column = geo.get("columns", {}).get(name) if isinstance(name, str) else None
-    if not isinstance(column, dict) or column.get("encoding", "WKB").upper() != "WKB":
-        raise ValueError(f"{path}: GeoParquet without a WKB primary geometry column; expected WKB points")
+    encoding = str(column.get("encoding", "WKB")).lower() if isinstance(column, dict) else None
+    if not isinstance(column, dict) or encoding not in ("wkb", *_GEOARROW_DEPTH):
+        raise ValueError(
+            f"{path}: GeoParquet without a primary geometry column of WKB or GeoArrow (point, linestring...); "
+            f"expected one (its 'geo' metadata names {name!r}, encoding {encoding!r})"
+        )
     crs = column.get("crs", "OGC:CRS84")  # the GeoParquet default; null means unknown
     if crs is None:
         raise ValueError(f"{path}: the geometry has no CRS (crs: null); set one so coordinates can be read")
@@ -217,27 +221,79 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     }
 
     schema, batches = _plain_batches(pf, opts.chunk_rows)
-    others = [c for c in geo.get("columns", {}) if c != name and c in schema.names]
+    columns = {c: str(m.get("encoding", "WKB")).lower() for c, m in geo.get("columns", {}).items() if c in schema.names}
+    others = {c: e for c, e in columns.items() if c != name}
+    if encoding != "wkb":  # GeoArrow's nested coordinates, as WKB (a chunk's rows' own geometry is WKB)
+        schema = schema.set(schema.get_field_index(str(name)), pa.field(str(name), pa.binary()))
 
     def gen() -> Iterator[Chunk]:
         for batch in at_least_one(batches, schema):
             table = _as_wkt(pa.Table.from_batches([batch]), others)
+            if encoding != "wkb":
+                i = table.schema.get_field_index(str(name))
+                wkb = shapely.to_wkb(_shapes(table.column(i), str(encoding)))
+                table = table.set_column(i, str(name), pa.array(wkb, pa.binary()))
             yield wkb_chunk(table, str(name), to_lonlat, own)
 
     return guard(gen(), path), pf.metadata.num_rows
 
 
-def _as_wkt(table: pa.Table, columns: list[str]) -> pa.Table:
-    """Return ``table`` with a GeoParquet's other geometry ``columns`` (WKB) as WKT text, in their own CRS.
+def _as_wkt(table: pa.Table, columns: dict[str, str]) -> pa.Table:
+    """Return ``table`` with a GeoParquet's other geometry ``columns`` (name: encoding) as WKT text, in their CRS.
 
     An output has one geometry, the primary column's: another one would be bytes that GeoPackage and
     GeoJSON drop and CSV cannot hold. As text every output keeps it, and GIS tools read it back.
     """
-    for column in columns:
+    for column, encoding in columns.items():
         i = table.schema.get_field_index(column)
-        geoms = shapely.from_wkb(table.column(i).to_numpy(zero_copy_only=False))
+        geoms = _shapes(table.column(i), encoding)
         table = table.set_column(i, column, pa.array(shapely.to_wkt(geoms, rounding_precision=-1), pa.string()))
     return table
+
+
+#: GeoParquet's GeoArrow encodings, each with the depth of its lists above the coordinates.
+_GEOARROW_DEPTH = {
+    "point": 0, "linestring": 1, "multipoint": 1, "polygon": 2, "multilinestring": 2, "multipolygon": 3,
+}  # fmt: skip
+#: Shapely's geometry type of each GeoArrow encoding.
+_GEOARROW_TYPES = {
+    "point": shapely.GeometryType.POINT, "linestring": shapely.GeometryType.LINESTRING,
+    "multipoint": shapely.GeometryType.MULTIPOINT, "polygon": shapely.GeometryType.POLYGON,
+    "multilinestring": shapely.GeometryType.MULTILINESTRING, "multipolygon": shapely.GeometryType.MULTIPOLYGON,
+}  # fmt: skip
+
+
+def _shapes(column: pa.ChunkedArray | pa.Array, encoding: str) -> np.ndarray:
+    """Return a geometry column of GeoParquet (WKB, or GeoArrow's separated coordinates) as shapely geometries (2D).
+
+    A null row is None. GeoArrow's interleaved coordinates (a fixed-size list) are read as well.
+    """
+    if encoding == "wkb":
+        return np.asarray(shapely.from_wkb(column.to_numpy(zero_copy_only=False)))
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    offsets = []
+    level = arr
+    for _ in range(_GEOARROW_DEPTH[encoding]):
+        start = level.offsets[0].as_py() if len(level) else 0
+        offsets.append(np.asarray(level.offsets.to_numpy(), dtype=np.int64) - start)
+        level = level.flatten()
+    if pa.types.is_struct(level.type):
+        x, y = (np.asarray(level.field(k).to_numpy(zero_copy_only=False), dtype=float) for k in ("x", "y"))
+    else:  # interleaved: [x, y(, z...)] per coordinate
+        size = level.type.list_size
+        flat = np.asarray(level.flatten().to_numpy(zero_copy_only=False), dtype=float).reshape(-1, size)
+        x, y = flat[:, 0], flat[:, 1]
+    coords = np.column_stack([x, y])
+    if not len(coords):  # rows of no coordinates (null, or empty): shapely's ragged reader wants at least one
+        return np.full(len(arr), None, dtype=object)
+    if encoding == "point":
+        geoms = shapely.points(coords)
+    else:
+        geoms = shapely.from_ragged_array(_GEOARROW_TYPES[encoding], coords, tuple(reversed(offsets)))
+    geoms = np.asarray(geoms, dtype=object)
+    geoms[~valid] = None
+    return geoms
 
 
 def reading_format(path: Path, fmt: FileFormat) -> FileFormat:

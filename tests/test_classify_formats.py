@@ -326,3 +326,36 @@ def test_nan_and_infinity_go_to_geojson_as_null_not_as_a_property_left_out(tmp_p
         classify_file(corridor, src, tmp_path / "out.geojson")
     features = json.loads((tmp_path / "out.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["score"] for f in features] == [None, None, 1.5]
+
+
+@pytest.mark.parametrize("kind", ["points", "polygons", "multilinestrings"])
+@pytest.mark.parametrize("chunk_rows", [1, 1000])
+def test_geoparquet_in_geoarrow_encoding_reads_as_its_wkb_twin(tmp_path, corridor, kind, chunk_rows):
+    # geopandas' to_parquet(geometry_encoding="geoarrow") is GeoParquet 1.1: it was refused ("expected WKB points").
+    from shapely.geometry import MultiLineString, Polygon
+
+    shapes = {
+        "points": [Point(36.61, 35.81), None, Point(36.5, 35.8)],
+        "polygons": [
+            Polygon([(36.6, 35.8), (36.62, 35.8), (36.62, 35.82)]), None,
+            Polygon(
+                [(36.5, 35.8), (36.52, 35.8), (36.52, 35.82)], [[(36.505, 35.805), (36.51, 35.805), (36.51, 35.81)]]
+            ),
+        ],
+        "multilinestrings": [
+            MultiLineString([[(36.4, 35.75), (36.5, 35.75)], [(36.6, 35.8), (36.7, 35.9)]]), None,
+            MultiLineString([[(36.3, 35.7), (36.35, 35.72)]]),
+        ],
+    }[kind]  # fmt: skip
+    gdf = gpd.GeoDataFrame({"n": [1, 2, 3]}, geometry=shapes, crs=4326).to_crs(32637)
+    arrow, wkb = tmp_path / "geoarrow.parquet", tmp_path / "wkb.parquet"
+    gdf.to_parquet(arrow, geometry_encoding="geoarrow")
+    gdf.to_parquet(wkb)
+    assert b'"encoding": "' + kind[:-1].encode() + b'"' in pq.read_schema(arrow).metadata[b"geo"]
+    classify_file(corridor, arrow, tmp_path / "a.gpkg", chunk_rows=chunk_rows)
+    classify_file(corridor, wkb, tmp_path / "w.gpkg")
+    got, twin = gpd.read_file(tmp_path / "a.gpkg"), gpd.read_file(tmp_path / "w.gpkg")
+    assert got.geometry.iloc[1] is None
+    for mine, theirs in zip(got.geometry[[0, 2]], twin.geometry[[0, 2]], strict=True):
+        assert mine.equals_exact(theirs, 1e-9)
+    np.testing.assert_array_equal(got["distance_m"], twin["distance_m"])
