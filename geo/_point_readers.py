@@ -452,12 +452,32 @@ def _decode_problem(path: Path, encoding: str) -> str | None:
             try:
                 raw.decode(codec)
             except UnicodeDecodeError as exc:
-                other = "latin-1" if encoding == "utf-8" else "utf-8"
+                other = _likely_encoding(raw) if encoding == "utf-8" else "utf-8"
                 return (
                     f"{path}: line {n} is not valid {encoding} text (byte 0x{raw[exc.start]:02x}); "
                     f"say what the file is, e.g. --encoding {other}"
                 )
     return None
+
+
+def _likely_encoding(raw: bytes) -> str:
+    """Return the encoding to suggest for a line that is not UTF-8: ``cp1256`` for Arabic, else ``latin-1``.
+
+    Windows' Arabic code page (cp1256, what Excel saves in Arabic Windows) writes every letter of a word
+    as a byte over 0x7F, so its bytes come in runs that cp1256 reads as Arabic letters; a Latin-1 line's
+    accented letters stand alone between ASCII ones (``Müller``). Latin-1 would read Arabic as accented
+    Latin letters without an error, so the hint matters.
+
+    Examples
+    --------
+    >>> _likely_encoding("سراقب 2020".encode("cp1256")), _likely_encoding("Müller, Hélène".encode("latin-1"))
+    ('cp1256', 'latin-1')
+    """
+    high = [i for i, b in enumerate(raw) if b > 0x7F]
+    at = set(high)
+    paired = sum(1 for i in high if i - 1 in at or i + 1 in at)
+    arabic = sum(1 for ch in bytes(raw[i] for i in high).decode("cp1256", "replace") if "\u0600" <= ch <= "\u06ff")
+    return "cp1256" if high and paired * 2 > len(high) and arabic * 5 > len(high) * 4 else "latin-1"
 
 
 def _shape_problem(path: Path, delimiter: str, encoding: str) -> str | None:

@@ -625,3 +625,19 @@ def test_a_codec_that_is_no_text_encoding_is_one_line(tmp_path, capsys, codec):
     err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"), "--encoding", codec)
     assert f"in.csv: {codec!r} is not a text encoding" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "codec", "hint"),
+    [("سراقب، أريحا", "cp1256", "cp1256"), ("Müller et Hélène à Saraqib", "latin-1", "latin-1")],
+    ids=["arabic-windows", "western"],
+)
+def test_a_file_not_utf8_is_told_the_encoding_its_text_looks_like(tmp_path, capsys, text, codec, hint):
+    # An Arabic file saved by Excel on Arabic Windows (cp1256) was told --encoding latin-1, which reads it as
+    # accented Latin letters without an error: a wrong answer.
+    src = tmp_path / "events.csv"
+    src.write_bytes(f"name,lat,lon\n{text},35.8,36.6\n".encode(codec))
+    err = _cli_error(capsys, str(src), "-o", str(tmp_path / "out.csv"))
+    assert err.endswith(f"say what the file is, e.g. --encoding {hint}\n")
+    assert main(["classify", str(src), "-o", str(tmp_path / "out.csv"), "--encoding", hint, "-q"]) == 0
+    assert pd.read_csv(tmp_path / "out.csv")["name"].tolist() == [text]
