@@ -70,7 +70,12 @@ def text(value: Any) -> str:
     >>> print(text("{{ 7*7 }}"))
     &#123;&#123; 7*7 }}
     """
-    return html.escape(plain(value), quote=True).replace("{", "&#123;")
+    return _escaped(plain(value))
+
+
+def _escaped(source: str) -> str:
+    """Return ``source`` as HTML text: markup and quotes escaped, and each brace too (see :func:`text`)."""
+    return html.escape(source, quote=True).replace("{", "&#123;")
 
 
 def linked(value: Any) -> str:
@@ -96,11 +101,11 @@ def linked(value: Any) -> str:
         url = m.group(0).rstrip(_URL_TAIL)
         if len(url) <= len(m.group(0).split("://", 1)[0]) + 3:  # a scheme with nothing after it
             continue
-        out.append(html.escape(source[at : m.start()], quote=True))
-        href = html.escape(url, quote=True)
+        out.append(_escaped(source[at : m.start()]))
+        href = _escaped(url)
         out.append(f'<a href="{href}" rel="noopener noreferrer" target="_blank">{href}</a>')
         at = m.start() + len(url)
-    out.append(html.escape(source[at:], quote=True))
+    out.append(_escaped(source[at:]))
     return "".join(out)
 
 
