@@ -229,8 +229,8 @@ def _read_geoparquet(path: Path, opts: ReadOptions) -> tuple[Iterator[Chunk], in
     def gen() -> Iterator[Chunk]:
         for batch in at_least_one(batches, schema):
             table = _as_wkt(pa.Table.from_batches([batch]), others)
-            if encoding != "wkb":
-                i = table.schema.get_field_index(str(name))
+            i = table.schema.get_field_index(str(name))
+            if encoding != "wkb" and not pa.types.is_binary(table.schema.field(i).type):  # (not the empty stand-in)
                 wkb = shapely.to_wkb(_shapes(table.column(i), str(encoding)))
                 table = table.set_column(i, str(name), pa.array(wkb, pa.binary()))
             yield wkb_chunk(table, str(name), to_lonlat, own)

@@ -333,7 +333,7 @@ class _Run:
         if self.out_fmt.nul_ends_text:
             self.refuse_nul(table)
         self.report.representative_rows += int(np.count_nonzero(stand_ins & ok))
-        names = self.plan(self.planned(table).column_names)
+        names = self.plan(table.column_names)
         if self.add_lonlat:
             table = table.append_column(names["longitude"], pa.array(lon, mask=~ok)).append_column(
                 names["latitude"], pa.array(lat, mask=~ok)

@@ -359,3 +359,12 @@ def test_geoparquet_in_geoarrow_encoding_reads_as_its_wkb_twin(tmp_path, corrido
     for mine, theirs in zip(got.geometry[[0, 2]], twin.geometry[[0, 2]], strict=True):
         assert mine.equals_exact(theirs, 1e-9)
     np.testing.assert_array_equal(got["distance_m"], twin["distance_m"])
+
+
+def test_an_empty_geoparquet_in_geoarrow_encoding_gives_empty_outputs(tmp_path, corridor):
+    gdf = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(36.61, 35.81)], crs=4326)
+    gdf.to_parquet(tmp_path / "one.parquet", geometry_encoding="geoarrow")
+    pq.write_table(pq.read_table(tmp_path / "one.parquet").slice(0, 0), tmp_path / "none.parquet")
+    for out in ("out.csv", "out.gpkg", "out.parquet"):
+        assert classify_file(corridor, tmp_path / "none.parquet", tmp_path / out).rows == 0
+    assert len(gpd.read_parquet(tmp_path / "out.parquet")) == 0
