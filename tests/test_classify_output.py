@@ -646,3 +646,18 @@ def test_a_run_stopped_early_leaves_no_reader_or_writer_thread(tmp_path, corrido
         classify_file(corridor, src, tmp_path / "out.parquet", strict=True)
     assert not [t for t in threading.enumerate() if t.name.startswith("classify-")]
     _only(tmp_path, "in.csv")
+
+
+@pytest.mark.parametrize("ext", [".gpkg", ".parquet"])
+def test_a_point_layer_keeps_each_rows_own_point_even_one_that_cannot_be_answered(tmp_path, corridor, ext):
+    # A layer of points is written from its answered points (fast); a point out of range is not answered, and
+    # its own geometry is still kept as it was.
+    src = tmp_path / "points.gpkg"
+    shapes = [Point(36.61, 35.81), Point(200.0, 95.0), None, Point(36.5, 35.8)]
+    gpd.GeoDataFrame({"n": [1, 2, 3, 4]}, geometry=shapes, crs=4326).to_file(src)
+    report = classify_file(corridor, src, tmp_path / f"out{ext}")
+    got = gpd.read_parquet(tmp_path / f"out{ext}") if ext == ".parquet" else gpd.read_file(tmp_path / f"out{ext}")
+    assert report.bad_rows == 2
+    points = [None if g is None else (g.x, g.y) for g in got.geometry]
+    assert points == [(36.61, 35.81), (200.0, 95.0), None, (36.5, 35.8)]
+    assert got["distance_m"].isna().tolist() == [False, True, True, False]
