@@ -150,13 +150,13 @@ def _warn_rows(report: dict[str, Any], advice: str = "", where: str = "") -> Non
 
     ``report`` is the run's figures (:meth:`geo.classify.ClassifyReport.as_dict`).
     """
-    if report['bad_rows']:
+    if report["bad_rows"]:
         print(
             f"warning: {where}{report['bad_rows']:,} of {report['rows']:,} rows had missing or invalid coordinates; "
             f"kept with empty results (first: {report['first_bad']}).{' ' + advice if advice else ''}",
             file=sys.stderr,
         )
-    if report['swapped_rows']:
+    if report["swapped_rows"]:
         from .query import SWAP_FAR_M, SWAP_NEAR_M
 
         print(
@@ -166,7 +166,7 @@ def _warn_rows(report: dict[str, Any], advice: str = "", where: str = "") -> Non
             f"(first: {report['first_swapped']}). They were answered as given; check --lon-col and --lat-col.",
             file=sys.stderr,
         )
-    if report['representative_rows']:
+    if report["representative_rows"]:
         print(
             f"note: {where}{report['representative_rows']:,} rows are lines or areas, answered at a point on each "
             "(a line's midpoint by length, an area's point inside it); a GeoParquet or vector output keeps their "
@@ -392,10 +392,11 @@ def _report_classify(args: argparse.Namespace, report: Any, what: str = "", out:
 
     ``out`` is the standard output unless the rows went there (``-o -``).
     """
-    _warn_rows(report.as_dict(), "Use --strict to stop at the first one.")
+    figures = report.as_dict()
+    _warn_rows(figures, "Use --strict to stop at the first one.")
     out = out or sys.stdout
     if args.json:
-        print(json.dumps(report.as_dict(), ensure_ascii=False), file=out)
+        print(json.dumps(figures, ensure_ascii=False), file=out)
     elif not args.quiet:
         where = "the standard output" if str(report.output) == "-" else report.output
         print(

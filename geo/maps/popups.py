@@ -55,6 +55,9 @@ def text(value: Any) -> str:
     (:func:`geo.maps.elements.script_json`). Text a script sets as ``textContent`` or a DOM property
     (the time slider's, a marker's title) is not escaped: it never becomes markup.
 
+    A brace is written as its character reference (``&#123;``), so that no text holds Jinja's
+    ``{{``, ``{%`` or ``{#``: branca compiles what an element renders as a template once more.
+
     Parameters
     ----------
     value
@@ -62,9 +65,6 @@ def text(value: Any) -> str:
 
     Examples
     --------
-    A brace is written as its character reference (``&#123;``), so that no text holds Jinja's
-    ``{{``, ``{%`` or ``{#``: branca compiles what an element renders as a template once more.
-
     >>> print(text('<b>AT&T</b> "Saraqib"'))
     &lt;b&gt;AT&amp;T&lt;/b&gt; &quot;Saraqib&quot;
     >>> print(text("{{ 7*7 }}"))
